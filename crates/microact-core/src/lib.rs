@@ -1,0 +1,6 @@
+//! The annotation model of microact: what a person labels, independent of any UI or model.
+//!
+//! Time is an integer frame index on a video's [`time::FrameRate`]; seconds exist only at the
+//! edges (display, export, seeking a media element).
+
+pub mod time;

@@ -1,0 +1,218 @@
+//! Video time as integer frames on an exact rational frame rate.
+
+use serde::{Deserialize, Serialize};
+
+/// Frame rates containers commonly carry; an estimate within [`SNAP_TOLERANCE`] of one of them is
+/// taken to be it (30000/1001 rather than 29.97).
+const COMMON_RATES: [(u32, u32); 13] = [
+    (10, 1),
+    (12, 1),
+    (15, 1),
+    (24000, 1001),
+    (24, 1),
+    (25, 1),
+    (30000, 1001),
+    (30, 1),
+    (48, 1),
+    (50, 1),
+    (60000, 1001),
+    (60, 1),
+    (120, 1),
+];
+
+/// Relative distance under which an estimated rate snaps to a common one.
+const SNAP_TOLERANCE: f64 = 0.002;
+
+/// Frames per second as an exact fraction `num / den`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FrameRate {
+    num: u32,
+    den: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TimeError {
+    #[error("a frame rate needs a positive numerator and denominator, got {num}/{den}")]
+    InvalidRate { num: u32, den: u32 },
+}
+
+impl FrameRate {
+    pub fn new(num: u32, den: u32) -> Result<Self, TimeError> {
+        if num == 0 || den == 0 {
+            return Err(TimeError::InvalidRate { num, den });
+        }
+        let g = gcd(num, den);
+        Ok(Self {
+            num: num / g,
+            den: den / g,
+        })
+    }
+
+    pub fn num(self) -> u32 {
+        self.num
+    }
+
+    pub fn den(self) -> u32 {
+        self.den
+    }
+
+    pub fn fps(self) -> f64 {
+        f64::from(self.num) / f64::from(self.den)
+    }
+
+    /// Seconds one frame lasts.
+    pub fn frame_duration(self) -> f64 {
+        f64::from(self.den) / f64::from(self.num)
+    }
+
+    /// The frame on screen at `seconds`: frame `n` is shown during `[n, n + 1) / fps`.
+    /// A timestamp a hair before a frame boundary (float rounding in the media stack) counts as
+    /// that boundary.
+    pub fn frame_at(self, seconds: f64) -> u64 {
+        if !seconds.is_finite() || seconds <= 0.0 {
+            return 0;
+        }
+        // Rounding slack of a millionth of a frame: far below any real timestamp spacing.
+        (seconds * self.fps() + 1e-6).floor() as u64
+    }
+
+    /// Where frame `frame` starts, in seconds.
+    pub fn start_of(self, frame: u64) -> f64 {
+        frame as f64 * self.frame_duration()
+    }
+
+    /// The time to seek a media element to so that it shows `frame`: the middle of the frame's
+    /// interval, so rounding on either side still lands on it.
+    pub fn seek_time(self, frame: u64) -> f64 {
+        (frame as f64 + 0.5) * self.frame_duration()
+    }
+
+    /// Number of whole frames in `duration` seconds (a partial last frame counts).
+    pub fn frame_count(self, duration: f64) -> u64 {
+        if !duration.is_finite() || duration <= 0.0 {
+            return 0;
+        }
+        (duration * self.fps() - 1e-6).ceil() as u64
+    }
+
+    /// Estimates the rate from presentation timestamps (seconds) of frames as a decoder showed
+    /// them, in order. Dropped frames make some gaps whole multiples of the frame period, so the
+    /// period is the median of the gaps close to the smallest one. Needs at least three gaps.
+    pub fn estimate(timestamps: &[f64]) -> Option<Self> {
+        let mut gaps: Vec<f64> = timestamps
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .filter(|g| g.is_finite() && *g > 1e-4)
+            .collect();
+        if gaps.len() < 3 {
+            return None;
+        }
+        gaps.sort_by(f64::total_cmp);
+        let smallest = gaps[0];
+        let near: Vec<f64> = gaps.into_iter().filter(|g| *g < smallest * 1.5).collect();
+        let period = near[near.len() / 2];
+        Some(Self::from_fps(1.0 / period))
+    }
+
+    /// The exact rate for a measured `fps`: a common rate when within [`SNAP_TOLERANCE`], else
+    /// the value to a thousandth.
+    pub fn from_fps(fps: f64) -> Self {
+        let snapped = COMMON_RATES.iter().find(|(num, den)| {
+            let common = f64::from(*num) / f64::from(*den);
+            ((fps - common) / common).abs() < SNAP_TOLERANCE
+        });
+        match snapped {
+            Some(&(num, den)) => Self { num, den },
+            None => {
+                let millis = (fps * 1000.0).round().clamp(1.0, f64::from(u32::MAX)) as u32;
+                let g = gcd(millis, 1000);
+                Self {
+                    num: millis / g,
+                    den: 1000 / g,
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for FrameRate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.den == 1 {
+            write!(f, "{} fps", self.num)
+        } else {
+            write!(f, "{:.3} fps ({}/{})", self.fps(), self.num, self.den)
+        }
+    }
+}
+
+fn gcd(mut a: u32, mut b: u32) -> u32 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stamps(fps: f64, frames: &[u32]) -> Vec<f64> {
+        frames.iter().map(|&n| f64::from(n) / fps).collect()
+    }
+
+    #[test]
+    fn rejects_zero_rates() {
+        assert!(FrameRate::new(0, 1).is_err());
+        assert!(FrameRate::new(30, 0).is_err());
+        assert_eq!(FrameRate::new(60, 2).unwrap(), FrameRate::new(30, 1).unwrap());
+    }
+
+    #[test]
+    fn frame_and_time_round_trip_on_ntsc() {
+        let rate = FrameRate::new(30000, 1001).unwrap();
+        for frame in [0, 1, 29, 30, 1799, 107_892] {
+            assert_eq!(rate.frame_at(rate.start_of(frame)), frame);
+            assert_eq!(rate.frame_at(rate.seek_time(frame)), frame);
+            // A timestamp a float-rounding step before the boundary is still that frame.
+            assert_eq!(rate.frame_at(rate.start_of(frame) - 1e-12), frame);
+        }
+    }
+
+    #[test]
+    fn counts_frames_in_a_duration() {
+        let rate = FrameRate::new(30, 1).unwrap();
+        assert_eq!(rate.frame_count(2.0), 60);
+        assert_eq!(rate.frame_count(2.01), 61);
+        assert_eq!(rate.frame_count(0.0), 0);
+        assert_eq!(rate.frame_count(f64::NAN), 0);
+    }
+
+    #[test]
+    fn estimates_rate_with_dropped_frames() {
+        let frames = [0, 1, 2, 4, 5, 6, 9, 10, 11, 12];
+        assert_eq!(
+            FrameRate::estimate(&stamps(30.0, &frames)),
+            Some(FrameRate::new(30, 1).unwrap())
+        );
+        assert_eq!(
+            FrameRate::estimate(&stamps(30000.0 / 1001.0, &frames)),
+            Some(FrameRate::new(30000, 1001).unwrap())
+        );
+        assert_eq!(
+            FrameRate::estimate(&stamps(25.0, &[3, 5, 6, 7, 8])),
+            Some(FrameRate::new(25, 1).unwrap())
+        );
+    }
+
+    #[test]
+    fn unusual_rates_are_kept_to_a_thousandth() {
+        let rate = FrameRate::estimate(&stamps(17.5, &[0, 1, 2, 3, 4])).unwrap();
+        assert_eq!((rate.num(), rate.den()), (35, 2));
+    }
+
+    #[test]
+    fn too_few_frames_give_no_estimate() {
+        assert_eq!(FrameRate::estimate(&stamps(30.0, &[0, 1, 2])), None);
+        assert_eq!(FrameRate::estimate(&[1.0, 1.0, 1.0, 1.0]), None);
+    }
+}

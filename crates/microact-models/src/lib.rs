@@ -1,0 +1,8 @@
+//! Burn models of microact and the code around them: frame pre-processing, weight loading and a
+//! self-test for the compute device. Model code receives a `&Device` and never names a backend.
+
+pub mod frame;
+pub mod selftest;
+
+/// The Burn this crate was built with, so the app names one version of it.
+pub use burn;

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Every test tier, in order; exits non-zero on the first failure (installs what is missing):
+#   1. native: cargo test for the workspace (core, models, the app's pure logic, wgpu on lavapipe)
+#   2. the wasm release build (prints its sizes)
+#   3. Playwright e2e in headless Chromium against that build, served on 127.0.0.1
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# lavapipe (Mesa's software Vulkan) wants a runtime dir.
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/xdg-runtime-$(id -u)}"
+mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+
+started=$SECONDS
+step() {
+  local name="$1"; shift
+  local t0=$SECONDS
+  echo "==> $name"
+  "$@"
+  echo "==> $name: $((SECONDS - t0)) s"
+}
+step "install" scripts/install.sh test
+step "native tests" cargo test --workspace
+step "wasm release build" trunk build --release
+step "e2e (headless Chromium)" node --test --test-concurrency=1 tests/e2e/
+echo "==> all tiers passed in $((SECONDS - started)) s"

@@ -1,0 +1,59 @@
+//! Files a person picks or drops.
+
+use leptos::ev::{DragEvent, Event};
+use wasm_bindgen::JsCast;
+use web_sys::{File, FileList, HtmlInputElement, Url};
+
+/// A file from the picker or a drop: its name, size and type, and a handle to read it by.
+#[derive(Clone)]
+pub struct PickedFile {
+    pub name: String,
+    pub bytes: u64,
+    pub mime: String,
+    file: File,
+}
+
+impl PickedFile {
+    fn new(file: File) -> Self {
+        Self {
+            name: file.name(),
+            bytes: file.size() as u64,
+            mime: file.type_(),
+            file,
+        }
+    }
+
+    /// A `blob:` URL the video element can play from; revoke it with [`revoke_url`].
+    pub fn object_url(&self) -> Result<String, String> {
+        Url::create_object_url_with_blob(&self.file).map_err(|e| super::js_error_text(&e))
+    }
+}
+
+fn collect(list: Option<FileList>) -> Vec<PickedFile> {
+    let Some(list) = list else { return Vec::new() };
+    (0..list.length())
+        .filter_map(|i| list.get(i))
+        .map(PickedFile::new)
+        .collect()
+}
+
+/// The files chosen in an `<input type=file>`; the input is cleared so the same file can be
+/// chosen again.
+pub fn from_input(ev: &Event) -> Vec<PickedFile> {
+    let Some(input) = ev.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) else {
+        return Vec::new();
+    };
+    let files = collect(input.files());
+    input.set_value("");
+    files
+}
+
+/// The files in a drop.
+pub fn from_drop(ev: &DragEvent) -> Vec<PickedFile> {
+    collect(ev.data_transfer().and_then(|dt| dt.files()))
+}
+
+pub fn revoke_url(url: &str) {
+    // Revoking an unknown URL is a no-op; nothing to report.
+    let _ = Url::revoke_object_url(url);
+}

@@ -1,0 +1,67 @@
+//! Everything that touches the browser's APIs (web-sys, js-sys). The rest of the app sees plain
+//! Rust types and functions from here.
+
+pub mod camera;
+pub mod canvas;
+pub mod files;
+pub mod video;
+
+use wasm_bindgen::JsValue;
+
+/// Milliseconds from a monotonic clock (`performance.now()`); 0 where there is none.
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
+}
+
+/// Whether the browser exposes WebGPU at all (`navigator.gpu`). An adapter may still be refused.
+pub fn has_webgpu() -> bool {
+    web_sys::window()
+        .map(|w| {
+            js_sys::Reflect::get(&w.navigator(), &JsValue::from_str("gpu"))
+                .map(|gpu| !gpu.is_undefined() && !gpu.is_null())
+                .unwrap_or(false)
+        })
+        .unwrap_or(false)
+}
+
+/// A panic is a bug; with `panic = "abort"` it stops the app. Say so in the page (the `#fatal`
+/// banner in index.html), not only in the console.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        let banner = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("fatal"));
+        if let Some(banner) = banner {
+            banner.set_text_content(Some(&format!(
+                "microact stopped because of a bug: {info}. Reload the page; your saved work is kept."
+            )));
+            let _ = banner.remove_attribute("hidden");
+        }
+    }));
+}
+
+/// The text of a JS exception or rejection value.
+pub(crate) fn js_error_text(value: &JsValue) -> String {
+    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
+        return String::from(error.message());
+    }
+    value.as_string().unwrap_or_else(|| format!("{value:?}"))
+}
+
+use wasm_bindgen::JsCast;
+
+/// Whether a key event comes from a text field (where keys type, not command).
+pub fn typing_in_field(event: &web_sys::KeyboardEvent) -> bool {
+    event
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+        .map(|el| {
+            let tag = el.tag_name();
+            tag == "INPUT" || tag == "TEXTAREA" || tag == "SELECT" || el.is_content_editable()
+        })
+        .unwrap_or(false)
+}

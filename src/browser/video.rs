@@ -1,0 +1,113 @@
+//! The `<video>` element: sources, playback, and frame-accurate presentation times through
+//! `requestVideoFrameCallback`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Function, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::HtmlVideoElement;
+
+/// Whether the browser reports each presented frame (`requestVideoFrameCallback`).
+pub fn has_frame_callbacks(video: &HtmlVideoElement) -> bool {
+    Reflect::has(video, &JsValue::from_str("requestVideoFrameCallback")).unwrap_or(false)
+}
+
+type FrameHandler = Box<dyn FnMut(f64)>;
+
+struct WatchState {
+    video: HtmlVideoElement,
+    handle: Option<u32>,
+    closure: Option<Closure<dyn FnMut(f64, JsValue)>>,
+    handler: FrameHandler,
+}
+
+/// Calls a handler with the presentation time (`mediaTime`, seconds) of every frame the video
+/// presents, playing or after a seek, until dropped.
+pub struct FrameWatch {
+    state: Rc<RefCell<WatchState>>,
+}
+
+impl FrameWatch {
+    /// `None` where the browser has no `requestVideoFrameCallback`.
+    pub fn start(video: &HtmlVideoElement, handler: impl FnMut(f64) + 'static) -> Option<Self> {
+        if !has_frame_callbacks(video) {
+            return None;
+        }
+        let state = Rc::new(RefCell::new(WatchState {
+            video: video.clone(),
+            handle: None,
+            closure: None,
+            handler: Box::new(handler),
+        }));
+        let weak = Rc::downgrade(&state);
+        let closure = Closure::<dyn FnMut(f64, JsValue)>::new(move |_now: f64, metadata: JsValue| {
+            let Some(state) = weak.upgrade() else { return };
+            let media_time = Reflect::get(&metadata, &JsValue::from_str("mediaTime"))
+                .ok()
+                .and_then(|t| t.as_f64());
+            if let Some(t) = media_time {
+                (state.borrow_mut().handler)(t);
+            }
+            request(&state);
+        });
+        state.borrow_mut().closure = Some(closure);
+        request(&state);
+        Some(Self { state })
+    }
+}
+
+fn request(state: &Rc<RefCell<WatchState>>) {
+    let mut s = state.borrow_mut();
+    let Some(closure) = s.closure.as_ref() else { return };
+    let callback: &Function = closure.as_ref().unchecked_ref();
+    let handle = Reflect::get(&s.video, &JsValue::from_str("requestVideoFrameCallback"))
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok())
+        .and_then(|f| f.call1(&s.video, callback).ok())
+        .and_then(|h| h.as_f64());
+    s.handle = handle.map(|h| h as u32);
+}
+
+impl Drop for FrameWatch {
+    fn drop(&mut self) {
+        let mut s = self.state.borrow_mut();
+        if let Some(handle) = s.handle.take() {
+            let cancel = Reflect::get(&s.video, &JsValue::from_str("cancelVideoFrameCallback"))
+                .ok()
+                .and_then(|f| f.dyn_into::<Function>().ok());
+            if let Some(cancel) = cancel {
+                let _ = cancel.call1(&s.video, &JsValue::from_f64(f64::from(handle)));
+            }
+        }
+        s.closure = None;
+    }
+}
+
+/// Starts playback; the error says why the browser refused.
+pub async fn play(video: &HtmlVideoElement) -> Result<(), String> {
+    let promise = video.play().map_err(|e| super::js_error_text(&e))?;
+    JsFuture::from(promise)
+        .await
+        .map(|_| ())
+        .map_err(|e| super::js_error_text(&e))
+}
+
+/// The element's `MediaError.code`, 0 when there is none.
+pub fn error_code(video: &HtmlVideoElement) -> u16 {
+    video.error().map(|e| e.code()).unwrap_or(0)
+}
+
+pub fn show_url(video: &HtmlVideoElement, url: &str) {
+    video.set_src_object(None);
+    video.set_src(url);
+}
+
+/// Detaches whatever the element shows (clip or camera).
+pub fn clear(video: &HtmlVideoElement) {
+    let _ = video.pause();
+    video.set_src_object(None);
+    let _ = video.remove_attribute("src");
+    video.load();
+}

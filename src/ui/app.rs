@@ -1,0 +1,28 @@
+//! The page: contexts, and the panels laid out.
+
+use leptos::prelude::*;
+
+use crate::ui::compute_panel::{Compute, ComputePanel};
+use crate::ui::frame_probe::FrameProbe;
+use crate::ui::notices::{NoticeList, Notices};
+use crate::ui::player::{Player, Viewer};
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_context(Notices::new());
+    provide_context(Compute::new());
+    provide_context(Viewer::new());
+    view! {
+        <header class="top">
+            <h1>"microact"</h1>
+            <ComputePanel/>
+        </header>
+        <main class="workspace">
+            <Player/>
+            <FrameProbe/>
+        </main>
+        <footer>
+            <NoticeList/>
+        </footer>
+    }
+}

@@ -1,0 +1,103 @@
+//! The entry point every model uses, made visible: the current frame letterboxed into a model's
+//! input size, as a tensor on the active device, with its statistics and the way back to source
+//! pixels.
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use microact_models::frame::{FrameStats, Letterbox, Size, rgba_to_tensor};
+
+use crate::browser::{self, canvas};
+use crate::ui::compute_panel::Compute;
+use crate::ui::notices::Notices;
+use crate::ui::player::{Source, Viewer};
+
+/// Input sides of the pose models: MoveNet SinglePose Lightning (192) and MultiPose (256).
+const SIDES: [u32; 2] = [192, 256];
+
+#[derive(Clone, Debug, PartialEq)]
+struct Probe {
+    stats: FrameStats,
+    letterbox: Letterbox,
+    ms: f64,
+    backend: &'static str,
+}
+
+#[component]
+pub fn FrameProbe() -> impl IntoView {
+    let viewer = expect_context::<Viewer>();
+    let compute = expect_context::<Compute>();
+    let notices = expect_context::<Notices>();
+    let canvas_ref = NodeRef::<Canvas>::new();
+    let side = RwSignal::new(SIDES[0]);
+    let result = RwSignal::new(None::<Probe>);
+    let busy = RwSignal::new(false);
+
+    let convert = move |_| {
+        let (Some(video), Some(canvas), Some(device)) =
+            (viewer.video.get_untracked(), canvas_ref.get_untracked(), compute.device())
+        else {
+            return;
+        };
+        let backend = compute.backend.get_untracked().map(|b| b.label()).unwrap_or("?");
+        busy.set(true);
+        spawn_local(async move {
+            let started = browser::now_ms();
+            let outcome = async {
+                let (rgba, letterbox) =
+                    canvas::grab_letterboxed(&video, &canvas, Size::square(side.get_untracked()))?;
+                let tensor = rgba_to_tensor(&rgba, letterbox.target, &device).map_err(|e| e.to_string())?;
+                let stats = FrameStats::of(tensor).await.map_err(|e| e.to_string())?;
+                Ok::<_, String>((stats, letterbox))
+            }
+            .await;
+            busy.set(false);
+            match outcome {
+                Ok((stats, letterbox)) => result.set(Some(Probe {
+                    stats,
+                    letterbox,
+                    ms: browser::now_ms() - started,
+                    backend,
+                })),
+                Err(e) => notices.error(format!("The frame could not be turned into a tensor: {e}")),
+            }
+        });
+    };
+
+    let nothing_to_read = move || viewer.source.get() == Source::Empty || busy.get();
+    let joined = |values: &[f32]| values.iter().map(|v| format!("{v:.3}")).collect::<Vec<_>>().join(",");
+
+    view! {
+        <section class="frame-probe" aria-label="Frame to tensor">
+            <h2>"Model input"</h2>
+            <div class="controls">
+                <label>"Size "
+                    <select data-testid="probe-size" on:change=move |e| {
+                        if let Ok(v) = event_target_value(&e).parse() { side.set(v) }
+                    }>
+                        {SIDES.map(|s| view! { <option value=s.to_string()>{format!("{s}×{s}")}</option> })}
+                    </select>
+                </label>
+                <button data-testid="to-tensor" disabled=nothing_to_read on:click=convert>"Frame → tensor"</button>
+            </div>
+            <canvas node_ref=canvas_ref data-testid="model-input" width="192" height="192"></canvas>
+            {move || result.get().map(|p| {
+                let s = &p.stats;
+                let (cx, cy) = p.letterbox.to_source(f64::from(p.letterbox.target.width) / 2.0, f64::from(p.letterbox.target.height) / 2.0);
+                view! {
+                    <dl class="tensor" data-testid="tensor"
+                        data-shape=s.shape.map(|d| d.to_string()).join(",")
+                        data-mean=joined(&s.mean) data-std=format!("{:.3}", s.std)
+                        data-min=format!("{}", s.min) data-max=format!("{}", s.max)>
+                        <dt>"shape"</dt><dd>{format!("{:?}", s.shape)}</dd>
+                        <dt>"mean R,G,B"</dt><dd>{format!("{:.1}, {:.1}, {:.1}", s.mean[0], s.mean[1], s.mean[2])}</dd>
+                        <dt>"std · min · max"</dt><dd>{format!("{:.1} · {} · {}", s.std, s.min, s.max)}</dd>
+                        <dt>"letterbox"</dt><dd>{format!("scale {:.4}, offset ({:.1}, {:.1})", p.letterbox.scale, p.letterbox.placed.x, p.letterbox.placed.y)}</dd>
+                        <dt>"input centre ↔ source"</dt><dd data-testid="centre-in-source">{format!("({cx:.1}, {cy:.1})")}</dd>
+                        <dt>"time"</dt><dd>{format!("{:.1} ms on {}", p.ms, p.backend)}</dd>
+                    </dl>
+                }
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,414 @@
+//! The video: a clip opened from disk (picker or drop) or the webcam, with play/pause and
+//! frame-accurate stepping.
+
+use leptos::ev;
+use leptos::html::Video;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use microact_core::time::FrameRate;
+use std::time::Duration;
+
+use crate::browser::{camera, files, video};
+use crate::format;
+use crate::media::{self, ClipInfo, MediaProblem};
+use crate::ui::notices::Notices;
+
+/// Frames to watch while measuring a clip's frame rate.
+const PROBE_FRAMES: usize = 12;
+/// Longest the measurement may take before it settles for what it has.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(4);
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Source {
+    Empty,
+    Clip(ClipInfo),
+    Camera,
+}
+
+/// What the video shows, shared through context (the frame probe and, later, models read it).
+#[derive(Clone, Copy)]
+pub struct Viewer {
+    pub video: NodeRef<Video>,
+    pub source: RwSignal<Source>,
+    /// Presentation time of the frame on screen, seconds.
+    pub media_time: RwSignal<f64>,
+    pub rate: RwSignal<Option<FrameRate>>,
+    pub playing: RwSignal<bool>,
+    /// Whether the frame rate is being measured (the clip plays muted for a moment).
+    probing: RwSignal<bool>,
+    /// The file being opened: name and size, until its metadata or its error arrives.
+    opening: RwSignal<Option<(String, u64)>>,
+    probe_times: StoredValue<Vec<f64>>,
+    object_url: StoredValue<Option<String>>,
+    frames: StoredValue<Option<video::FrameWatch>, LocalStorage>,
+    camera: StoredValue<Option<camera::Camera>, LocalStorage>,
+    pub camera_tracks: RwSignal<usize>,
+}
+
+impl Viewer {
+    pub fn new() -> Self {
+        Self {
+            video: NodeRef::new(),
+            source: RwSignal::new(Source::Empty),
+            media_time: RwSignal::new(0.0),
+            rate: RwSignal::new(None),
+            playing: RwSignal::new(false),
+            probing: RwSignal::new(false),
+            opening: RwSignal::new(None),
+            probe_times: StoredValue::new(Vec::new()),
+            object_url: StoredValue::new(None),
+            frames: StoredValue::new_local(None),
+            camera: StoredValue::new_local(None),
+            camera_tracks: RwSignal::new(0),
+        }
+    }
+
+    /// The frame on screen, when the frame rate is known.
+    pub fn frame(&self) -> Option<u64> {
+        Some(self.rate.get()?.frame_at(self.media_time.get()))
+    }
+
+    fn frame_count(&self) -> Option<u64> {
+        match (self.source.get(), self.rate.get()) {
+            (Source::Clip(info), Some(rate)) => Some(media::frame_count(&info, rate)),
+            _ => None,
+        }
+    }
+
+    fn open(&self, file: files::PickedFile, notices: Notices) {
+        if let Some(problem) = MediaProblem::before_opening(&file.name, file.bytes, &file.mime) {
+            notices.error(problem.to_string());
+            return;
+        }
+        let Some(el) = self.video.get_untracked() else { return };
+        let url = match file.object_url() {
+            Ok(url) => url,
+            Err(e) => {
+                notices.error(format!("{} could not be read: {e}", file.name));
+                return;
+            }
+        };
+        self.stop_camera();
+        self.release_url();
+        self.object_url.set_value(Some(url.clone()));
+        self.source.set(Source::Empty);
+        self.rate.set(None);
+        self.media_time.set(0.0);
+        self.opening.set(Some((file.name, file.bytes)));
+        video::show_url(&el, &url);
+    }
+
+    fn release_url(&self) {
+        if let Some(url) = self.object_url.try_update_value(Option::take).flatten() {
+            files::revoke_url(&url);
+        }
+    }
+
+    fn on_metadata(&self, notices: Notices) {
+        let Some(el) = self.video.get_untracked() else { return };
+        let Some((name, bytes)) = self.opening.get_untracked() else { return };
+        self.opening.set(None);
+        let info = ClipInfo {
+            name,
+            bytes,
+            duration: el.duration(),
+            width: el.video_width(),
+            height: el.video_height(),
+        };
+        if let Err(problem) = info.check() {
+            notices.error(problem.to_string());
+            self.close_clip();
+            return;
+        }
+        self.source.set(Source::Clip(info));
+        self.watch_frames();
+        self.measure_rate(notices);
+    }
+
+    fn on_error(&self, notices: Notices) {
+        let Some(el) = self.video.get_untracked() else { return };
+        // Errors after a clip is closed or while the camera runs are not about a file.
+        let name = match (self.opening.get_untracked(), self.source.get_untracked()) {
+            (Some((name, _)), _) => name,
+            (None, Source::Clip(info)) => info.name,
+            _ => return,
+        };
+        let code = video::error_code(&el);
+        notices.error(MediaProblem::Undecodable { name, code }.to_string());
+        self.close_clip();
+    }
+
+    fn close_clip(&self) {
+        self.opening.set(None);
+        self.probing.set(false);
+        self.source.set(Source::Empty);
+        self.rate.set(None);
+        self.release_url();
+        if let Some(el) = self.video.get_untracked() {
+            video::clear(&el);
+        }
+    }
+
+    /// Follows presented frames: the frame readout and the rate measurement both feed on them.
+    fn watch_frames(&self) {
+        if self.frames.with_value(Option::is_some) {
+            return;
+        }
+        let Some(el) = self.video.get_untracked() else { return };
+        let this = *self;
+        let watch = video::FrameWatch::start(&el, move |t| {
+            this.media_time.set(t);
+            if this.probing.get_untracked() {
+                this.probe_times.update_value(|times| times.push(t));
+                if this.probe_times.with_value(Vec::len) >= PROBE_FRAMES {
+                    this.finish_measuring();
+                }
+            }
+        });
+        self.frames.set_value(watch);
+    }
+
+    /// Plays the clip muted for a few frames and reads the rate off their presentation times.
+    fn measure_rate(&self, notices: Notices) {
+        let Some(el) = self.video.get_untracked() else { return };
+        if !video::has_frame_callbacks(&el) {
+            if let Source::Clip(info) = self.source.get_untracked() {
+                notices.error(MediaProblem::NoFrameRate { name: info.name }.to_string());
+            }
+            return;
+        }
+        self.probe_times.set_value(Vec::new());
+        self.probing.set(true);
+        el.set_muted(true);
+        let this = *self;
+        spawn_local(async move {
+            if let Err(e) = video::play(&el).await {
+                notices.error(format!("The clip would not play: {e}"));
+                this.finish_measuring();
+            }
+        });
+        set_timeout(move || this.finish_measuring(), PROBE_TIMEOUT);
+    }
+
+    fn finish_measuring(&self) {
+        if !self.probing.get_untracked() {
+            return;
+        }
+        self.probing.set(false);
+        let Some(el) = self.video.get_untracked() else { return };
+        let _ = el.pause();
+        el.set_muted(false);
+        let rate = self.probe_times.with_value(|t| FrameRate::estimate(t));
+        self.rate.set(rate);
+        match (rate, self.source.get_untracked()) {
+            (Some(rate), _) => el.set_current_time(rate.seek_time(0)),
+            (None, Source::Clip(info)) => {
+                use_context::<Notices>().into_iter().for_each(|n| {
+                    n.error(MediaProblem::NoFrameRate { name: info.name.clone() }.to_string())
+                });
+                el.set_current_time(0.0);
+            }
+            (None, _) => {}
+        }
+    }
+
+    fn toggle_play(&self, notices: Notices) {
+        let Some(el) = self.video.get_untracked() else { return };
+        if self.probing.get_untracked() || matches!(self.source.get_untracked(), Source::Empty) {
+            return;
+        }
+        if el.paused() {
+            spawn_local(async move {
+                if let Err(e) = video::play(&el).await {
+                    notices.error(format!("Playback failed: {e}"));
+                }
+            });
+        } else {
+            let _ = el.pause();
+        }
+    }
+
+    fn step(&self, delta: i64) {
+        let (Some(el), Some(rate), Some(count)) =
+            (self.video.get_untracked(), self.rate.get_untracked(), self.frame_count())
+        else {
+            return;
+        };
+        if self.probing.get_untracked() {
+            return;
+        }
+        let _ = el.pause();
+        let target = media::step_frame(rate.frame_at(self.media_time.get_untracked()), delta, count);
+        el.set_current_time(rate.seek_time(target));
+    }
+
+    fn start_camera(&self, notices: Notices) {
+        let this = *self;
+        spawn_local(async move {
+            let cam = match camera::open().await {
+                Ok(cam) => cam,
+                Err(problem) => {
+                    notices.error(problem.to_string());
+                    return;
+                }
+            };
+            let Some(el) = this.video.get_untracked() else {
+                cam.stop();
+                return;
+            };
+            this.stop_camera();
+            this.close_clip();
+            cam.attach(&el);
+            this.camera_tracks.set(cam.live_tracks());
+            this.camera.set_value(Some(cam));
+            this.source.set(Source::Camera);
+            this.watch_frames();
+            if let Err(e) = video::play(&el).await {
+                notices.error(format!("The camera picture would not play: {e}"));
+            }
+        });
+    }
+
+    fn stop_camera(&self) {
+        let Some(cam) = self.camera.try_update_value(Option::take).flatten() else { return };
+        cam.stop();
+        self.camera_tracks.set(cam.live_tracks());
+        if self.source.get_untracked() == Source::Camera {
+            self.source.set(Source::Empty);
+            if let Some(el) = self.video.get_untracked() {
+                video::clear(&el);
+            }
+        }
+    }
+}
+
+impl Default for Viewer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[component]
+pub fn Player() -> impl IntoView {
+    let viewer = expect_context::<Viewer>();
+    let notices = expect_context::<Notices>();
+
+    let open_first = move |picked: Vec<files::PickedFile>| {
+        let count = picked.len();
+        if let Some(file) = picked.into_iter().next() {
+            if count > 1 {
+                notices.info(format!("Opened {}; one clip plays at a time.", file.name));
+            }
+            viewer.open(file, notices);
+        }
+    };
+
+    // The camera goes off when the page goes away, not only on Stop.
+    let pagehide = window_event_listener(ev::pagehide, move |_| viewer.stop_camera());
+    on_cleanup(move || {
+        pagehide.remove();
+        viewer.stop_camera();
+        viewer.release_url();
+    });
+
+    let keys = window_event_listener(ev::keydown, move |e| {
+        if crate::browser::typing_in_field(&e) {
+            return;
+        }
+        match e.key().as_str() {
+            "ArrowLeft" | "," => viewer.step(-1),
+            "ArrowRight" | "." => viewer.step(1),
+            " " | "k" => viewer.toggle_play(notices),
+            _ => return,
+        }
+        e.prevent_default();
+    });
+    on_cleanup(move || keys.remove());
+
+    let has_clip = move || matches!(viewer.source.get(), Source::Clip(_));
+    let camera_on = move || viewer.source.get() == Source::Camera;
+    let source_text = move || match viewer.source.get() {
+        Source::Empty => match viewer.opening.get() {
+            Some((name, _)) => format!("opening {name}…"),
+            None => "no clip open — choose or drop a video file, or start the camera".into(),
+        },
+        Source::Clip(info) => format!(
+            "{} · {}×{} · {} · {}",
+            info.name,
+            info.width,
+            info.height,
+            format::clock(info.duration),
+            format::bytes(info.bytes)
+        ),
+        Source::Camera => "camera".into(),
+    };
+    let frame_text = move || match (viewer.frame(), viewer.frame_count()) {
+        (Some(n), Some(count)) => format!("frame {n} / {count}"),
+        (Some(n), None) => format!("frame {n}"),
+        _ => "frame –".into(),
+    };
+    let rate_text = move || {
+        if viewer.probing.get() {
+            "measuring frame rate…".to_string()
+        } else {
+            viewer.rate.get().map(|r| r.to_string()).unwrap_or_else(|| "– fps".into())
+        }
+    };
+
+    view! {
+        <section class="player" aria-label="Video">
+            <div class="sources">
+                <label class="button">
+                    "Open video…"
+                    <input type="file" accept="video/*" data-testid="open-file" class="visually-hidden"
+                        on:change=move |e| open_first(files::from_input(&e)) />
+                </label>
+                <Show when=camera_on fallback=move || view! {
+                    <button data-testid="camera-start" on:click=move |_| viewer.start_camera(notices)>"Start camera"</button>
+                }>
+                    <button data-testid="camera-stop" on:click=move |_| viewer.stop_camera()>"Stop camera"</button>
+                </Show>
+                <span data-testid="camera-tracks" data-live=move || viewer.camera_tracks.get()>
+                    {move || match viewer.camera_tracks.get() { 0 => String::new(), n => format!("camera: {n} live track(s)") }}
+                </span>
+            </div>
+            <div class="stage" data-testid="drop-zone"
+                on:dragover=move |e: ev::DragEvent| e.prevent_default()
+                on:drop=move |e: ev::DragEvent| { e.prevent_default(); open_first(files::from_drop(&e)); }>
+                <video node_ref=viewer.video data-testid="video" playsinline=true preload="auto"
+                    on:loadedmetadata=move |_| viewer.on_metadata(notices)
+                    on:error=move |_| viewer.on_error(notices)
+                    on:play=move |_| viewer.playing.set(true)
+                    on:pause=move |_| viewer.playing.set(false)
+                    on:ended=move |_| viewer.finish_measuring()
+                    on:seeked=move |_| {
+                        if let Some(el) = viewer.video.get_untracked() { viewer.media_time.set(el.current_time()) }
+                    }
+                ></video>
+                <p class="drop-hint">"Drop a video here"</p>
+            </div>
+            <div class="source-info" data-testid="source"
+                data-kind=move || match viewer.source.get() { Source::Empty => "none", Source::Clip(_) => "clip", Source::Camera => "camera" }>
+                {source_text}
+            </div>
+            <div class="transport">
+                <button data-testid="step-back" title="Previous frame (←)" disabled=move || !has_clip() || viewer.rate.get().is_none()
+                    on:click=move |_| viewer.step(-1)>"◀︎ 1"</button>
+                <button data-testid="play" title="Play / pause (space)" disabled=move || !has_clip() || viewer.probing.get()
+                    on:click=move |_| viewer.toggle_play(notices)>
+                    {move || if viewer.playing.get() && !viewer.probing.get() { "Pause" } else { "Play" }}
+                </button>
+                <button data-testid="step-forward" title="Next frame (→)" disabled=move || !has_clip() || viewer.rate.get().is_none()
+                    on:click=move |_| viewer.step(1)>"1 ▶︎"</button>
+                <span class="readout" data-testid="time">{move || format::clock(viewer.media_time.get())}</span>
+                <span class="readout" data-testid="frame" data-frame=move || viewer.frame().map(|n| n.to_string()).unwrap_or_default()>
+                    {frame_text}
+                </span>
+                <span class="readout" data-testid="fps"
+                    data-fps=move || viewer.rate.get().map(|r| format!("{}/{}", r.num(), r.den())).unwrap_or_default()>
+                    {rate_text}
+                </span>
+            </div>
+        </section>
+    }
+}

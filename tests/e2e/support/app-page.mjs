@@ -1,0 +1,111 @@
+// Page object for the microact page: what a person sees and does, by data-testid.
+import assert from 'node:assert/strict';
+
+export class AppPage {
+  /** @param {import('playwright-core').Page} page */
+  constructor(page) {
+    this.page = page;
+    this.consoleErrors = [];
+    page.on('console', (m) => m.type() === 'error' && this.consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => this.consoleErrors.push(String(e)));
+  }
+
+  byTestId(id) {
+    return this.page.getByTestId(id);
+  }
+
+  async open(url) {
+    await this.page.goto(url);
+    await this.byTestId('backend').waitFor();
+  }
+
+  async backend() {
+    return this.byTestId('backend').getAttribute('data-backend');
+  }
+
+  /** Waits for the self-test to finish and returns its state and text. */
+  async selfTest(timeout = 120_000) {
+    const el = this.byTestId('selftest');
+    await this.page.waitForFunction(
+      (e) => ['passed', 'failed'].includes(e.dataset.state),
+      await el.elementHandle(),
+      { timeout },
+    );
+    return { state: await el.getAttribute('data-state'), text: await el.innerText() };
+  }
+
+  async switchBackend() {
+    await this.byTestId('switch-backend').click();
+  }
+
+  async openFile(file) {
+    await this.byTestId('open-file').setInputFiles(file);
+  }
+
+  /** Waits until the clip's frame rate is measured; returns it as "num/den". */
+  async frameRate(timeout = 30_000) {
+    const el = this.byTestId('fps');
+    await this.page.waitForFunction((e) => e.dataset.fps !== '', await el.elementHandle(), { timeout });
+    return el.getAttribute('data-fps');
+  }
+
+  async frame() {
+    const value = await this.byTestId('frame').getAttribute('data-frame');
+    return value === '' ? null : Number(value);
+  }
+
+  async waitForFrame(n, timeout = 10_000) {
+    await this.page.waitForFunction(
+      ([e, want]) => e.dataset.frame === String(want),
+      [await this.byTestId('frame').elementHandle(), n],
+      { timeout },
+    );
+  }
+
+  async video() {
+    return this.byTestId('video').evaluate((v) => ({
+      paused: v.paused,
+      currentTime: v.currentTime,
+      width: v.videoWidth,
+      height: v.videoHeight,
+      readyState: v.readyState,
+    }));
+  }
+
+  async toTensor(size = 192) {
+    await this.byTestId('probe-size').selectOption(String(size));
+    await this.byTestId('to-tensor').click();
+    const el = this.byTestId('tensor');
+    await this.page.waitForFunction(
+      ([e, want]) => e?.dataset.shape === `1,${want},${want},3`,
+      [await el.elementHandle({ timeout: 60_000 }), size],
+      { timeout: 60_000 },
+    );
+    const d = await el.evaluate((e) => ({ ...e.dataset }));
+    return {
+      shape: d.shape.split(',').map(Number),
+      mean: d.mean.split(',').map(Number),
+      std: Number(d.std),
+      min: Number(d.min),
+      max: Number(d.max),
+    };
+  }
+
+  async notices(level) {
+    const items = this.byTestId('notice');
+    const all = await items.evaluateAll((els) => els.map((e) => ({ level: e.dataset.level, text: e.innerText })));
+    return level ? all.filter((n) => n.level === level) : all;
+  }
+
+  async waitForNotice(pattern, timeout = 20_000) {
+    await this.page.waitForFunction(
+      (source) => [...document.querySelectorAll('[data-testid="notice"]')].some((n) => new RegExp(source).test(n.innerText)),
+      pattern.source,
+      { timeout },
+    );
+  }
+
+  assertNoConsoleErrors() {
+    assert.deepEqual(this.consoleErrors, [], 'console errors');
+  }
+}

@@ -1,0 +1,26 @@
+// Debian's Chromium, headless, as the tests drive it. Nothing is downloaded.
+import { chromium } from 'playwright-core';
+
+const BASE_ARGS = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu', // WebGPU in headless Chromium (SwiftShader adapter)
+  '--use-fake-device-for-media-stream', // a synthetic camera
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
+
+/**
+ * @param {{ camera?: 'allow' | 'deny' }} options  allow: camera prompts are accepted;
+ *   deny: they are refused, as when a person clicks Block.
+ */
+export function launch({ camera = 'allow' } = {}) {
+  const args = [...BASE_ARGS, camera === 'allow' ? '--use-fake-ui-for-media-stream' : '--deny-permission-prompts'];
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args,
+  });
+}
