@@ -1,7 +1,7 @@
 //! The wgpu backend computes the self-test correctly natively (Mesa lavapipe on CI machines, a
 //! real GPU where there is one). scripts/install.sh installs lavapipe.
 
-use burn::tensor::Device;
+use microact_models::burn::{self, tensor::Device};
 use microact_models::selftest;
 
 #[test]

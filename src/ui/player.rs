@@ -14,7 +14,7 @@ use crate::media::{self, ClipInfo, MediaProblem};
 use crate::ui::notices::Notices;
 
 /// Frames to watch while measuring a clip's frame rate.
-const PROBE_FRAMES: usize = 12;
+const PROBE_FRAMES: usize = 20;
 /// Longest the measurement may take before it settles for what it has.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(4);
 

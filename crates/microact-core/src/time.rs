@@ -20,8 +20,10 @@ const COMMON_RATES: [(u32, u32); 13] = [
     (120, 1),
 ];
 
-/// Relative distance under which an estimated rate snaps to a common one.
-const SNAP_TOLERANCE: f64 = 0.002;
+/// Relative distance under which an estimated rate snaps to the nearest common one. Container
+/// timestamps are often whole milliseconds, so a rate measured over a few hundred milliseconds is
+/// good to a few tenths of a percent.
+const SNAP_TOLERANCE: f64 = 0.006;
 
 /// Frames per second as an exact fraction `num / den`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -96,10 +98,12 @@ impl FrameRate {
     }
 
     /// Estimates the rate from presentation timestamps (seconds) of frames as a decoder showed
-    /// them, in order. Dropped frames make some gaps whole multiples of the frame period, so the
-    /// period is the median of the gaps close to the smallest one. Needs at least three gaps.
+    /// them, in order. Dropped frames make some gaps whole multiples of the frame period and
+    /// millisecond timestamps make them jitter (33, 34, 33 ms at 30 fps), so each gap is counted
+    /// in frames against a rough period and the rate is frames over the whole span. Needs at
+    /// least three gaps.
     pub fn estimate(timestamps: &[f64]) -> Option<Self> {
-        let mut gaps: Vec<f64> = timestamps
+        let gaps: Vec<f64> = timestamps
             .windows(2)
             .map(|w| w[1] - w[0])
             .filter(|g| g.is_finite() && *g > 1e-4)
@@ -107,20 +111,26 @@ impl FrameRate {
         if gaps.len() < 3 {
             return None;
         }
-        gaps.sort_by(f64::total_cmp);
-        let smallest = gaps[0];
-        let near: Vec<f64> = gaps.into_iter().filter(|g| *g < smallest * 1.5).collect();
-        let period = near[near.len() / 2];
-        Some(Self::from_fps(1.0 / period))
+        let mut sorted = gaps.clone();
+        sorted.sort_by(f64::total_cmp);
+        let near: Vec<f64> = sorted.iter().copied().filter(|g| *g < sorted[0] * 1.5).collect();
+        let rough = near[near.len() / 2];
+        let frames: f64 = gaps.iter().map(|g| (g / rough).round().max(1.0)).sum();
+        let span: f64 = gaps.iter().sum();
+        Some(Self::from_fps(frames / span))
     }
 
-    /// The exact rate for a measured `fps`: a common rate when within [`SNAP_TOLERANCE`], else
-    /// the value to a thousandth.
+    /// The exact rate for a measured `fps`: the nearest common rate when within
+    /// [`SNAP_TOLERANCE`], else the value to a thousandth.
     pub fn from_fps(fps: f64) -> Self {
-        let snapped = COMMON_RATES.iter().find(|(num, den)| {
-            let common = f64::from(*num) / f64::from(*den);
-            ((fps - common) / common).abs() < SNAP_TOLERANCE
-        });
+        let distance = |&(num, den): &(u32, u32)| {
+            let common = f64::from(num) / f64::from(den);
+            ((fps - common) / common).abs()
+        };
+        let snapped = COMMON_RATES
+            .iter()
+            .filter(|rate| distance(rate) < SNAP_TOLERANCE)
+            .min_by(|a, b| distance(a).total_cmp(&distance(b)));
         match snapped {
             Some(&(num, den)) => Self { num, den },
             None => {
@@ -202,6 +212,14 @@ mod tests {
             FrameRate::estimate(&stamps(25.0, &[3, 5, 6, 7, 8])),
             Some(FrameRate::new(25, 1).unwrap())
         );
+    }
+
+    #[test]
+    fn millisecond_timestamps_still_give_the_rate() {
+        let ms: Vec<f64> = (0..20).map(|n| (f64::from(n) * 1000.0 / 30.0).round() / 1000.0).collect();
+        assert_eq!(FrameRate::estimate(&ms), Some(FrameRate::new(30, 1).unwrap()));
+        let ms: Vec<f64> = (0..20).map(|n| (f64::from(n) * 1000.0 / 25.0).round() / 1000.0).collect();
+        assert_eq!(FrameRate::estimate(&ms), Some(FrameRate::new(25, 1).unwrap()));
     }
 
     #[test]

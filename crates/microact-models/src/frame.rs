@@ -155,7 +155,7 @@ impl FrameStats {
         let [batch, height, width, channels] = shape;
         let flat: Tensor<2> = frame.reshape([batch * height * width, channels]);
         let mean = flat.clone().mean_dim(0); // [1, channels]
-        let centred = flat.clone() - flat.clone().mean();
+        let centred = flat.clone() - flat.clone().mean().unsqueeze::<2>(); // [pixels, channels]
         let variance = (centred.clone() * centred).mean();
         let data = Transaction::default()
             .register(mean)
@@ -167,7 +167,7 @@ impl FrameStats {
             .map_err(|e| FrameError::Readback(e.to_string()))?;
         let values: Vec<Vec<f32>> = data
             .into_iter()
-            .map(|d| d.into_vec::<f32>())
+            .map(|d| d.try_into_vec::<f32>())
             .collect::<Result<_, _>>()
             .map_err(|e| FrameError::Readback(format!("{e:?}")))?;
         let first = |i: usize| values.get(i).and_then(|v| v.first().copied()).unwrap_or(f32::NAN);
@@ -250,7 +250,7 @@ mod tests {
         let rgba = [255, 0, 0, 7, 0, 0, 255, 9];
         let tensor = rgba_to_tensor(&rgba, Size::new(2, 1), &device).unwrap();
         assert_eq!(tensor.dims(), [1, 1, 2, 3]);
-        let values = tensor.clone().into_data().into_vec::<f32>().unwrap();
+        let values = tensor.clone().into_data().try_into_vec::<f32>().unwrap();
         assert_eq!(values, vec![255.0, 0.0, 0.0, 0.0, 0.0, 255.0]);
         let stats = burn::tensor::read_sync(FrameStats::of(tensor)).unwrap();
         assert_eq!(stats.shape, [1, 1, 2, 3]);

@@ -73,7 +73,7 @@ pub async fn run(device: &Device) -> Result<SelfTestReport, SelfTestError> {
         .await
         .map_err(|e| SelfTestError::Readback(e.to_string()))?;
     let values = data
-        .into_vec::<f32>()
+        .try_into_vec::<f32>()
         .map_err(|e| SelfTestError::Readback(format!("{e:?}")))?;
     let expected = reference();
     if values.len() != expected.len() {
