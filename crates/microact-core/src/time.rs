@@ -99,25 +99,37 @@ impl FrameRate {
 
     /// Estimates the rate from presentation timestamps (seconds) of frames as a decoder showed
     /// them, in order. Dropped frames make some gaps whole multiples of the frame period and
-    /// millisecond timestamps make them jitter (33, 34, 33 ms at 30 fps), so each gap is counted
-    /// in frames against a rough period and the rate is frames over the whole span. Needs at
-    /// least three gaps.
+    /// millisecond timestamps make them jitter (33, 34, 33 ms at 30 fps), so each frame gets its
+    /// index from the gaps counted against a rough period, and the period is the least-squares
+    /// slope of time over index: over 20 frames that tells 30 from 29.97 fps even at
+    /// millisecond resolution, which the span between two endpoints does not. Needs at least
+    /// three gaps.
     pub fn estimate(timestamps: &[f64]) -> Option<Self> {
-        let gaps: Vec<f64> = timestamps
-            .windows(2)
-            .map(|w| w[1] - w[0])
-            .filter(|g| g.is_finite() && *g > 1e-4)
-            .collect();
-        if gaps.len() < 3 {
+        let times: Vec<f64> = timestamps.iter().copied().filter(|t| t.is_finite()).collect();
+        let gaps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
+        let mut positive: Vec<f64> = gaps.iter().copied().filter(|g| *g > 1e-4).collect();
+        if positive.len() < 3 {
             return None;
         }
-        let mut sorted = gaps.clone();
-        sorted.sort_by(f64::total_cmp);
-        let near: Vec<f64> = sorted.iter().copied().filter(|g| *g < sorted[0] * 1.5).collect();
+        positive.sort_by(f64::total_cmp);
+        let near: Vec<f64> = positive.iter().copied().filter(|g| *g < positive[0] * 1.5).collect();
         let rough = near[near.len() / 2];
-        let frames: f64 = gaps.iter().map(|g| (g / rough).round().max(1.0)).sum();
-        let span: f64 = gaps.iter().sum();
-        Some(Self::from_fps(frames / span))
+        // (frame index, time) for each distinct frame.
+        let mut points = vec![(0.0, times[0])];
+        let mut index = 0.0;
+        for (gap, time) in gaps.iter().zip(&times[1..]) {
+            if *gap > 1e-4 {
+                index += (gap / rough).round().max(1.0);
+                points.push((index, *time));
+            }
+        }
+        let n = points.len() as f64;
+        let mean_x = points.iter().map(|p| p.0).sum::<f64>() / n;
+        let mean_y = points.iter().map(|p| p.1).sum::<f64>() / n;
+        let cov: f64 = points.iter().map(|p| (p.0 - mean_x) * (p.1 - mean_y)).sum();
+        let var: f64 = points.iter().map(|p| (p.0 - mean_x).powi(2)).sum();
+        let period = cov / var;
+        (period > 0.0).then(|| Self::from_fps(1.0 / period))
     }
 
     /// The exact rate for a measured `fps`: the nearest common rate when within
@@ -220,6 +232,11 @@ mod tests {
         assert_eq!(FrameRate::estimate(&ms), Some(FrameRate::new(30, 1).unwrap()));
         let ms: Vec<f64> = (0..20).map(|n| (f64::from(n) * 1000.0 / 25.0).round() / 1000.0).collect();
         assert_eq!(FrameRate::estimate(&ms), Some(FrameRate::new(25, 1).unwrap()));
+        // Starting one frame in: the endpoints alone would say 29.97 (0.634 s for 19 frames).
+        let ms: Vec<f64> = (1..21).map(|n| (f64::from(n) * 1000.0 / 30.0).round() / 1000.0).collect();
+        assert_eq!(FrameRate::estimate(&ms), Some(FrameRate::new(30, 1).unwrap()));
+        let ntsc: Vec<f64> = (1..21).map(|n| (f64::from(n) * 1001.0 / 30.0).round() / 1000.0).collect();
+        assert_eq!(FrameRate::estimate(&ntsc), Some(FrameRate::new(30000, 1001).unwrap()));
     }
 
     #[test]
