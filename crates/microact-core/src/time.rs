@@ -20,6 +20,15 @@ const COMMON_RATES: [(u32, u32); 13] = [
     (120, 1),
 ];
 
+/// How far timestamps on a whole-millisecond grid (WebM, many MP4 muxers) may sit from exact frame
+/// times: half a millisecond either way, and a little slack.
+const MILLISECOND_GRID_SPREAD: f64 = 0.0011;
+/// How much earlier than its exact start a frame's stored presentation time may be.
+const PTS_ROUNDING: f64 = 0.0006;
+
+/// The same for finer timestamps (microseconds as browsers report them).
+const FINE_SPREAD: f64 = 0.00002;
+
 /// Relative distance under which an estimated rate snaps to the nearest common one. Container
 /// timestamps are often whole milliseconds, so a rate measured over a few hundred milliseconds is
 /// good to a few tenths of a percent.
@@ -67,15 +76,14 @@ impl FrameRate {
         f64::from(self.den) / f64::from(self.num)
     }
 
-    /// The frame on screen at `seconds`: frame `n` is shown during `[n, n + 1) / fps`.
-    /// A timestamp a hair before a frame boundary (float rounding in the media stack) counts as
-    /// that boundary.
+    /// The frame on screen at `seconds`: frame `n` is shown during `[n, n + 1) / fps`. A
+    /// presentation time up to [`PTS_ROUNDING`] before a boundary counts as that boundary:
+    /// containers store times rounded to the millisecond (frame 1 at 30 fps is stamped 0.033).
     pub fn frame_at(self, seconds: f64) -> u64 {
         if !seconds.is_finite() || seconds <= 0.0 {
             return 0;
         }
-        // Rounding slack of a millionth of a frame: far below any real timestamp spacing.
-        (seconds * self.fps() + 1e-6).floor() as u64
+        ((seconds + PTS_ROUNDING) * self.fps()).floor() as u64
     }
 
     /// Where frame `frame` starts, in seconds.
@@ -129,7 +137,29 @@ impl FrameRate {
         let cov: f64 = points.iter().map(|p| (p.0 - mean_x) * (p.1 - mean_y)).sum();
         let var: f64 = points.iter().map(|p| (p.0 - mean_x).powi(2)).sum();
         let period = cov / var;
-        (period > 0.0).then(|| Self::from_fps(1.0 / period))
+        if period <= 0.0 {
+            return None;
+        }
+        // Over a short span, millisecond rounding cannot tell 30 from 29.97 by the slope alone;
+        // prefer a whole-number rate near the slope when every timestamp fits it.
+        let fps = 1.0 / period;
+        let whole = fps.round();
+        let fits_whole = (fps - whole).abs() / whole < SNAP_TOLERANCE && {
+            let residual = |&(_, t): &(f64, f64)| {
+                let k = ((t - times[0]) * whole).round();
+                t - times[0] - k / whole
+            };
+            let (lo, hi) = points.iter().map(residual).fold((f64::MAX, f64::MIN), |(lo, hi), r| {
+                (lo.min(r), hi.max(r))
+            });
+            let on_ms_grid = times.iter().all(|t| ((t * 1000.0) - (t * 1000.0).round()).abs() < 1e-6);
+            hi - lo <= if on_ms_grid { MILLISECOND_GRID_SPREAD } else { FINE_SPREAD }
+        };
+        Some(if fits_whole {
+            Self::from_fps(whole)
+        } else {
+            Self::from_fps(fps)
+        })
     }
 
     /// The exact rate for a measured `fps`: the nearest common rate when within
@@ -201,6 +231,14 @@ mod tests {
     }
 
     #[test]
+    fn millisecond_presentation_times_name_their_frames() {
+        let rate = FrameRate::new(30, 1).unwrap();
+        for (pts, frame) in [(0.0, 0), (0.033, 1), (0.067, 2), (0.1, 3), (0.967, 29), (1.0, 30)] {
+            assert_eq!(rate.frame_at(pts), frame, "{pts}");
+        }
+    }
+
+    #[test]
     fn counts_frames_in_a_duration() {
         let rate = FrameRate::new(30, 1).unwrap();
         assert_eq!(rate.frame_count(2.0), 60);
@@ -235,7 +273,11 @@ mod tests {
         // Starting one frame in: the endpoints alone would say 29.97 (0.634 s for 19 frames).
         let ms: Vec<f64> = (1..21).map(|n| (f64::from(n) * 1000.0 / 30.0).round() / 1000.0).collect();
         assert_eq!(FrameRate::estimate(&ms), Some(FrameRate::new(30, 1).unwrap()));
-        let ntsc: Vec<f64> = (1..21).map(|n| (f64::from(n) * 1001.0 / 30.0).round() / 1000.0).collect();
+        // As seen in Chromium: callbacks resume late, after the main thread was busy.
+        let late = [1.333, 1.6, 1.633, 1.667, 1.7, 1.733, 1.767, 1.8, 1.833, 1.867, 1.9, 1.933, 1.967];
+        assert_eq!(FrameRate::estimate(&late), Some(FrameRate::new(30, 1).unwrap()));
+        // 29.97 fps over two seconds drifts off the whole-number grid and is told apart.
+        let ntsc: Vec<f64> = (1..61).map(|n| (f64::from(n) * 1001.0 / 30.0).round() / 1000.0).collect();
         assert_eq!(FrameRate::estimate(&ntsc), Some(FrameRate::new(30000, 1001).unwrap()));
     }
 
