@@ -68,6 +68,14 @@ impl Viewer {
         Some(self.rate.get()?.frame_at(self.media_time.get()))
     }
 
+    /// Where the frame on screen starts (its exact time once the rate is known), seconds.
+    fn frame_start(&self) -> f64 {
+        match (self.rate.get(), self.frame()) {
+            (Some(rate), Some(frame)) => rate.start_of(frame),
+            _ => self.media_time.get(),
+        }
+    }
+
     fn frame_count(&self) -> Option<u64> {
         match (self.source.get(), self.rate.get()) {
             (Source::Clip(info), Some(rate)) => Some(media::frame_count(&info, rate)),
@@ -400,7 +408,7 @@ pub fn Player() -> impl IntoView {
                 </button>
                 <button data-testid="step-forward" title="Next frame (→)" disabled=move || !has_clip() || viewer.rate.get().is_none()
                     on:click=move |_| viewer.step(1)>"1 ▶︎"</button>
-                <span class="readout" data-testid="time">{move || format::clock(viewer.media_time.get())}</span>
+                <span class="readout" data-testid="time">{move || format::clock(viewer.frame_start())}</span>
                 <span class="readout" data-testid="frame" data-frame=move || viewer.frame().map(|n| n.to_string()).unwrap_or_default()>
                     {frame_text}
                 </span>
