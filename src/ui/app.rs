@@ -9,9 +9,10 @@ use crate::ui::player::{Player, Viewer};
 
 #[component]
 pub fn App() -> impl IntoView {
-    provide_context(Notices::new());
+    let notices = Notices::new();
+    provide_context(notices);
     provide_context(Compute::new());
-    provide_context(Viewer::new());
+    provide_context(Viewer::new(notices));
     view! {
         <header class="top">
             <h1>"microact"</h1>

@@ -43,10 +43,12 @@ pub struct Viewer {
     frames: StoredValue<Option<video::FrameWatch>, LocalStorage>,
     camera: StoredValue<Option<camera::Camera>, LocalStorage>,
     pub camera_tracks: RwSignal<usize>,
+    /// Where problems found outside an event handler (frame callbacks, timers) are reported.
+    notices: Notices,
 }
 
 impl Viewer {
-    pub fn new() -> Self {
+    pub fn new(notices: Notices) -> Self {
         Self {
             video: NodeRef::new(),
             source: RwSignal::new(Source::Empty),
@@ -60,6 +62,7 @@ impl Viewer {
             frames: StoredValue::new_local(None),
             camera: StoredValue::new_local(None),
             camera_tracks: RwSignal::new(0),
+            notices,
         }
     }
 
@@ -211,9 +214,7 @@ impl Viewer {
         match (rate, self.source.get_untracked()) {
             (Some(rate), _) => el.set_current_time(rate.seek_time(0)),
             (None, Source::Clip(info)) => {
-                use_context::<Notices>().into_iter().for_each(|n| {
-                    n.error(MediaProblem::NoFrameRate { name: info.name.clone() }.to_string())
-                });
+                self.notices.error(MediaProblem::NoFrameRate { name: info.name }.to_string());
                 el.set_current_time(0.0);
             }
             (None, _) => {}
@@ -287,12 +288,6 @@ impl Viewer {
                 video::clear(&el);
             }
         }
-    }
-}
-
-impl Default for Viewer {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
