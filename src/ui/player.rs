@@ -43,7 +43,8 @@ pub struct Viewer {
     frames: StoredValue<Option<video::FrameWatch>, LocalStorage>,
     camera: StoredValue<Option<camera::Camera>, LocalStorage>,
     pub camera_tracks: RwSignal<usize>,
-    /// Where problems found outside an event handler (frame callbacks, timers) are reported.
+    /// Where problems with the clip or camera are reported, from event handlers and from frame
+    /// callbacks and timers alike (no reactive owner there to look context up from).
     notices: Notices,
 }
 
@@ -86,7 +87,8 @@ impl Viewer {
         }
     }
 
-    fn open(&self, file: files::PickedFile, notices: Notices) {
+    fn open(&self, file: files::PickedFile) {
+        let notices = self.notices;
         if let Some(problem) = MediaProblem::before_opening(&file.name, file.bytes, &file.mime) {
             notices.error(problem.to_string());
             return;
@@ -115,7 +117,8 @@ impl Viewer {
         }
     }
 
-    fn on_metadata(&self, notices: Notices) {
+    fn on_metadata(&self) {
+        let notices = self.notices;
         let Some(el) = self.video.get_untracked() else { return };
         let Some((name, bytes)) = self.opening.get_untracked() else { return };
         self.opening.set(None);
@@ -133,10 +136,11 @@ impl Viewer {
         }
         self.source.set(Source::Clip(info));
         self.watch_frames();
-        self.measure_rate(notices);
+        self.measure_rate();
     }
 
-    fn on_error(&self, notices: Notices) {
+    fn on_error(&self) {
+        let notices = self.notices;
         let Some(el) = self.video.get_untracked() else { return };
         // Errors after a clip is closed or while the camera runs are not about a file.
         let name = match (self.opening.get_untracked(), self.source.get_untracked()) {
@@ -180,7 +184,8 @@ impl Viewer {
     }
 
     /// Plays the clip muted for a few frames and reads the rate off their presentation times.
-    fn measure_rate(&self, notices: Notices) {
+    fn measure_rate(&self) {
+        let notices = self.notices;
         let Some(el) = self.video.get_untracked() else { return };
         if !video::has_frame_callbacks(&el) {
             if let Source::Clip(info) = self.source.get_untracked() {
@@ -221,7 +226,8 @@ impl Viewer {
         }
     }
 
-    fn toggle_play(&self, notices: Notices) {
+    fn toggle_play(&self) {
+        let notices = self.notices;
         let Some(el) = self.video.get_untracked() else { return };
         if self.probing.get_untracked() || matches!(self.source.get_untracked(), Source::Empty) {
             return;
@@ -251,7 +257,8 @@ impl Viewer {
         el.set_current_time(rate.seek_time(target));
     }
 
-    fn start_camera(&self, notices: Notices) {
+    fn start_camera(&self) {
+        let notices = self.notices;
         let this = *self;
         spawn_local(async move {
             let cam = match camera::open().await {
@@ -302,7 +309,7 @@ pub fn Player() -> impl IntoView {
             if count > 1 {
                 notices.info(format!("Opened {}; one clip plays at a time.", file.name));
             }
-            viewer.open(file, notices);
+            viewer.open(file);
         }
     };
 
@@ -321,7 +328,7 @@ pub fn Player() -> impl IntoView {
         match e.key().as_str() {
             "ArrowLeft" | "," => viewer.step(-1),
             "ArrowRight" | "." => viewer.step(1),
-            " " | "k" => viewer.toggle_play(notices),
+            " " | "k" => viewer.toggle_play(),
             _ => return,
         }
         e.prevent_default();
@@ -367,7 +374,7 @@ pub fn Player() -> impl IntoView {
                         on:change=move |e| open_first(files::from_input(&e)) />
                 </label>
                 <Show when=camera_on fallback=move || view! {
-                    <button data-testid="camera-start" on:click=move |_| viewer.start_camera(notices)>"Start camera"</button>
+                    <button data-testid="camera-start" on:click=move |_| viewer.start_camera()>"Start camera"</button>
                 }>
                     <button data-testid="camera-stop" on:click=move |_| viewer.stop_camera()>"Stop camera"</button>
                 </Show>
@@ -379,8 +386,8 @@ pub fn Player() -> impl IntoView {
                 on:dragover=move |e: ev::DragEvent| e.prevent_default()
                 on:drop=move |e: ev::DragEvent| { e.prevent_default(); open_first(files::from_drop(&e)); }>
                 <video node_ref=viewer.video data-testid="video" playsinline=true preload="auto"
-                    on:loadedmetadata=move |_| viewer.on_metadata(notices)
-                    on:error=move |_| viewer.on_error(notices)
+                    on:loadedmetadata=move |_| viewer.on_metadata()
+                    on:error=move |_| viewer.on_error()
                     on:play=move |_| viewer.playing.set(true)
                     on:pause=move |_| viewer.playing.set(false)
                     on:ended=move |_| viewer.finish_measuring()
@@ -398,7 +405,7 @@ pub fn Player() -> impl IntoView {
                 <button data-testid="step-back" title="Previous frame (←)" disabled=move || !has_clip() || viewer.rate.get().is_none()
                     on:click=move |_| viewer.step(-1)>"◀︎ 1"</button>
                 <button data-testid="play" title="Play / pause (space)" disabled=move || !has_clip() || viewer.probing.get()
-                    on:click=move |_| viewer.toggle_play(notices)>
+                    on:click=move |_| viewer.toggle_play()>
                     {move || if viewer.playing.get() && !viewer.probing.get() { "Pause" } else { "Play" }}
                 </button>
                 <button data-testid="step-forward" title="Next frame (→)" disabled=move || !has_clip() || viewer.rate.get().is_none()

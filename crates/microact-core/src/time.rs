@@ -20,12 +20,15 @@ const COMMON_RATES: [(u32, u32); 13] = [
     (120, 1),
 ];
 
-/// How far timestamps on a whole-millisecond grid (WebM, many MP4 muxers) may sit from exact frame
-/// times: half a millisecond either way, and a little slack.
-const MILLISECOND_GRID_SPREAD: f64 = 0.0011;
 /// How much earlier than its exact start a frame's stored presentation time may be.
 const PTS_ROUNDING: f64 = 0.0006;
 
+/// Gaps between timestamps below this are the same frame reported twice.
+const MIN_GAP: f64 = 1e-4;
+
+/// How far timestamps on a whole-millisecond grid (WebM, many MP4 muxers) may sit from exact frame
+/// times: half a millisecond either way, and a little slack.
+const MILLISECOND_GRID_SPREAD: f64 = 0.0011;
 /// The same for finer timestamps (microseconds as browsers report them).
 const FINE_SPREAD: f64 = 0.00002;
 
@@ -115,7 +118,7 @@ impl FrameRate {
     pub fn estimate(timestamps: &[f64]) -> Option<Self> {
         let times: Vec<f64> = timestamps.iter().copied().filter(|t| t.is_finite()).collect();
         let gaps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
-        let mut positive: Vec<f64> = gaps.iter().copied().filter(|g| *g > 1e-4).collect();
+        let mut positive: Vec<f64> = gaps.iter().copied().filter(|g| *g > MIN_GAP).collect();
         if positive.len() < 3 {
             return None;
         }
@@ -126,17 +129,12 @@ impl FrameRate {
         let mut points = vec![(0.0, times[0])];
         let mut index = 0.0;
         for (gap, time) in gaps.iter().zip(&times[1..]) {
-            if *gap > 1e-4 {
+            if *gap > MIN_GAP {
                 index += (gap / rough).round().max(1.0);
                 points.push((index, *time));
             }
         }
-        let n = points.len() as f64;
-        let mean_x = points.iter().map(|p| p.0).sum::<f64>() / n;
-        let mean_y = points.iter().map(|p| p.1).sum::<f64>() / n;
-        let cov: f64 = points.iter().map(|p| (p.0 - mean_x) * (p.1 - mean_y)).sum();
-        let var: f64 = points.iter().map(|p| (p.0 - mean_x).powi(2)).sum();
-        let period = cov / var;
+        let period = slope(&points);
         if period <= 0.0 {
             return None;
         }
@@ -144,22 +142,11 @@ impl FrameRate {
         // prefer a whole-number rate near the slope when every timestamp fits it.
         let fps = 1.0 / period;
         let whole = fps.round();
-        let fits_whole = (fps - whole).abs() / whole < SNAP_TOLERANCE && {
-            let residual = |&(_, t): &(f64, f64)| {
-                let k = ((t - times[0]) * whole).round();
-                t - times[0] - k / whole
-            };
-            let (lo, hi) = points.iter().map(residual).fold((f64::MAX, f64::MIN), |(lo, hi), r| {
-                (lo.min(r), hi.max(r))
-            });
-            let on_ms_grid = times.iter().all(|t| ((t * 1000.0) - (t * 1000.0).round()).abs() < 1e-6);
-            hi - lo <= if on_ms_grid { MILLISECOND_GRID_SPREAD } else { FINE_SPREAD }
-        };
-        Some(if fits_whole {
-            Self::from_fps(whole)
-        } else {
-            Self::from_fps(fps)
-        })
+        let on_ms_grid = times.iter().all(|t| ((t * 1000.0) - (t * 1000.0).round()).abs() < 1e-6);
+        let spread = if on_ms_grid { MILLISECOND_GRID_SPREAD } else { FINE_SPREAD };
+        let fits_whole =
+            (fps - whole).abs() / whole < SNAP_TOLERANCE && grid_spread(&points, whole) <= spread;
+        Some(Self::from_fps(if fits_whole { whole } else { fps }))
     }
 
     /// The exact rate for a measured `fps`: the nearest common rate when within
@@ -195,6 +182,30 @@ impl std::fmt::Display for FrameRate {
             write!(f, "{:.3} fps ({}/{})", self.fps(), self.num, self.den)
         }
     }
+}
+
+/// Least-squares slope of `y` over `x`.
+fn slope(points: &[(f64, f64)]) -> f64 {
+    let n = points.len() as f64;
+    let mean_x = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let mean_y = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let cov: f64 = points.iter().map(|p| (p.0 - mean_x) * (p.1 - mean_y)).sum();
+    let var: f64 = points.iter().map(|p| (p.0 - mean_x).powi(2)).sum();
+    cov / var
+}
+
+/// How far apart (max minus min, seconds) the times of `points` sit from the nearest frame
+/// times of a `fps` grid anchored at the first point.
+fn grid_spread(points: &[(f64, f64)], fps: f64) -> f64 {
+    let origin = points.first().map_or(0.0, |p| p.1);
+    let (lo, hi) = points
+        .iter()
+        .map(|&(_, t)| {
+            let k = ((t - origin) * fps).round();
+            t - origin - k / fps
+        })
+        .fold((f64::MAX, f64::MIN), |(lo, hi), r| (lo.min(r), hi.max(r)));
+    hi - lo
 }
 
 fn gcd(mut a: u32, mut b: u32) -> u32 {
