@@ -3,4 +3,11 @@
 //! Time is an integer frame index on a video's [`time::FrameRate`]; seconds exist only at the
 //! edges (display, export, seeking a media element).
 
+pub mod edit;
+pub mod formats;
+pub mod labels;
+pub mod model;
+pub mod query;
+pub mod sample;
 pub mod time;
+pub mod validate;

@@ -116,14 +116,22 @@ impl FrameRate {
     /// millisecond resolution, which the span between two endpoints does not. Needs at least
     /// three gaps.
     pub fn estimate(timestamps: &[f64]) -> Option<Self> {
-        let times: Vec<f64> = timestamps.iter().copied().filter(|t| t.is_finite()).collect();
+        let times: Vec<f64> = timestamps
+            .iter()
+            .copied()
+            .filter(|t| t.is_finite())
+            .collect();
         let gaps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
         let mut positive: Vec<f64> = gaps.iter().copied().filter(|g| *g > MIN_GAP).collect();
         if positive.len() < 3 {
             return None;
         }
         positive.sort_by(f64::total_cmp);
-        let near: Vec<f64> = positive.iter().copied().filter(|g| *g < positive[0] * 1.5).collect();
+        let near: Vec<f64> = positive
+            .iter()
+            .copied()
+            .filter(|g| *g < positive[0] * 1.5)
+            .collect();
         let rough = near[near.len() / 2];
         // (frame index, time) for each distinct frame.
         let mut points = vec![(0.0, times[0])];
@@ -142,8 +150,14 @@ impl FrameRate {
         // prefer a whole-number rate near the slope when every timestamp fits it.
         let fps = 1.0 / period;
         let whole = fps.round();
-        let on_ms_grid = times.iter().all(|t| ((t * 1000.0) - (t * 1000.0).round()).abs() < 1e-6);
-        let spread = if on_ms_grid { MILLISECOND_GRID_SPREAD } else { FINE_SPREAD };
+        let on_ms_grid = times
+            .iter()
+            .all(|t| ((t * 1000.0) - (t * 1000.0).round()).abs() < 1e-6);
+        let spread = if on_ms_grid {
+            MILLISECOND_GRID_SPREAD
+        } else {
+            FINE_SPREAD
+        };
         let fits_whole =
             (fps - whole).abs() / whole < SNAP_TOLERANCE && grid_spread(&points, whole) <= spread;
         Some(Self::from_fps(if fits_whole { whole } else { fps }))
@@ -227,7 +241,10 @@ mod tests {
     fn rejects_zero_rates() {
         assert!(FrameRate::new(0, 1).is_err());
         assert!(FrameRate::new(30, 0).is_err());
-        assert_eq!(FrameRate::new(60, 2).unwrap(), FrameRate::new(30, 1).unwrap());
+        assert_eq!(
+            FrameRate::new(60, 2).unwrap(),
+            FrameRate::new(30, 1).unwrap()
+        );
     }
 
     #[test]
@@ -244,7 +261,14 @@ mod tests {
     #[test]
     fn millisecond_presentation_times_name_their_frames() {
         let rate = FrameRate::new(30, 1).unwrap();
-        for (pts, frame) in [(0.0, 0), (0.033, 1), (0.067, 2), (0.1, 3), (0.967, 29), (1.0, 30)] {
+        for (pts, frame) in [
+            (0.0, 0),
+            (0.033, 1),
+            (0.067, 2),
+            (0.1, 3),
+            (0.967, 29),
+            (1.0, 30),
+        ] {
             assert_eq!(rate.frame_at(pts), frame, "{pts}");
         }
     }
@@ -277,19 +301,44 @@ mod tests {
 
     #[test]
     fn millisecond_timestamps_still_give_the_rate() {
-        let ms: Vec<f64> = (0..20).map(|n| (f64::from(n) * 1000.0 / 30.0).round() / 1000.0).collect();
-        assert_eq!(FrameRate::estimate(&ms), Some(FrameRate::new(30, 1).unwrap()));
-        let ms: Vec<f64> = (0..20).map(|n| (f64::from(n) * 1000.0 / 25.0).round() / 1000.0).collect();
-        assert_eq!(FrameRate::estimate(&ms), Some(FrameRate::new(25, 1).unwrap()));
+        let ms: Vec<f64> = (0..20)
+            .map(|n| (f64::from(n) * 1000.0 / 30.0).round() / 1000.0)
+            .collect();
+        assert_eq!(
+            FrameRate::estimate(&ms),
+            Some(FrameRate::new(30, 1).unwrap())
+        );
+        let ms: Vec<f64> = (0..20)
+            .map(|n| (f64::from(n) * 1000.0 / 25.0).round() / 1000.0)
+            .collect();
+        assert_eq!(
+            FrameRate::estimate(&ms),
+            Some(FrameRate::new(25, 1).unwrap())
+        );
         // Starting one frame in: the endpoints alone would say 29.97 (0.634 s for 19 frames).
-        let ms: Vec<f64> = (1..21).map(|n| (f64::from(n) * 1000.0 / 30.0).round() / 1000.0).collect();
-        assert_eq!(FrameRate::estimate(&ms), Some(FrameRate::new(30, 1).unwrap()));
+        let ms: Vec<f64> = (1..21)
+            .map(|n| (f64::from(n) * 1000.0 / 30.0).round() / 1000.0)
+            .collect();
+        assert_eq!(
+            FrameRate::estimate(&ms),
+            Some(FrameRate::new(30, 1).unwrap())
+        );
         // As seen in Chromium: callbacks resume late, after the main thread was busy.
-        let late = [1.333, 1.6, 1.633, 1.667, 1.7, 1.733, 1.767, 1.8, 1.833, 1.867, 1.9, 1.933, 1.967];
-        assert_eq!(FrameRate::estimate(&late), Some(FrameRate::new(30, 1).unwrap()));
+        let late = [
+            1.333, 1.6, 1.633, 1.667, 1.7, 1.733, 1.767, 1.8, 1.833, 1.867, 1.9, 1.933, 1.967,
+        ];
+        assert_eq!(
+            FrameRate::estimate(&late),
+            Some(FrameRate::new(30, 1).unwrap())
+        );
         // 29.97 fps over two seconds drifts off the whole-number grid and is told apart.
-        let ntsc: Vec<f64> = (1..61).map(|n| (f64::from(n) * 1001.0 / 30.0).round() / 1000.0).collect();
-        assert_eq!(FrameRate::estimate(&ntsc), Some(FrameRate::new(30000, 1001).unwrap()));
+        let ntsc: Vec<f64> = (1..61)
+            .map(|n| (f64::from(n) * 1001.0 / 30.0).round() / 1000.0)
+            .collect();
+        assert_eq!(
+            FrameRate::estimate(&ntsc),
+            Some(FrameRate::new(30000, 1001).unwrap())
+        );
     }
 
     #[test]

@@ -1,0 +1,803 @@
+//! Every change to a [`Project`] is an [`Edit`]. Applying one checks it, changes the project and
+//! returns the edit that undoes it; [`History`] keeps those pairs for undo and redo and merges the
+//! steps of one gesture (a drag) into one.
+//!
+//! Primitive edits put or remove one thing; compound ones (split, merge, accept all above a score,
+//! delete a video with its tracks) are [`Edit::Batch`]es built by the constructors below from the
+//! project's current state.
+
+use serde::{Deserialize, Serialize};
+
+use crate::labels::LabelSet;
+use crate::model::{
+    Annotator, Frame, KeyBox, LabelRef, NormRect, PoseTrack, Project, Segment, SegmentId, Status,
+    Track, TrackId, TrackMeta, Video, VideoId,
+};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Edit {
+    /// Inserts `segment` into `track`, or replaces the segment with its id there.
+    PutSegment {
+        track: TrackId,
+        segment: Segment,
+    },
+    RemoveSegment {
+        track: TrackId,
+        id: SegmentId,
+    },
+    /// Inserts a whole track (with its segments) at `index` in the track list.
+    AddTrack {
+        index: usize,
+        track: Track,
+    },
+    RemoveTrack {
+        id: TrackId,
+    },
+    SetTrackMeta {
+        track: TrackId,
+        meta: TrackMeta,
+    },
+    /// Draws (`Some`) or clears (`None`) the track's person box on `frame`.
+    SetBox {
+        track: TrackId,
+        frame: Frame,
+        rect: Option<NormRect>,
+    },
+    AddVideo {
+        index: usize,
+        video: Video,
+    },
+    RemoveVideo {
+        id: VideoId,
+    },
+    /// Inserts a label set at `index`, or replaces the set with its id (keeping its place).
+    PutLabelSet {
+        index: usize,
+        set: LabelSet,
+    },
+    RemoveLabelSet {
+        id: String,
+    },
+    PutAnnotator {
+        annotator: Annotator,
+    },
+    RemoveAnnotator {
+        id: String,
+    },
+    /// Inserts or replaces the pose track of `(video, person)`.
+    PutPose {
+        pose: PoseTrack,
+    },
+    RemovePose {
+        video: VideoId,
+        person: u32,
+    },
+    RenameProject {
+        name: String,
+    },
+    /// Applied in order; all or nothing.
+    Batch(Vec<Edit>),
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EditError {
+    #[error("there is no track {0:?}")]
+    NoTrack(TrackId),
+    #[error("there is no segment {0:?} in that track")]
+    NoSegment(SegmentId),
+    #[error("there is no video {0:?}")]
+    NoVideo(VideoId),
+    #[error("there is no label set {0:?}")]
+    NoLabelSet(String),
+    #[error("there is no annotator {0:?}")]
+    NoAnnotator(String),
+    #[error("there is no pose track for person {person} in video {video:?}")]
+    NoPose { video: VideoId, person: u32 },
+    #[error("a segment must end after it starts (frames {start}..{end})")]
+    EmptySpan { start: Frame, end: Frame },
+    #[error("the segment ends at frame {end}, past the end of {video} ({frames} frames)")]
+    OutsideVideo {
+        end: Frame,
+        frames: Frame,
+        video: String,
+    },
+    #[error("label {:?} is not in label set {:?}", .0.label, .0.set)]
+    UnknownLabel(LabelRef),
+    #[error(
+        "track {track:?} does not allow overlaps: frames {start}..{end} overlap segment {other:?}"
+    )]
+    Overlap {
+        track: String,
+        start: Frame,
+        end: Frame,
+        other: SegmentId,
+    },
+    #[error("segment {0:?} already exists in another track")]
+    SegmentIdTaken(SegmentId),
+    #[error("{0} already exists")]
+    IdTaken(String),
+    #[error("label {label:?} of set {set:?} is still used by {count} segment(s)")]
+    LabelInUse {
+        set: String,
+        label: String,
+        count: usize,
+    },
+    #[error("video {video} still has {count} track(s)")]
+    VideoInUse { video: String, count: usize },
+    #[error("a split point must be inside the segment (frames {start}..{end}, split at {at})")]
+    SplitOutside { start: Frame, end: Frame, at: Frame },
+    #[error("only segments in the same track can be merged")]
+    MergeAcrossTracks,
+    #[error(transparent)]
+    LabelSet(#[from] crate::labels::LabelSetError),
+}
+
+impl Edit {
+    /// Checks the edit against the project and applies it; returns the edit that undoes it. On
+    /// an error the project is unchanged.
+    pub fn apply(self, project: &mut Project) -> Result<Edit, EditError> {
+        self.run(project, true)
+    }
+
+    /// Applies an edit that restores a state the project was in (an undo or a redo): those are
+    /// not checked again, so a project that was imported with problems can still be undone.
+    fn restore(self, project: &mut Project) -> Edit {
+        match self.run(project, false) {
+            Ok(inverse) => inverse,
+            // Unchecked runs fail only when the target is gone, which a linear history rules
+            // out; the edit then changed nothing and undoing it changes nothing either.
+            Err(_) => Edit::Batch(Vec::new()),
+        }
+    }
+
+    fn run(self, project: &mut Project, checked: bool) -> Result<Edit, EditError> {
+        match self {
+            Edit::PutSegment { track, segment } => {
+                if checked {
+                    check_segment(project, track, &segment)?;
+                }
+                let lane = project.track_mut(track).ok_or(EditError::NoTrack(track))?;
+                let id = segment.id;
+                let old = lane.take(id);
+                let inverse = match old {
+                    Some(old) => Edit::PutSegment {
+                        track,
+                        segment: old,
+                    },
+                    None => Edit::RemoveSegment { track, id },
+                };
+                lane.insert_sorted(segment);
+                Ok(inverse)
+            }
+            Edit::RemoveSegment { track, id } => {
+                let lane = project.track_mut(track).ok_or(EditError::NoTrack(track))?;
+                let segment = lane.take(id).ok_or(EditError::NoSegment(id))?;
+                Ok(Edit::PutSegment { track, segment })
+            }
+            Edit::AddTrack { index, mut track } => {
+                if checked {
+                    check_new_track(project, &track)?;
+                }
+                track.sort();
+                let id = track.id;
+                project
+                    .tracks
+                    .insert(index.min(project.tracks.len()), track);
+                Ok(Edit::RemoveTrack { id })
+            }
+            Edit::RemoveTrack { id } => {
+                let index = project
+                    .tracks
+                    .iter()
+                    .position(|t| t.id == id)
+                    .ok_or(EditError::NoTrack(id))?;
+                let track = project.tracks.remove(index);
+                Ok(Edit::AddTrack { index, track })
+            }
+            Edit::SetTrackMeta { track, meta } => {
+                let lane = project.track_mut(track).ok_or(EditError::NoTrack(track))?;
+                if checked && meta.exclusive {
+                    check_no_overlaps(lane, &meta.name)?;
+                }
+                let old = std::mem::replace(&mut lane.meta, meta);
+                Ok(Edit::SetTrackMeta { track, meta: old })
+            }
+            Edit::SetBox { track, frame, rect } => {
+                let lane = project.track_mut(track).ok_or(EditError::NoTrack(track))?;
+                let old = lane.box_at(frame);
+                lane.boxes.retain(|b| b.frame != frame);
+                if let Some(rect) = rect {
+                    let at = lane.boxes.partition_point(|b| b.frame < frame);
+                    lane.boxes.insert(at, KeyBox { frame, rect });
+                }
+                Ok(Edit::SetBox {
+                    track,
+                    frame,
+                    rect: old,
+                })
+            }
+            Edit::AddVideo { index, video } => {
+                if checked && project.video(video.id).is_some() {
+                    return Err(EditError::IdTaken(format!("video {:?}", video.id)));
+                }
+                let id = video.id;
+                project
+                    .videos
+                    .insert(index.min(project.videos.len()), video);
+                Ok(Edit::RemoveVideo { id })
+            }
+            Edit::RemoveVideo { id } => {
+                let index = project
+                    .videos
+                    .iter()
+                    .position(|v| v.id == id)
+                    .ok_or(EditError::NoVideo(id))?;
+                let count = project.tracks_of(id).count();
+                if checked && count > 0 {
+                    let video = project.videos[index].name.clone();
+                    return Err(EditError::VideoInUse { video, count });
+                }
+                let video = project.videos.remove(index);
+                Ok(Edit::AddVideo { index, video })
+            }
+            Edit::PutLabelSet { index, set } => {
+                if checked {
+                    set.validate()?;
+                    check_labels_kept(project, &set.id, Some(&set))?;
+                }
+                match project.label_sets.iter().position(|s| s.id == set.id) {
+                    Some(at) => {
+                        let old = std::mem::replace(&mut project.label_sets[at], set);
+                        Ok(Edit::PutLabelSet {
+                            index: at,
+                            set: old,
+                        })
+                    }
+                    None => {
+                        let id = set.id.clone();
+                        project
+                            .label_sets
+                            .insert(index.min(project.label_sets.len()), set);
+                        Ok(Edit::RemoveLabelSet { id })
+                    }
+                }
+            }
+            Edit::RemoveLabelSet { id } => {
+                let index = project
+                    .label_sets
+                    .iter()
+                    .position(|s| s.id == id)
+                    .ok_or_else(|| EditError::NoLabelSet(id.clone()))?;
+                if checked {
+                    check_labels_kept(project, &id, None)?;
+                }
+                let set = project.label_sets.remove(index);
+                Ok(Edit::PutLabelSet { index, set })
+            }
+            Edit::PutAnnotator { annotator } => {
+                match project.annotators.iter_mut().find(|a| a.id == annotator.id) {
+                    Some(slot) => {
+                        let old = std::mem::replace(slot, annotator);
+                        Ok(Edit::PutAnnotator { annotator: old })
+                    }
+                    None => {
+                        let id = annotator.id.clone();
+                        project.annotators.push(annotator);
+                        Ok(Edit::RemoveAnnotator { id })
+                    }
+                }
+            }
+            Edit::RemoveAnnotator { id } => {
+                let index = project
+                    .annotators
+                    .iter()
+                    .position(|a| a.id == id)
+                    .ok_or_else(|| EditError::NoAnnotator(id.clone()))?;
+                Ok(Edit::PutAnnotator {
+                    annotator: project.annotators.remove(index),
+                })
+            }
+            Edit::PutPose { pose } => {
+                if checked && project.video(pose.video).is_none() {
+                    return Err(EditError::NoVideo(pose.video));
+                }
+                let (video, person) = (pose.video, pose.person);
+                match project
+                    .poses
+                    .iter_mut()
+                    .find(|p| p.video == video && p.person == person)
+                {
+                    Some(slot) => Ok(Edit::PutPose {
+                        pose: std::mem::replace(slot, pose),
+                    }),
+                    None => {
+                        project.poses.push(pose);
+                        Ok(Edit::RemovePose { video, person })
+                    }
+                }
+            }
+            Edit::RemovePose { video, person } => {
+                let index = project
+                    .poses
+                    .iter()
+                    .position(|p| p.video == video && p.person == person)
+                    .ok_or(EditError::NoPose { video, person })?;
+                Ok(Edit::PutPose {
+                    pose: project.poses.remove(index),
+                })
+            }
+            Edit::RenameProject { name } => {
+                let old = std::mem::replace(&mut project.name, name);
+                Ok(Edit::RenameProject { name: old })
+            }
+            Edit::Batch(edits) => {
+                let mut inverses = Vec::with_capacity(edits.len());
+                for edit in edits {
+                    match edit.run(project, checked) {
+                        Ok(inverse) => inverses.push(inverse),
+                        Err(error) => {
+                            for inverse in inverses.into_iter().rev() {
+                                inverse.restore(project);
+                            }
+                            return Err(error);
+                        }
+                    }
+                }
+                inverses.reverse();
+                Ok(Edit::Batch(inverses))
+            }
+        }
+    }
+
+    /// Whether applying `self` after `next`-like edits makes `next` alone enough: both set the
+    /// same whole thing (one segment, one track's meta, one box), so a drag keeps only its last.
+    fn covers(&self, next: &Edit) -> bool {
+        match (self, next) {
+            (
+                Edit::PutSegment {
+                    track: a,
+                    segment: s,
+                },
+                Edit::PutSegment {
+                    track: b,
+                    segment: t,
+                },
+            ) => a == b && s.id == t.id,
+            (Edit::SetTrackMeta { track: a, .. }, Edit::SetTrackMeta { track: b, .. }) => a == b,
+            (
+                Edit::SetBox {
+                    track: a, frame: f, ..
+                },
+                Edit::SetBox {
+                    track: b, frame: g, ..
+                },
+            ) => a == b && f == g,
+            (Edit::RenameProject { .. }, Edit::RenameProject { .. }) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Constructors for the edits a timeline offers, built from the project's current state.
+impl Edit {
+    /// Moves or resizes a segment to `[start, end)`.
+    pub fn set_span(
+        project: &Project,
+        id: SegmentId,
+        start: Frame,
+        end: Frame,
+    ) -> Result<Edit, EditError> {
+        Self::change(project, id, |s| {
+            s.start = start;
+            s.end = end;
+        })
+    }
+
+    pub fn relabel(project: &Project, id: SegmentId, label: LabelRef) -> Result<Edit, EditError> {
+        Self::change(project, id, |s| s.label = label)
+    }
+
+    pub fn set_note(
+        project: &Project,
+        id: SegmentId,
+        note: Option<String>,
+    ) -> Result<Edit, EditError> {
+        Self::change(project, id, |s| s.note = note)
+    }
+
+    /// Sets the status of each of `ids` (accept or reject proposals).
+    pub fn set_status(
+        project: &Project,
+        ids: &[SegmentId],
+        status: Status,
+    ) -> Result<Edit, EditError> {
+        ids.iter()
+            .map(|&id| Self::change(project, id, |s| s.status = status))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Edit::Batch)
+    }
+
+    /// Accepts every proposal in `track` (all tracks when `None`) scoring at least `threshold`.
+    pub fn accept_above(project: &Project, track: Option<TrackId>, threshold: f32) -> Edit {
+        let ids: Vec<SegmentId> = project
+            .segments()
+            .filter(|(t, s)| {
+                track.is_none_or(|id| t.id == id)
+                    && s.status == Status::Proposed
+                    && s.score().is_some_and(|score| score >= threshold)
+            })
+            .map(|(_, s)| s.id)
+            .collect();
+        Self::set_status(project, &ids, Status::Accepted).unwrap_or(Edit::Batch(Vec::new()))
+    }
+
+    /// Splits a segment at frame `at`: it keeps `[start, at)`, a copy with a new id takes
+    /// `[at, end)`.
+    pub fn split(project: &Project, id: SegmentId, at: Frame) -> Result<Edit, EditError> {
+        let (track, segment) = project.segment(id).ok_or(EditError::NoSegment(id))?;
+        if at <= segment.start || at >= segment.end {
+            return Err(EditError::SplitOutside {
+                start: segment.start,
+                end: segment.end,
+                at,
+            });
+        }
+        let mut head = segment.clone();
+        head.end = at;
+        let mut tail = segment.clone();
+        tail.id = project.next_segment_id();
+        tail.start = at;
+        Ok(Edit::Batch(vec![
+            Edit::PutSegment {
+                track: track.id,
+                segment: head,
+            },
+            Edit::PutSegment {
+                track: track.id,
+                segment: tail,
+            },
+        ]))
+    }
+
+    /// Merges `second` into `first`: `first` then spans both (and the gap between them).
+    pub fn merge(
+        project: &Project,
+        first: SegmentId,
+        second: SegmentId,
+    ) -> Result<Edit, EditError> {
+        let (track_a, a) = project.segment(first).ok_or(EditError::NoSegment(first))?;
+        let (track_b, b) = project
+            .segment(second)
+            .ok_or(EditError::NoSegment(second))?;
+        if track_a.id != track_b.id {
+            return Err(EditError::MergeAcrossTracks);
+        }
+        let mut merged = a.clone();
+        merged.start = a.start.min(b.start);
+        merged.end = a.end.max(b.end);
+        Ok(Edit::Batch(vec![
+            Edit::RemoveSegment {
+                track: track_b.id,
+                id: second,
+            },
+            Edit::PutSegment {
+                track: track_a.id,
+                segment: merged,
+            },
+        ]))
+    }
+
+    pub fn delete_segments(project: &Project, ids: &[SegmentId]) -> Result<Edit, EditError> {
+        ids.iter()
+            .map(|&id| {
+                let (track, _) = project.segment(id).ok_or(EditError::NoSegment(id))?;
+                Ok(Edit::RemoveSegment {
+                    track: track.id,
+                    id,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Edit::Batch)
+    }
+
+    /// Moves a segment to another track (of the same video), keeping its id.
+    pub fn move_to_track(project: &Project, id: SegmentId, to: TrackId) -> Result<Edit, EditError> {
+        let (from, segment) = project.segment(id).ok_or(EditError::NoSegment(id))?;
+        Ok(Edit::Batch(vec![
+            Edit::RemoveSegment { track: from.id, id },
+            Edit::PutSegment {
+                track: to,
+                segment: segment.clone(),
+            },
+        ]))
+    }
+
+    /// Removes a video with its tracks and pose tracks.
+    pub fn remove_video(project: &Project, id: VideoId) -> Edit {
+        let mut edits: Vec<Edit> = project
+            .tracks_of(id)
+            .map(|t| Edit::RemoveTrack { id: t.id })
+            .collect();
+        edits.extend(
+            project
+                .poses
+                .iter()
+                .filter(|p| p.video == id)
+                .map(|p| Edit::RemovePose {
+                    video: id,
+                    person: p.person,
+                }),
+        );
+        edits.push(Edit::RemoveVideo { id });
+        Edit::Batch(edits)
+    }
+
+    /// Appends a new, empty track for `video`.
+    pub fn add_track(project: &Project, video: VideoId, name: impl Into<String>) -> Edit {
+        Edit::AddTrack {
+            index: project.tracks.len(),
+            track: Track::new(project.next_track_id(), video, name),
+        }
+    }
+
+    fn change(
+        project: &Project,
+        id: SegmentId,
+        change: impl FnOnce(&mut Segment),
+    ) -> Result<Edit, EditError> {
+        let (track, segment) = project.segment(id).ok_or(EditError::NoSegment(id))?;
+        let mut segment = segment.clone();
+        change(&mut segment);
+        Ok(Edit::PutSegment {
+            track: track.id,
+            segment,
+        })
+    }
+}
+
+fn check_segment(project: &Project, track: TrackId, segment: &Segment) -> Result<(), EditError> {
+    let lane = project.track(track).ok_or(EditError::NoTrack(track))?;
+    if segment.start >= segment.end {
+        return Err(EditError::EmptySpan {
+            start: segment.start,
+            end: segment.end,
+        });
+    }
+    let video = project
+        .video(lane.video)
+        .ok_or(EditError::NoVideo(lane.video))?;
+    if segment.end > video.frames {
+        return Err(EditError::OutsideVideo {
+            end: segment.end,
+            frames: video.frames,
+            video: video.name.clone(),
+        });
+    }
+    if project.label(&segment.label).is_none() {
+        return Err(EditError::UnknownLabel(segment.label.clone()));
+    }
+    if let Some((other, _)) = project.segment(segment.id)
+        && other.id != track
+    {
+        return Err(EditError::SegmentIdTaken(segment.id));
+    }
+    if lane.meta.exclusive
+        && let Some(other) = lane
+            .segments
+            .iter()
+            .find(|s| s.id != segment.id && s.overlaps(segment))
+    {
+        return Err(EditError::Overlap {
+            track: lane.meta.name.clone(),
+            start: segment.start,
+            end: segment.end,
+            other: other.id,
+        });
+    }
+    Ok(())
+}
+
+fn check_new_track(project: &Project, track: &Track) -> Result<(), EditError> {
+    if project.track(track.id).is_some() {
+        return Err(EditError::IdTaken(format!("track {:?}", track.id)));
+    }
+    if project.video(track.video).is_none() {
+        return Err(EditError::NoVideo(track.video));
+    }
+    // Check its segments as if added one by one to an empty copy of the track.
+    let mut scratch = Project {
+        videos: project.videos.clone(),
+        label_sets: project.label_sets.clone(),
+        ..Project::default()
+    };
+    scratch.tracks.push(Track {
+        segments: Vec::new(),
+        ..track.clone()
+    });
+    for segment in &track.segments {
+        if project.segment(segment.id).is_some() {
+            return Err(EditError::SegmentIdTaken(segment.id));
+        }
+        check_segment(&scratch, track.id, segment)?;
+        if let Some(lane) = scratch.track_mut(track.id) {
+            lane.insert_sorted(segment.clone());
+        }
+    }
+    Ok(())
+}
+
+fn check_no_overlaps(track: &Track, name: &str) -> Result<(), EditError> {
+    match crate::validate::first_overlap(track) {
+        Some((id, other)) => {
+            let segment = track.segment(id);
+            Err(EditError::Overlap {
+                track: name.to_string(),
+                start: segment.map_or(0, |s| s.start),
+                end: segment.map_or(0, |s| s.end),
+                other,
+            })
+        }
+        None => Ok(()),
+    }
+}
+
+/// Fails when segments use a label of set `id` that `replacement` (or no set, when removing)
+/// does not have.
+fn check_labels_kept(
+    project: &Project,
+    id: &str,
+    replacement: Option<&LabelSet>,
+) -> Result<(), EditError> {
+    let missing = |label: &LabelRef| {
+        label.set == id && replacement.is_none_or(|set| set.label(&label.label).is_none())
+    };
+    if let Some((_, first)) = project.segments().find(|(_, s)| missing(&s.label)) {
+        let count = project
+            .segments()
+            .filter(|(_, s)| missing(&s.label))
+            .count();
+        return Err(EditError::LabelInUse {
+            set: id.to_string(),
+            label: first.label.label.clone(),
+            count,
+        });
+    }
+    Ok(())
+}
+
+/// One undoable step: what it was (for the menu), how to redo it and how to undo it.
+#[derive(Clone, Debug)]
+struct Step {
+    what: String,
+    redo: Edit,
+    undo: Edit,
+    /// Steps of one gesture share a group and merge until [`History::seal`].
+    group: Option<u64>,
+}
+
+/// Undo and redo over a project's edits.
+#[derive(Clone, Debug)]
+pub struct History {
+    done: Vec<Step>,
+    undone: Vec<Step>,
+    limit: usize,
+    open_group: Option<u64>,
+}
+
+impl Default for History {
+    fn default() -> Self {
+        Self::with_limit(1000)
+    }
+}
+
+impl History {
+    /// A history that keeps the last `limit` steps.
+    pub fn with_limit(limit: usize) -> Self {
+        Self {
+            done: Vec::new(),
+            undone: Vec::new(),
+            limit: limit.max(1),
+            open_group: None,
+        }
+    }
+
+    /// Applies `edit` as a new step named `what`.
+    pub fn apply(
+        &mut self,
+        project: &mut Project,
+        what: impl Into<String>,
+        edit: Edit,
+    ) -> Result<(), EditError> {
+        self.push(project, what.into(), edit, None)
+    }
+
+    /// Applies `edit` as part of gesture `group`: consecutive edits of one open group are one
+    /// undo step. [`History::seal`] ends the gesture.
+    pub fn apply_in_group(
+        &mut self,
+        project: &mut Project,
+        what: impl Into<String>,
+        edit: Edit,
+        group: u64,
+    ) -> Result<(), EditError> {
+        self.push(project, what.into(), edit, Some(group))
+    }
+
+    /// Ends the open gesture: the next edit starts a new step.
+    pub fn seal(&mut self) {
+        self.open_group = None;
+    }
+
+    fn push(
+        &mut self,
+        project: &mut Project,
+        what: String,
+        edit: Edit,
+        group: Option<u64>,
+    ) -> Result<(), EditError> {
+        let undo = edit.clone().apply(project)?;
+        self.undone.clear();
+        let merge = group.is_some() && group == self.open_group;
+        self.open_group = group;
+        match self.done.last_mut() {
+            Some(last) if merge && last.group == group => {
+                if last.redo.covers(&edit) {
+                    last.redo = edit;
+                } else {
+                    let earlier = std::mem::replace(&mut last.redo, Edit::Batch(Vec::new()));
+                    last.redo = Edit::Batch(vec![earlier, edit]);
+                    let older = std::mem::replace(&mut last.undo, Edit::Batch(Vec::new()));
+                    last.undo = Edit::Batch(vec![undo, older]);
+                }
+                last.what = what;
+            }
+            _ => {
+                self.done.push(Step {
+                    what,
+                    redo: edit,
+                    undo,
+                    group,
+                });
+                if self.done.len() > self.limit {
+                    self.done.remove(0);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Undoes the last step; `false` when there is none.
+    pub fn undo(&mut self, project: &mut Project) -> bool {
+        self.open_group = None;
+        let Some(step) = self.done.pop() else {
+            return false;
+        };
+        step.undo.clone().restore(project);
+        self.undone.push(step);
+        true
+    }
+
+    /// Redoes the last undone step; `false` when there is none.
+    pub fn redo(&mut self, project: &mut Project) -> bool {
+        self.open_group = None;
+        let Some(step) = self.undone.pop() else {
+            return false;
+        };
+        step.redo.clone().restore(project);
+        self.done.push(step);
+        true
+    }
+
+    /// What undo would undo ("move segment").
+    pub fn undo_name(&self) -> Option<&str> {
+        self.done.last().map(|s| s.what.as_str())
+    }
+
+    pub fn redo_name(&self) -> Option<&str> {
+        self.undone.last().map(|s| s.what.as_str())
+    }
+
+    pub fn clear(&mut self) {
+        *self = Self::with_limit(self.limit);
+    }
+}

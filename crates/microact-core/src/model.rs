@@ -1,0 +1,347 @@
+//! What a project holds: videos (metadata only), label sets, tracks of labelled segments,
+//! annotators and pose tracks. Everything is plain data; changes go through [`crate::edit`].
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::labels::LabelSet;
+use crate::time::FrameRate;
+
+/// A video's identity inside one project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct VideoId(pub u32);
+
+/// A track's identity inside one project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TrackId(pub u32);
+
+/// A segment's identity inside one project (unique across all tracks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SegmentId(pub u64);
+
+/// A frame index on its video's [`FrameRate`].
+pub type Frame = u64;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Project {
+    pub name: String,
+    #[serde(default)]
+    pub videos: Vec<Video>,
+    #[serde(default)]
+    pub label_sets: Vec<LabelSet>,
+    #[serde(default)]
+    pub tracks: Vec<Track>,
+    #[serde(default)]
+    pub annotators: Vec<Annotator>,
+    #[serde(default)]
+    pub poses: Vec<PoseTrack>,
+}
+
+/// A clip the project annotates: its metadata, never its bytes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Video {
+    pub id: VideoId,
+    /// The file name as the user's system gave it.
+    pub name: String,
+    pub rate: FrameRate,
+    pub frames: Frame,
+    pub width: u32,
+    pub height: u32,
+    /// Hex digest of the file's bytes, to re-attach the right file after a reload.
+    #[serde(default)]
+    pub hash: String,
+    #[serde(default)]
+    pub bytes: u64,
+}
+
+impl Video {
+    pub fn duration(&self) -> f64 {
+        self.rate.start_of(self.frames)
+    }
+
+    /// Seconds where `frame` starts.
+    pub fn seconds(&self, frame: Frame) -> f64 {
+        self.rate.start_of(frame)
+    }
+}
+
+/// One subject in one video and what they do over time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Track {
+    pub id: TrackId,
+    pub video: VideoId,
+    #[serde(flatten)]
+    pub meta: TrackMeta,
+    /// Person boxes on keyframes, sorted by frame.
+    #[serde(default)]
+    pub boxes: Vec<KeyBox>,
+    /// Sorted by `(start, end, id)`.
+    #[serde(default)]
+    pub segments: Vec<Segment>,
+}
+
+/// What a track says about its subject, edited as one unit.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrackMeta {
+    /// Shown in the track header ("Person 1" unless renamed).
+    pub name: String,
+    /// The person id the pose tracker or a dataset gave this subject.
+    #[serde(default)]
+    pub person: u32,
+    /// A referring description, RefAVA style: "the man in the red shirt on the left".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// When set, the track's segments may not overlap.
+    #[serde(default)]
+    pub exclusive: bool,
+}
+
+/// A person box on one frame, in coordinates normalised to the frame (0..1).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KeyBox {
+    pub frame: Frame,
+    pub rect: NormRect,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NormRect {
+    pub x1: f32,
+    pub y1: f32,
+    pub x2: f32,
+    pub y2: f32,
+}
+
+/// A labelled interval `[start, end)` in frames.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Segment {
+    pub id: SegmentId,
+    pub start: Frame,
+    pub end: Frame,
+    pub label: LabelRef,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
+    pub source: Source,
+    pub status: Status,
+}
+
+impl Segment {
+    pub fn frames(&self) -> Frame {
+        self.end.saturating_sub(self.start)
+    }
+
+    pub fn contains(&self, frame: Frame) -> bool {
+        self.start <= frame && frame < self.end
+    }
+
+    pub fn overlaps(&self, other: &Segment) -> bool {
+        self.start < other.end && other.start < self.end
+    }
+
+    /// The model's score for a proposal; `None` for human labels.
+    pub fn score(&self) -> Option<f32> {
+        match &self.source {
+            Source::Model { score, .. } => Some(*score),
+            Source::Human { .. } => None,
+        }
+    }
+
+    fn order_key(&self) -> (Frame, Frame, SegmentId) {
+        (self.start, self.end, self.id)
+    }
+}
+
+/// A label in one of the project's label sets.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LabelRef {
+    pub set: String,
+    pub label: String,
+}
+
+impl LabelRef {
+    pub fn new(set: impl Into<String>, label: impl Into<String>) -> Self {
+        Self {
+            set: set.into(),
+            label: label.into(),
+        }
+    }
+}
+
+/// Who made a segment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Source {
+    Human {
+        annotator: String,
+    },
+    Model {
+        name: String,
+        version: String,
+        score: f32,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Proposed,
+    Accepted,
+    Rejected,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Proposed => "proposed",
+            Status::Accepted => "accepted",
+            Status::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "proposed" => Some(Status::Proposed),
+            "accepted" => Some(Status::Accepted),
+            "rejected" => Some(Status::Rejected),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Annotator {
+    pub id: String,
+    pub name: String,
+}
+
+/// One person's keypoints over a video, as a pose model gave them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PoseTrack {
+    pub video: VideoId,
+    pub person: u32,
+    /// The keypoint layout's name, e.g. `coco17`.
+    pub layout: String,
+    /// Sorted by frame; frames without a detection are absent.
+    pub frames: Vec<PoseFrame>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PoseFrame {
+    pub frame: Frame,
+    /// `[x, y, score]` per keypoint, in source pixels.
+    pub keypoints: Vec<[f32; 3]>,
+}
+
+impl Project {
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
+    }
+
+    pub fn video(&self, id: VideoId) -> Option<&Video> {
+        self.videos.iter().find(|v| v.id == id)
+    }
+
+    pub fn track(&self, id: TrackId) -> Option<&Track> {
+        self.tracks.iter().find(|t| t.id == id)
+    }
+
+    pub fn track_mut(&mut self, id: TrackId) -> Option<&mut Track> {
+        self.tracks.iter_mut().find(|t| t.id == id)
+    }
+
+    pub fn label_set(&self, id: &str) -> Option<&LabelSet> {
+        self.label_sets.iter().find(|s| s.id == id)
+    }
+
+    pub fn label_set_mut(&mut self, id: &str) -> Option<&mut LabelSet> {
+        self.label_sets.iter_mut().find(|s| s.id == id)
+    }
+
+    /// The segment with `id` and the track holding it.
+    pub fn segment(&self, id: SegmentId) -> Option<(&Track, &Segment)> {
+        self.tracks
+            .iter()
+            .find_map(|t| t.segment(id).map(|s| (t, s)))
+    }
+
+    pub fn tracks_of(&self, video: VideoId) -> impl Iterator<Item = &Track> {
+        self.tracks.iter().filter(move |t| t.video == video)
+    }
+
+    pub fn segments(&self) -> impl Iterator<Item = (&Track, &Segment)> {
+        self.tracks
+            .iter()
+            .flat_map(|t| t.segments.iter().map(move |s| (t, s)))
+    }
+
+    /// An id no video uses yet.
+    pub fn next_video_id(&self) -> VideoId {
+        VideoId(self.videos.iter().map(|v| v.id.0 + 1).max().unwrap_or(0))
+    }
+
+    /// An id no track uses yet.
+    pub fn next_track_id(&self) -> TrackId {
+        TrackId(self.tracks.iter().map(|t| t.id.0 + 1).max().unwrap_or(0))
+    }
+
+    /// An id no segment uses yet.
+    pub fn next_segment_id(&self) -> SegmentId {
+        SegmentId(self.segments().map(|(_, s)| s.id.0 + 1).max().unwrap_or(0))
+    }
+
+    /// The label a reference points at, if its set and label exist.
+    pub fn label(&self, label: &LabelRef) -> Option<&crate::labels::Label> {
+        self.label_set(&label.set)?.label(&label.label)
+    }
+}
+
+impl Track {
+    pub fn new(id: TrackId, video: VideoId, name: impl Into<String>) -> Self {
+        Self {
+            id,
+            video,
+            meta: TrackMeta {
+                name: name.into(),
+                ..TrackMeta::default()
+            },
+            boxes: Vec::new(),
+            segments: Vec::new(),
+        }
+    }
+
+    pub fn segment(&self, id: SegmentId) -> Option<&Segment> {
+        self.segments.iter().find(|s| s.id == id)
+    }
+
+    /// Inserts `segment` where the `(start, end, id)` order puts it.
+    pub fn insert_sorted(&mut self, segment: Segment) {
+        let key = segment.order_key();
+        let at = self.segments.partition_point(|s| s.order_key() < key);
+        self.segments.insert(at, segment);
+    }
+
+    /// Removes and returns the segment with `id`.
+    pub fn take(&mut self, id: SegmentId) -> Option<Segment> {
+        let at = self.segments.iter().position(|s| s.id == id)?;
+        Some(self.segments.remove(at))
+    }
+
+    /// The box on `frame`, if one was drawn there.
+    pub fn box_at(&self, frame: Frame) -> Option<NormRect> {
+        self.boxes.iter().find(|b| b.frame == frame).map(|b| b.rect)
+    }
+
+    /// Restores the sort orders the queries rely on (after an import builds a track by hand).
+    pub fn sort(&mut self) {
+        self.segments.sort_by_key(Segment::order_key);
+        self.boxes.sort_by_key(|b| b.frame);
+    }
+}

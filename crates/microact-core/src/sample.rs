@@ -1,0 +1,156 @@
+//! Small, fully populated projects for tests, benchmarks and fuzz seeds.
+
+use std::collections::BTreeMap;
+
+use crate::labels;
+use crate::model::{
+    Annotator, KeyBox, LabelRef, NormRect, PoseFrame, PoseTrack, Project, Segment, SegmentId,
+    Source, Status, Track, TrackId, Video, VideoId,
+};
+use crate::time::FrameRate;
+
+/// One 10 s, 30 fps video with two people: every kind of field the model has is filled in.
+pub fn sample_project() -> Project {
+    let rate = FrameRate::new(30, 1).unwrap_or(FrameRate::from_fps(30.0));
+    let video = Video {
+        id: VideoId(0),
+        name: "walk.webm".into(),
+        rate,
+        frames: 300,
+        width: 640,
+        height: 360,
+        hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+        bytes: 123_456,
+    };
+    let mut first = Track::new(TrackId(0), VideoId(0), "Person 1");
+    first.meta.description = Some("the woman in the green shirt on the left".into());
+    first.meta.exclusive = true;
+    first.boxes.push(KeyBox {
+        frame: 30,
+        rect: NormRect {
+            x1: 0.1,
+            y1: 0.2,
+            x2: 0.4,
+            y2: 0.95,
+        },
+    });
+    let ma52 = |label: &str| LabelRef::new("ma52", label);
+    let human = || Source::Human {
+        annotator: "ann".into(),
+    };
+    first.segments = vec![
+        segment(0, 0, 45, ma52("nodding"), human(), Status::Accepted),
+        segment(1, 45, 90, ma52("shaking head"), human(), Status::Accepted),
+        segment(2, 120, 150, ma52("waving"), model(0.87), Status::Proposed),
+    ];
+    first.segments[1].note = Some("slow, \"twice\", then stops".into());
+    first.segments[1]
+        .attributes
+        .insert("intensity".into(), "low".into());
+    let mut second = Track::new(TrackId(1), VideoId(0), "Person 2");
+    second.meta.person = 1;
+    second.segments = vec![
+        segment(3, 10, 200, ma52("crossing arms"), human(), Status::Accepted),
+        segment(
+            4,
+            60,
+            75,
+            ma52("touching nose"),
+            model(0.42),
+            Status::Rejected,
+        ),
+    ];
+    Project {
+        name: "sample".into(),
+        videos: vec![video],
+        label_sets: vec![labels::ma52(), labels::penn_action()],
+        tracks: vec![first, second],
+        annotators: vec![Annotator {
+            id: "ann".into(),
+            name: "Ann Otator".into(),
+        }],
+        poses: vec![PoseTrack {
+            video: VideoId(0),
+            person: 0,
+            layout: "coco17".into(),
+            frames: (0..3)
+                .map(|f| PoseFrame {
+                    frame: f,
+                    keypoints: (0..17)
+                        .map(|k| [100.0 + k as f32, 50.0 + f as f32, 0.9])
+                        .collect(),
+                })
+                .collect(),
+        }],
+    }
+}
+
+/// A project with one 30 fps video and `n` segments spread over `tracks` tracks, packed
+/// end to end with some overlaps, labels cycling through MA-52.
+pub fn many_segments(n: usize, tracks: usize) -> Project {
+    let mut project = sample_project();
+    project.tracks.clear();
+    project.poses.clear();
+    let set = labels::ma52();
+    let leaves: Vec<String> = set.leaves().map(|l| l.id.clone()).collect();
+    let per_track = n.div_ceil(tracks.max(1));
+    for t in 0..tracks.max(1) {
+        let mut track = Track::new(TrackId(t as u32), VideoId(0), format!("Person {}", t + 1));
+        track.meta.person = t as u32;
+        let mut at = 0;
+        for i in 0..per_track.min(n - t * per_track.min(n)) {
+            let id = SegmentId((t * per_track + i) as u64);
+            let length = 5 + (i * 7919 % 40) as u64;
+            let label = LabelRef::new("ma52", leaves[i % leaves.len()].clone());
+            let source = if i % 3 == 0 {
+                model((i % 100) as f32 / 100.0)
+            } else {
+                Source::Human {
+                    annotator: "ann".into(),
+                }
+            };
+            track.segments.push(segment(
+                id.0,
+                at,
+                at + length,
+                label,
+                source,
+                Status::Proposed,
+            ));
+            at += length - if i % 4 == 0 { 2 } else { 0 };
+        }
+        track.sort();
+        project.tracks.push(track);
+    }
+    let end = project.segments().map(|(_, s)| s.end).max().unwrap_or(0);
+    project.videos[0].frames = end.max(1);
+    project
+}
+
+fn model(score: f32) -> Source {
+    Source::Model {
+        name: "ddnet-penn".into(),
+        version: "0.1.0".into(),
+        score,
+    }
+}
+
+fn segment(
+    id: u64,
+    start: u64,
+    end: u64,
+    label: LabelRef,
+    source: Source,
+    status: Status,
+) -> Segment {
+    Segment {
+        id: SegmentId(id),
+        start,
+        end,
+        label,
+        note: None,
+        attributes: BTreeMap::new(),
+        source,
+        status,
+    }
+}
