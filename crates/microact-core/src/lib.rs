@@ -6,6 +6,7 @@
 pub mod edit;
 pub mod formats;
 pub mod labels;
+pub mod metrics;
 pub mod model;
 pub mod query;
 pub mod sample;
