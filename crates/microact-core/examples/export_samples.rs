@@ -1,0 +1,35 @@
+//! Writes the sample project in every export format, one folder per importer's fuzz target:
+//! the fuzzers' seeds, and files to open in the other tools by hand.
+//!
+//! `cargo run -p microact-core --example export_samples -- DIR`
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use microact_core::formats::native;
+use microact_core::labels;
+use microact_core::sample::sample_project;
+
+fn main() -> ExitCode {
+    let Some(dir) = std::env::args_os().nth(1).map(PathBuf::from) else {
+        eprintln!("usage: export_samples DIR");
+        return ExitCode::FAILURE;
+    };
+    let project = sample_project();
+    let files: Vec<(&str, &str, Vec<u8>)> = vec![
+        ("native", "sample.json", native::export(&project).into_bytes()),
+        ("label_set", "ma52.txt", labels::ma52().to_text().into_bytes()),
+    ];
+    for (target, name, bytes) in files {
+        if let Err(error) = write(&dir.join(target), name, &bytes) {
+            eprintln!("export_samples: {}: {error}", dir.join(target).join(name).display());
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join(name), bytes)
+}
