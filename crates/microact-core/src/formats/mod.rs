@@ -6,9 +6,11 @@
 //! names the line or field at fault; importers never panic. [`merge`] then folds the result into
 //! the open project as one undoable [`crate::edit::Edit`].
 
+pub mod activitynet;
 pub mod native;
 
 mod builder;
+mod common;
 mod merge;
 
 pub use builder::{DEFAULT_RATE, IMPORTED_SET, ImportBuilder};
