@@ -26,10 +26,17 @@ pub(super) fn seconds_number(seconds: f64) -> f64 {
     (seconds * 1000.0).round() / 1000.0
 }
 
+/// Longer than any video (about 115 days); times past it are corrupt, and would overflow frame
+/// numbers.
+const MAX_SECONDS: f64 = 1e7;
+
 /// Checks an interval a file gives in seconds; `Err` says what is wrong with it.
 pub(super) fn check_span(start: f64, end: f64) -> Result<(), String> {
     if !start.is_finite() || !end.is_finite() {
         return Err(format!("[{start}, {end}] is not a pair of finite times"));
+    }
+    if start.max(end) > MAX_SECONDS {
+        return Err(format!("[{start}, {end}] is past any video's end"));
     }
     if end < start {
         return Err(format!("ends at {end} s, before it starts at {start} s"));
@@ -63,6 +70,7 @@ mod tests {
                 .contains("before it starts")
         );
         assert!(check_span(f64::NAN, 1.0).is_err());
+        assert!(check_span(0.0, 1e300).is_err());
         assert_eq!(seconds_number(4.033_333_3), 4.033);
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod activitynet;
 pub mod native;
+pub mod table;
 pub mod via3;
 
 mod builder;
