@@ -295,14 +295,9 @@ fn resolution(text: &str) -> Option<(u32, u32)> {
 mod tests {
     use super::*;
     use crate::formats::Place;
+    use crate::formats::common::fixture;
     use crate::model::LabelRef;
     use crate::sample::sample_project;
-
-    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/formats");
-
-    fn fixture(name: &str) -> String {
-        std::fs::read_to_string(format!("{FIXTURES}/{name}")).unwrap()
-    }
 
     /// `(start, end, label, score)` of every segment of the project's only track.
     fn spans(project: &Project) -> Vec<(u64, u64, String, Option<f32>)> {

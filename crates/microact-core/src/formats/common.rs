@@ -44,6 +44,13 @@ pub(super) fn check_span(start: f64, end: f64) -> Result<(), String> {
     Ok(())
 }
 
+/// A file of `tests/fixtures/formats`, where the importers' sample files live.
+#[cfg(test)]
+pub(super) fn fixture(name: &str) -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/formats");
+    std::fs::read_to_string(format!("{path}/{name}")).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -240,10 +240,9 @@ fn csv_error(error: ::csv::Error) -> FormatError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::common::fixture;
     use crate::labels;
     use crate::sample::sample_project;
-
-    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/formats");
 
     fn line_and_column(err: &FormatError) -> (usize, Option<usize>) {
         match err.place {
@@ -308,7 +307,7 @@ mod tests {
     #[test]
     fn spreadsheet_export_with_bom_crlf_quotes_and_other_order_imports() {
         // Written by hand as spreadsheets save CSV (see the README).
-        let text = std::fs::read_to_string(format!("{FIXTURES}/table_spreadsheet.csv")).unwrap();
+        let text = fixture("table_spreadsheet.csv");
         let back = import(&Project::new("x"), &text).unwrap();
         assert_eq!(back.videos.len(), 1);
         assert_eq!(back.videos[0].name, "clip 01.mp4");

@@ -345,14 +345,9 @@ fn id_order(id: &str) -> (u64, &str) {
 mod tests {
     use super::*;
     use crate::formats::Place;
+    use crate::formats::common::fixture;
     use crate::model::{Source, Status};
     use crate::sample::sample_project;
-
-    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/formats");
-
-    fn fixture(name: &str) -> String {
-        std::fs::read_to_string(format!("{FIXTURES}/{name}")).unwrap()
-    }
 
     /// `(track, start, end, label)` of every segment, in track order.
     fn spans(project: &Project) -> Vec<(String, u64, u64, String)> {
