@@ -8,7 +8,9 @@
 //! [`common::is_ground_truth`]), all marked `"subset": "validation"` because that is the subset
 //! the official evaluation (`Evaluation/eval_detection.py`) reads by default, with the taxonomy of
 //! the label sets they use; predictions carry every model-made segment with its score, rejected
-//! ones included, since an evaluation scores the model's output, not the review. Import reads
+//! ones included, since an evaluation scores the model's output, not the review (the official
+//! reader stops with a `KeyError` on a predicted label no ground-truth segment uses, so evaluate
+//! predictions against ground truth that covers their classes). Import reads
 //! either file: ground-truth annotations become accepted human labels, results become model
 //! proposals with their score. ActivityNet has no people: every segment of a video shares one
 //! track, [`TRACK`]. Video keys are names without their extension (`walk.webm` is `walk`; the
