@@ -6,9 +6,13 @@
 //! names the line or field at fault; importers never panic. [`merge`] then folds the result into
 //! the open project as one undoable [`crate::edit::Edit`].
 
+pub mod activitynet;
 pub mod native;
+pub mod table;
+pub mod via3;
 
 mod builder;
+mod common;
 mod merge;
 
 pub use builder::{DEFAULT_RATE, IMPORTED_SET, ImportBuilder};
