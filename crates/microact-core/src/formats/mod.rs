@@ -6,10 +6,12 @@
 //! names the line or field at fault; importers never panic. [`merge`] then folds the result into
 //! the open project as one undoable [`crate::edit::Edit`].
 
+pub mod elan;
 pub mod native;
 
 mod builder;
 mod merge;
+mod xml;
 
 pub use builder::{DEFAULT_RATE, IMPORTED_SET, ImportBuilder};
 pub use merge::{Mode, merge};
