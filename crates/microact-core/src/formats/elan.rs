@@ -782,18 +782,13 @@ mod tests {
     }
 
     /// The export of the sample as committed, which `scripts/fixtures/read_elan_export.py` loads
-    /// with pympi; `MICROACT_BLESS=1` rewrites it after an intended change.
+    /// with pympi.
     #[test]
     fn export_matches_the_committed_sample() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/formats/microact-sample.eaf"
+        xml::assert_fixture(
+            "microact-sample.eaf",
+            &export(&sample_project(), VideoId(0)).unwrap(),
         );
-        let text = export(&sample_project(), VideoId(0)).unwrap();
-        if std::env::var_os("MICROACT_BLESS").is_some() {
-            std::fs::write(path, &text).unwrap();
-        }
-        assert_eq!(std::fs::read_to_string(path).unwrap(), text);
     }
 
     fn error_of(text: &str) -> FormatError {

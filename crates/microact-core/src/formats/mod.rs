@@ -6,6 +6,7 @@
 //! names the line or field at fault; importers never panic. [`merge`] then folds the result into
 //! the open project as one undoable [`crate::edit::Edit`].
 
+pub mod cvat;
 pub mod elan;
 pub mod native;
 

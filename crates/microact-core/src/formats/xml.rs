@@ -243,6 +243,24 @@ fn escape_attribute(value: &str) -> String {
         .replace('\t', "&#9;")
 }
 
+/// Checks `text` against the committed fixture `name` in `tests/fixtures/formats`, which other
+/// tools' readers are run on; `MICROACT_BLESS=1` rewrites it after an intended change.
+#[cfg(test)]
+pub fn assert_fixture(name: &str, text: &str) {
+    let path = format!(
+        "{}/tests/fixtures/formats/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    if std::env::var_os("MICROACT_BLESS").is_some() {
+        std::fs::write(&path, text).unwrap();
+    }
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        text,
+        "{path} differs"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
