@@ -54,6 +54,8 @@ const EXCLUSIVE: &str = "exclusive";
 const NOTE: &str = "note";
 const STATUS: &str = "status";
 const SOURCE: &str = "source";
+/// Times past this (about 116 days) are corrupt; refusing them keeps frame arithmetic in range.
+const MAX_MILLISECONDS: f64 = 1e10;
 
 /// The EAF 3.0 document for `video`'s tracks.
 pub fn export(project: &Project, video: VideoId) -> Result<String, FormatError> {
@@ -535,17 +537,15 @@ fn time_slots(root: &Element) -> Result<HashMap<&str, Option<f64>>, FormatError>
         let id = slot.require(FORMAT, "TIME_SLOT_ID")?;
         let value = match slot.get("TIME_VALUE") {
             None => None,
-            Some(text) => {
-                match text.trim().parse::<f64>() {
-                    Ok(ms) if ms.is_finite() && ms >= 0.0 => Some(ms),
-                    _ => {
-                        return Err(slot.error(
+            Some(text) => match text.trim().parse::<f64>() {
+                Ok(ms) if (0.0..=MAX_MILLISECONDS).contains(&ms) => Some(ms),
+                _ => {
+                    return Err(slot.error(
                         FORMAT,
-                        format!("time slot {id}: TIME_VALUE {text:?} is not a number of milliseconds"),
+                        format!("time slot {id}: TIME_VALUE {text:?} is not a time in milliseconds (0 to {MAX_MILLISECONDS})"),
                     ));
-                    }
                 }
-            }
+            },
         };
         slots.push((id, value));
     }
@@ -812,6 +812,9 @@ mod tests {
         let line = PYMPI.lines().position(|l| l.contains("\"ts3\"")).unwrap() + 1;
         assert_eq!(err.place, Place::Line { line, column: None });
         assert!(err.message.contains("TIME_VALUE \"1.5s\""), "{err}");
+
+        let huge = PYMPI.replacen("TIME_VALUE=\"1500\"", "TIME_VALUE=\"1e300\"", 1);
+        assert!(error_of(&huge).message.contains("TIME_VALUE \"1e300\""));
 
         let unplaced = PYMPI.replacen(
             "<TIME_SLOT TIME_SLOT_ID=\"ts99\" TIME_VALUE=\"6000\" />",
