@@ -194,7 +194,7 @@ impl<'a> ImportBuilder<'a> {
         let video = self.project.track(track)?.video;
         let v = self.project.video(video)?;
         let start = frame_of(v, segment.start);
-        let end = frame_of(v, segment.end).max(start + 1);
+        let end = frame_of(v, segment.end).max(start.saturating_add(1));
         self.segment_frames(track, start, end, segment)
     }
 
@@ -240,9 +240,13 @@ impl<'a> ImportBuilder<'a> {
     }
 }
 
+/// Frames past this are not a real clip (over a year at 120 fps): times beyond it are clamped,
+/// so frame arithmetic cannot overflow on absurd input.
+const MAX_FRAME: Frame = 1 << 32;
+
 fn frame_of(video: &Video, seconds: f64) -> Frame {
     if !seconds.is_finite() {
         return 0;
     }
-    (seconds.max(0.0) * video.rate.fps()).round() as Frame
+    ((seconds.max(0.0) * video.rate.fps()).round() as Frame).min(MAX_FRAME)
 }

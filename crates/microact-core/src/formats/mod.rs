@@ -7,6 +7,8 @@
 //! the open project as one undoable [`crate::edit::Edit`].
 
 pub mod activitynet;
+pub mod cvat;
+pub mod elan;
 pub mod native;
 pub mod table;
 pub mod via3;
@@ -14,6 +16,7 @@ pub mod via3;
 mod builder;
 mod common;
 mod merge;
+mod xml;
 
 pub use builder::{DEFAULT_RATE, IMPORTED_SET, ImportBuilder};
 pub use merge::{Mode, merge};
