@@ -6,8 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use microact_core::formats::native;
+use microact_core::formats::{activitynet, elan, native, table, via3};
 use microact_core::labels;
+use microact_core::model::VideoId;
 use microact_core::sample::sample_project;
 
 fn main() -> ExitCode {
@@ -16,13 +17,44 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
     let project = sample_project();
-    let files: Vec<(&str, &str, Vec<u8>)> = vec![
-        ("native", "sample.json", native::export(&project).into_bytes()),
-        ("label_set", "ma52.txt", labels::ma52().to_text().into_bytes()),
+    let mut files: Vec<(&str, &str, Vec<u8>)> = vec![
+        (
+            "native",
+            "sample.json",
+            native::export(&project).into_bytes(),
+        ),
+        (
+            "label_set",
+            "ma52.txt",
+            labels::ma52().to_text().into_bytes(),
+        ),
+        ("via3", "sample.json", via3::export(&project).into_bytes()),
+        (
+            "activitynet",
+            "ground-truth.json",
+            activitynet::export_ground_truth(&project).into_bytes(),
+        ),
+        (
+            "activitynet",
+            "predictions.json",
+            activitynet::export_predictions(&project).into_bytes(),
+        ),
+        ("table", "sample.csv", table::export(&project).into_bytes()),
     ];
+    let eaf = match elan::export(&project, VideoId(0)) {
+        Ok(text) => text,
+        Err(error) => {
+            eprintln!("export_samples: elan: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    files.push(("elan", "sample.eaf", eaf.into_bytes()));
     for (target, name, bytes) in files {
         if let Err(error) = write(&dir.join(target), name, &bytes) {
-            eprintln!("export_samples: {}: {error}", dir.join(target).join(name).display());
+            eprintln!(
+                "export_samples: {}: {error}",
+                dir.join(target).join(name).display()
+            );
             return ExitCode::FAILURE;
         }
     }

@@ -408,7 +408,7 @@ fn media_name(header: Option<&Element>) -> Option<String> {
 
 /// Reads an EAF document into a project beside `base`; `Err` names the line of the element at
 /// fault.
-pub fn import(text: &str, base: &Project) -> Result<Project, FormatError> {
+pub fn import(base: &Project, text: &str) -> Result<Project, FormatError> {
     let root = xml::parse(FORMAT, text)?;
     if root.name != "ANNOTATION_DOCUMENT" {
         return Err(root.error(
@@ -696,7 +696,7 @@ mod tests {
     fn round_trip_keeps_tracks_segments_and_fields() {
         let sample = sample_project();
         let text = export(&sample, VideoId(0)).unwrap();
-        let back = import(&text, &sample).unwrap();
+        let back = import(&sample, &text).unwrap();
         let mut expected = sample.clone();
         expected.label_sets.clear();
         expected.annotators.clear();
@@ -717,7 +717,7 @@ mod tests {
     #[test]
     fn round_trip_without_the_project_rebuilds_sets_from_vocabularies() {
         let sample = sample_project();
-        let back = import(&export(&sample, VideoId(0)).unwrap(), &Project::default()).unwrap();
+        let back = import(&Project::default(), &export(&sample, VideoId(0)).unwrap()).unwrap();
         let video = &back.videos[0];
         assert_eq!(video.name, "walk.webm");
         assert_eq!(video.rate, sample.videos[0].rate);
@@ -732,7 +732,7 @@ mod tests {
 
     #[test]
     fn reads_a_file_pympi_wrote() {
-        let project = import(PYMPI, &sample_project()).unwrap();
+        let project = import(&sample_project(), PYMPI).unwrap();
         assert_eq!(project.videos.len(), 1);
         assert_eq!(project.videos[0].name, "walk.mp4");
         let names: Vec<&str> = project
@@ -792,7 +792,7 @@ mod tests {
     }
 
     fn error_of(text: &str) -> FormatError {
-        import(text, &Project::default()).unwrap_err()
+        import(&Project::default(), text).unwrap_err()
     }
 
     #[test]

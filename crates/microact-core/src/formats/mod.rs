@@ -1,7 +1,7 @@
 //! Import and export in the formats the field uses. Each module's docs carry a one-paragraph
 //! spec of its format and what microact maps onto it.
 //!
-//! Every importer reads text (or bytes) into a fresh [`Project`] with [`ImportBuilder`], resolving
+//! Every importer, `import(base, text)`, reads a file into a fresh [`Project`] with [`ImportBuilder`], resolving
 //! videos and labels against the project the user has open, and returns a [`FormatError`] that
 //! names the line or field at fault; importers never panic. [`merge`] then folds the result into
 //! the open project as one undoable [`crate::edit::Edit`].
