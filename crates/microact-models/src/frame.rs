@@ -170,8 +170,18 @@ impl FrameStats {
             .map(|d| d.try_into_vec::<f32>())
             .collect::<Result<_, _>>()
             .map_err(|e| FrameError::Readback(format!("{e:?}")))?;
-        let first = |i: usize| values.get(i).and_then(|v| v.first().copied()).unwrap_or(f32::NAN);
-        let channel = |c: usize| values.first().and_then(|v| v.get(c).copied()).unwrap_or(f32::NAN);
+        let first = |i: usize| {
+            values
+                .get(i)
+                .and_then(|v| v.first().copied())
+                .unwrap_or(f32::NAN)
+        };
+        let channel = |c: usize| {
+            values
+                .first()
+                .and_then(|v| v.get(c).copied())
+                .unwrap_or(f32::NAN)
+        };
         Ok(Self {
             shape,
             mean: [channel(0), channel(1), channel(2)],

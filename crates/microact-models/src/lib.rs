@@ -2,6 +2,7 @@
 //! self-test for the compute device. Model code receives a `&Device` and never names a backend.
 
 pub mod frame;
+pub mod pose;
 pub mod selftest;
 
 /// The Burn this crate was built with, so the app names one version of it.

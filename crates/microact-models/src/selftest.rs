@@ -21,7 +21,8 @@ pub struct SelfTestReport {
 
 impl SelfTestReport {
     pub fn passed(&self) -> bool {
-        self.max_abs_error <= TOLERANCE && (self.total - ROWS as f64).abs() <= TOLERANCE * ROWS as f64
+        self.max_abs_error <= TOLERANCE
+            && (self.total - ROWS as f64).abs() <= TOLERANCE * ROWS as f64
     }
 }
 
@@ -48,7 +49,9 @@ fn reference() -> Vec<f64> {
         let logits: Vec<f64> = (0..COLS)
             .map(|c| {
                 (0..INNER)
-                    .map(|k| f64::from(lhs_value(r * INNER + k)) * f64::from(rhs_value(k * COLS + c)))
+                    .map(|k| {
+                        f64::from(lhs_value(r * INNER + k)) * f64::from(rhs_value(k * COLS + c))
+                    })
                     .sum::<f64>()
                     / 8.0
             })
@@ -104,7 +107,10 @@ mod tests {
             assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12);
         }
         let spread = r.iter().copied().fold(0.0, f64::max) - r.iter().copied().fold(1.0, f64::min);
-        assert!(spread > 0.1, "a uniform reference would not catch a wrong matmul");
+        assert!(
+            spread > 0.1,
+            "a uniform reference would not catch a wrong matmul"
+        );
     }
 
     #[test]

@@ -1,0 +1,66 @@
+//! Pose estimation: MoveNet as Burn modules, its decoding, and the conversion of Google's TF.js
+//! weights.
+
+pub mod decode;
+pub mod net;
+pub mod tfjs;
+pub mod weights;
+
+use burn::tensor::{Tensor, Transaction};
+
+use decode::{DecodeError, HeadsData, NormKeypoint};
+use net::{Heads, KEYPOINTS, MoveNet};
+
+/// MoveNet SinglePose Lightning's input side.
+pub const INPUT_SIZE: u32 = 192;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PoseError {
+    #[error("reading the pose network's output back from the device failed: {0}")]
+    Readback(String),
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+}
+
+/// The 17 keypoints of the most central person in `rgb` (`[1, 192, 192, 3]`, RGB 0–255),
+/// normalised to that input.
+pub async fn single_pose(
+    net: &MoveNet,
+    rgb: Tensor<4>,
+) -> Result<[NormKeypoint; KEYPOINTS], PoseError> {
+    let heads = net.forward(net::normalise(rgb));
+    read_heads(heads)
+        .await?
+        .single_pose()
+        .map_err(PoseError::from)
+}
+
+/// The four heads in one readback.
+pub async fn read_heads(heads: Heads) -> Result<HeadsData, PoseError> {
+    let [_, _, height, width] = heads.center.dims();
+    let data = Transaction::default()
+        .register(heads.center)
+        .register(heads.regress)
+        .register(heads.heatmap)
+        .register(heads.offset)
+        .execute_async()
+        .await
+        .map_err(|e| PoseError::Readback(e.to_string()))?;
+    let mut values = data.into_iter().map(|d| {
+        d.try_into_vec::<f32>()
+            .map_err(|e| PoseError::Readback(format!("{e:?}")))
+    });
+    let mut next = || {
+        values
+            .next()
+            .unwrap_or_else(|| Err(PoseError::Readback("a head is missing".into())))
+    };
+    Ok(HeadsData {
+        height,
+        width,
+        center: next()?,
+        regress: next()?,
+        heatmap: next()?,
+        offset: next()?,
+    })
+}
