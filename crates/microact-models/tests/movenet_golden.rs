@@ -81,3 +81,44 @@ fn damaged_weights_are_refused_with_the_file_name() {
         "{err}"
     );
 }
+
+/// The wgpu backend (Mesa lavapipe natively; scripts/install.sh installs it) gives the CPU
+/// backend's heads within float tolerance, and so the same keypoints.
+#[test]
+fn wgpu_heads_equal_the_cpu_heads() {
+    let gpu = Device::wgpu_options().init().unwrap_or_else(|e| {
+        panic!("no wgpu adapter ({e}); install a Vulkan driver (Debian: mesa-vulkan-drivers)")
+    });
+    let cpu = Device::flex();
+    let (on_cpu, on_gpu) = (shipped(&cpu), shipped(&gpu));
+    let heads = |net: &pose::net::MoveNet, device: &Device| {
+        let heads = net.forward(pose::net::normalise(frame("cam01-1s", device)));
+        read_sync(pose::read_heads(heads)).unwrap()
+    };
+    let (a, b) = (heads(&on_cpu, &cpu), heads(&on_gpu, &gpu));
+    let pairs = [
+        (&a.center, &b.center),
+        (&a.regress, &b.regress),
+        (&a.heatmap, &b.heatmap),
+        (&a.offset, &b.offset),
+    ];
+    let worst = pairs
+        .iter()
+        .flat_map(|(x, y)| x.iter().zip(y.iter()).map(|(p, q)| (p - q).abs()))
+        .fold(0.0f32, f32::max);
+    eprintln!("wgpu vs flex: worst head difference {worst:e}");
+    // Logits reach ±15; both backends accumulate 1 280-channel sums in f32 in different orders.
+    assert!(worst < 2e-3, "wgpu and CPU heads differ by up to {worst}");
+    for (p, q) in a
+        .single_pose()
+        .unwrap()
+        .iter()
+        .zip(b.single_pose().unwrap())
+    {
+        let px = (p.y - q.y).abs().max((p.x - q.x).abs()) * 192.0;
+        assert!(
+            px < 0.05 && (p.score - q.score).abs() < 1e-3,
+            "cpu {p:?} vs wgpu {q:?}"
+        );
+    }
+}
