@@ -287,6 +287,33 @@ impl MoveNet {
         }
     }
 
+    /// Every convolution, in forward order.
+    pub fn convs_mut(&mut self) -> Vec<&mut ConvAct> {
+        let mut convs = vec![&mut self.stem];
+        for block in &mut self.blocks {
+            convs.extend(block.expand.as_mut());
+            convs.push(&mut block.depthwise);
+            convs.push(&mut block.project);
+        }
+        convs.push(&mut self.last);
+        convs.extend(self.laterals.iter_mut());
+        for sep in &mut self.merges {
+            convs.push(&mut sep.depthwise);
+            convs.push(&mut sep.pointwise);
+        }
+        for head in [
+            &mut self.center,
+            &mut self.heatmap,
+            &mut self.regress,
+            &mut self.offset,
+        ] {
+            convs.push(&mut head.hidden.depthwise);
+            convs.push(&mut head.hidden.pointwise);
+            convs.push(&mut head.out);
+        }
+        convs
+    }
+
     /// `input`: `[1, 3, H, W]` already normalised to [-1, 1] (see [`normalise`]).
     pub fn forward(&self, input: Tensor<4>) -> Heads {
         let mut x = self.stem.forward(input);

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use burn::module::Param;
+use burn::module::{Param, ParamId};
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Deserialize;
 
@@ -124,10 +124,12 @@ impl TfjsWeights {
             .ok_or_else(|| TfjsError::Missing(name.to_string()))
     }
 
-    /// Sets one conv's kernel (and bias) from TF weights `kernel` and `bias`.
+    /// Sets one conv's kernel (and bias) from TF weights `kernel` and `bias`. Parameter ids are
+    /// the layer's index (×2, +1 for the bias), so converting twice gives the same bytes.
     fn load_conv(
         &self,
         conv: &mut ConvAct,
+        layer: u64,
         kernel: &str,
         bias: Option<&str>,
         device: &Device,
@@ -154,7 +156,7 @@ impl TfjsWeights {
         } else {
             tf.permute([3, 2, 0, 1])
         };
-        conv.conv.weight = Param::from_tensor(burn);
+        conv.conv.weight = Param::initialized(ParamId::from(2 * layer), burn);
         if let Some(bias) = bias {
             let (shape, values) = self.get(bias)?;
             if *shape != [out] {
@@ -164,10 +166,10 @@ impl TfjsWeights {
                     expected: vec![out],
                 });
             }
-            conv.conv.bias = Some(Param::from_tensor(Tensor::from_data(
-                TensorData::new(values.clone(), [out]),
-                device,
-            )));
+            conv.conv.bias = Some(Param::initialized(
+                ParamId::from(2 * layer + 1),
+                Tensor::from_data(TensorData::new(values.clone(), [out]), device),
+            ));
         }
         Ok(())
     }
@@ -175,8 +177,8 @@ impl TfjsWeights {
     /// The MoveNet SinglePose Lightning graph's weights in a [`MoveNet`].
     pub fn movenet(&self, device: &Device) -> Result<MoveNet, TfjsError> {
         let mut net = MoveNet::init(device);
-        for (conv, kernel, bias) in layer_names(&mut net) {
-            self.load_conv(conv, &kernel, bias.as_deref(), device)?;
+        for (layer, (conv, kernel, bias)) in layer_names(&mut net).into_iter().enumerate() {
+            self.load_conv(conv, layer as u64, &kernel, bias.as_deref(), device)?;
         }
         Ok(net)
     }

@@ -2,7 +2,10 @@
 //! sha256 the manifest gives, and saving them (the converter).
 
 use burn::store::{BurnpackStore, HalfPrecisionAdapter, ModuleSnapshot};
-use burn::tensor::{Bytes, Device};
+use burn::tensor::quantization::{
+    Calibration, QuantScheme, QuantValue, ScaleDtype, compute_q_params, compute_range,
+};
+use burn::tensor::{Bytes, Device, Tensor};
 use sha2::{Digest, Sha256};
 
 use super::net::MoveNet;
@@ -75,4 +78,41 @@ pub fn save_movenet(net: &MoveNet) -> Result<Vec<u8>, String> {
         .get_bytes()
         .map(|b| b.to_vec())
         .map_err(|e| e.to_string())
+}
+
+/// Kernels with at least this many weights are quantized. Measured on the golden frames against
+/// the float port: quantizing every kernel moves keypoints by 5.0 px on average (worst 30 px),
+/// kernels from 100 000 weights up (the wide layers at 12 × 12 and below, 1.48 M of 2.30 M
+/// weights) by 0.26 px (worst 5.0 px on a keypoint scored 0.17; 0.28 px where the score is
+/// at least 0.3). The early, high-resolution layers decide where heatmap peaks fall.
+pub const MIN_QUANTIZED: usize = 100_000;
+
+/// Post-training quantization of the large conv kernels (see [`MIN_QUANTIZED`]) to symmetric
+/// int8 with one scale per output channel (min-max over the channel's weights): per-tensor scales
+/// lose MoveNet entirely, since folding batch norm leaves channels of very different ranges. A
+/// channel's block is split into equal parts where it holds over 255 input channels (block sides
+/// are bytes). Biases and the other kernels stay float.
+pub fn quantize_movenet(mut net: MoveNet) -> MoveNet {
+    for conv in net.convs_mut() {
+        if conv.conv.weight.dims().iter().product::<usize>() >= MIN_QUANTIZED {
+            let weight = conv.conv.weight.clone();
+            conv.conv.weight = weight.map(quantize_kernel);
+        }
+    }
+    net
+}
+
+fn quantize_kernel(kernel: Tensor<4>) -> Tensor<4> {
+    let [_, per_group, kh, kw] = kernel.dims();
+    let side = (1..=per_group.min(255))
+        .rev()
+        .find(|d| per_group % d == 0)
+        .unwrap_or(1);
+    let block = [1, side, kh, kw].map(|v| v.min(255) as u8);
+    let scheme = QuantScheme::default()
+        .with_value(QuantValue::Q8S)
+        .per_block(block, ScaleDtype::F32);
+    let range = compute_range(&scheme, &kernel, &Calibration::MinMax);
+    let qparams = compute_q_params(&scheme, range);
+    kernel.quantize(&scheme, qparams)
 }
