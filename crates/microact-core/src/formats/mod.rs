@@ -6,6 +6,8 @@
 //! names the line or field at fault; importers never panic. [`merge`] then folds the result into
 //! the open project as one undoable [`crate::edit::Edit`].
 
+pub mod ava;
+
 pub mod native;
 
 mod builder;
