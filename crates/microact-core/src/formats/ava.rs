@@ -33,7 +33,7 @@ use std::collections::BTreeMap;
 use super::builder::SegmentIn;
 use super::{FormatError, ImportBuilder};
 use crate::labels::LabelSet;
-use crate::model::{Frame, KeyBox, NormRect, Project, Track, Video};
+use crate::model::{Frame, KeyBox, NormRect, Project, Track, TrackId, Video, VideoId};
 
 pub const FORMAT: &str = "AVA";
 pub const LABEL_MAP: &str = "AVA label map";
@@ -139,6 +139,15 @@ pub(super) fn video_name(base: &Project, id: &str) -> String {
         .iter()
         .find(|v| video_id(v) == id)
         .map_or_else(|| id.to_string(), |v| v.name.clone())
+}
+
+/// The track of `person` in `video`, named as the app names a new person's track.
+pub(super) fn person_track(builder: &mut ImportBuilder, video: VideoId, person: u32) -> TrackId {
+    let track = builder.track(video, &format!("Person {}", u64::from(person) + 1));
+    if let Some(lane) = builder.track_mut(track) {
+        lane.meta.person = person;
+    }
+    track
 }
 
 fn nearest_box(track: &Track, frame: Frame) -> Option<NormRect> {
@@ -356,7 +365,7 @@ pub fn import(base: &Project, csv: &str, label_map: &str) -> Result<Project, For
     }
     for ((video_id, person_id), person) in people {
         let video = builder.video(&video_name(base, &video_id), None, None);
-        let track = builder.track(video, &format!("Person {}", u64::from(person_id) + 1));
+        let track = person_track(&mut builder, video, person_id);
         let rate = builder.project().video(video).map(|v| v.rate);
         for (action, mut seconds) in person.actions {
             let label = builder.label(None, &action);
@@ -370,7 +379,6 @@ pub fn import(base: &Project, csv: &str, label_map: &str) -> Result<Project, For
             }
         }
         if let (Some(lane), Some(rate)) = (builder.track_mut(track), rate) {
-            lane.meta.person = person_id;
             lane.meta.description = person.description;
             lane.boxes = person
                 .boxes

@@ -7,7 +7,7 @@
 //! the open project as one undoable [`crate::edit::Edit`].
 
 pub mod ava;
-
+pub mod mmaction;
 pub mod native;
 
 mod builder;
