@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use microact_core::formats::{activitynet, elan, native, table, via3};
+use microact_core::formats::{activitynet, ava, elan, mmaction, native, table, via3};
 use microact_core::labels;
 use microact_core::model::VideoId;
 use microact_core::sample::sample_project;
@@ -17,6 +17,7 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
     let project = sample_project();
+    let ma52 = labels::ma52();
     let mut files: Vec<(&str, &str, Vec<u8>)> = vec![
         (
             "native",
@@ -40,6 +41,23 @@ fn main() -> ExitCode {
             activitynet::export_predictions(&project).into_bytes(),
         ),
         ("table", "sample.csv", table::export(&project).into_bytes()),
+        (
+            "ava",
+            "sample.csv",
+            ava::export(&project, &ma52, ava::Variant::RefAva)
+                .csv
+                .into_bytes(),
+        ),
+        (
+            "mmaction",
+            "clips.txt",
+            mmaction::export_clips(&project, &ma52).0.into_bytes(),
+        ),
+        (
+            "mmaction",
+            "poses.pkl",
+            mmaction::export_poses(&project, &ma52, "train").0,
+        ),
     ];
     let eaf = match elan::export(&project, VideoId(0)) {
         Ok(text) => text,

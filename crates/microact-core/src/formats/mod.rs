@@ -7,8 +7,10 @@
 //! the open project as one undoable [`crate::edit::Edit`].
 
 pub mod activitynet;
+pub mod ava;
 pub mod cvat;
 pub mod elan;
+pub mod mmaction;
 pub mod native;
 pub mod table;
 pub mod via3;
