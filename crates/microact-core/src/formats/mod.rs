@@ -118,7 +118,7 @@ impl std::error::Error for FormatError {}
 
 /// Seconds with millisecond precision for text formats: `1.5`, `12.033`, never `1.5000000001`.
 pub fn seconds_text(seconds: f64) -> String {
-    let ms = (seconds * 1000.0).round() / 1000.0;
+    let ms = common::seconds_number(seconds);
     let text = format!("{ms:.3}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
     if text.is_empty() || text == "-0" {
