@@ -254,7 +254,7 @@ pub fn is_hex_color(text: &str) -> bool {
 /// The `i`-th colour of a palette of well-separated hues (golden-angle steps), as `#rrggbb`.
 pub fn palette(i: usize) -> String {
     let hue = (i as f64 * 137.507_764) % 360.0;
-    let (r, g, b) = hsl_to_rgb(hue, 0.62, if i % 2 == 0 { 0.52 } else { 0.42 });
+    let (r, g, b) = hsl_to_rgb(hue, 0.62, if i.is_multiple_of(2) { 0.52 } else { 0.42 });
     format!("#{r:02x}{g:02x}{b:02x}")
 }
 

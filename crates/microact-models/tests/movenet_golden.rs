@@ -1,27 +1,50 @@
-//! The Burn port of MoveNet SinglePose Lightning against TensorFlow.js running Google's graph on
-//! the same frames (references: `scripts/reference/movenet.mjs`). Bars: 0.5 px at the 192 × 192
-//! input and 0.01 in score, on every keypoint of every frame.
+//! The Burn port of MoveNet (SinglePose and MultiPose Lightning) against TensorFlow.js running
+//! Google's graphs on the same frames (references: `scripts/reference/movenet.mjs`). Bars: 0.5 px
+//! at the network input (192 × 192, 256 × 256) and 0.01 in score, on every keypoint of every
+//! frame (MultiPose: of every person scoring at least 0.05; the graph reports six either way).
 
 use std::path::PathBuf;
 
 use microact_models::burn::tensor::{Device, Tensor, TensorData, read_sync};
+use microact_models::pose::net::Variant;
 use microact_models::pose::{self, weights};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn reference() -> serde_json::Value {
-    let text =
-        std::fs::read_to_string(root().join("tests/fixtures/pose/movenet-lightning.tfjs.json"))
-            .unwrap();
+/// Where a variant's golden frames are.
+fn frames_dir(variant: Variant) -> PathBuf {
+    let pose = root().join("tests/fixtures/pose");
+    match variant {
+        Variant::SinglePoseLightning => pose,
+        Variant::MultiPoseLightning => pose.join("multipose"),
+    }
+}
+
+fn reference(variant: Variant) -> serde_json::Value {
+    let file = match variant {
+        Variant::SinglePoseLightning => "movenet-lightning.tfjs.json",
+        Variant::MultiPoseLightning => "movenet-multipose.tfjs.json",
+    };
+    let text = std::fs::read_to_string(frames_dir(variant).join(file)).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
-fn frame(name: &str, device: &Device) -> Tensor<4> {
-    let bytes = std::fs::read(root().join(format!("tests/fixtures/pose/{name}.rgb"))).unwrap();
+fn frame(variant: Variant, name: &str, device: &Device) -> Tensor<4> {
+    let bytes = std::fs::read(frames_dir(variant).join(format!("{name}.rgb"))).unwrap();
     let values: Vec<f32> = bytes.iter().map(|&b| b as f32).collect();
-    Tensor::from_data(TensorData::new(values, [1, 192, 192, 3]), device)
+    let side = variant.input_size() as usize;
+    Tensor::from_data(TensorData::new(values, [1, side, side, 3]), device)
+}
+
+fn floats(value: &serde_json::Value) -> Vec<f32> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() as f32)
+        .collect()
 }
 
 fn shipped(device: &Device) -> pose::net::MoveNet {
@@ -40,42 +63,99 @@ fn shipped_named(name: &str, device: &Device) -> pose::net::MoveNet {
         .find(|m| m["name"] == name)
         .unwrap();
     let file = entry["file"].as_str().unwrap();
+    let variant: Variant = serde_json::from_value(entry["variant"].clone()).unwrap();
     let bytes = std::fs::read(root().join("models").join(file)).unwrap();
-    weights::load_movenet(file, bytes, entry["sha256"].as_str().unwrap(), device).unwrap()
+    weights::load_movenet(
+        variant,
+        file,
+        bytes,
+        entry["sha256"].as_str().unwrap(),
+        device,
+    )
+    .unwrap()
 }
 
-/// Keypoint distances (px at 192) and score differences against TF.js: worst, mean, worst where
-/// TF.js scores the keypoint at least 0.3, worst score difference.
-fn errors_against_tfjs(net: &pose::net::MoveNet, device: &Device) -> [f32; 4] {
-    let reference = reference();
-    let (mut worst, mut sum, mut count, mut worst_seen, mut worst_score) =
-        (0.0f32, 0.0f32, 0, 0.0f32, 0.0f32);
-    for (name, expected) in reference["frames"].as_object().unwrap() {
-        let got = read_sync(pose::single_pose(net, frame(name, device))).unwrap();
+/// Distances of matched keypoints in input pixels, with the reference's score.
+#[derive(Default)]
+struct Errors {
+    worst: f32,
+    sum: f32,
+    count: usize,
+    /// Worst where TF.js scores the keypoint at least 0.3.
+    worst_seen: f32,
+    worst_score: f32,
+}
+
+impl Errors {
+    fn add(&mut self, px: f32, reference_score: f32, score_difference: f32) {
+        self.worst = self.worst.max(px);
+        self.sum += px;
+        self.count += 1;
+        if reference_score >= 0.3 {
+            self.worst_seen = self.worst_seen.max(px);
+        }
+        self.worst_score = self.worst_score.max(score_difference);
+    }
+
+    fn mean(&self) -> f32 {
+        self.sum / self.count as f32
+    }
+}
+
+/// Every keypoint of the SinglePose golden frames against TF.js.
+fn errors_against_tfjs(net: &pose::net::MoveNet, device: &Device) -> Errors {
+    let variant = Variant::SinglePoseLightning;
+    let side = variant.input_size() as f32;
+    let mut errors = Errors::default();
+    for (name, expected) in reference(variant)["frames"].as_object().unwrap() {
+        let got = read_sync(pose::single_pose(net, frame(variant, name, device))).unwrap();
         for (ours, theirs) in got.iter().zip(expected.as_array().unwrap()) {
-            let t: Vec<f32> = theirs
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_f64().unwrap() as f32)
-                .collect();
-            let px = (ours.y - t[0]).hypot(ours.x - t[1]) * 192.0;
-            worst = worst.max(px);
-            sum += px;
-            count += 1;
-            if t[2] >= 0.3 {
-                worst_seen = worst_seen.max(px);
-            }
-            worst_score = worst_score.max((ours.score - t[2]).abs());
+            let t = floats(theirs);
+            let px = (ours.y - t[0]).hypot(ours.x - t[1]) * side;
+            errors.add(px, t[2], (ours.score - t[2]).abs());
         }
     }
-    [worst, sum / count as f32, worst_seen, worst_score]
+    errors
+}
+
+/// Every keypoint, box corner and person score of the people TF.js scores at least 0.05 on the
+/// MultiPose golden frames; returns the errors and the worst person-score difference.
+fn multi_errors_against_tfjs(net: &pose::net::MoveNet, device: &Device) -> (Errors, f32) {
+    let variant = Variant::MultiPoseLightning;
+    let side = variant.input_size() as f32;
+    let (mut errors, mut worst_person) = (Errors::default(), 0.0f32);
+    let mut people = 0;
+    for (name, expected) in reference(variant)["frames"].as_object().unwrap() {
+        let got = read_sync(pose::multi_pose(net, frame(variant, name, device))).unwrap();
+        let expected = expected.as_array().unwrap();
+        assert_eq!(got.len(), expected.len(), "{name}: people");
+        for (ours, theirs) in got.iter().zip(expected) {
+            let t = floats(theirs);
+            if t[55] < 0.05 {
+                continue;
+            }
+            people += 1;
+            for (k, kp) in ours.keypoints.iter().enumerate() {
+                let r = &t[3 * k..3 * k + 3];
+                let px = (kp.y - r[0]).hypot(kp.x - r[1]) * side;
+                errors.add(px, r[2], (kp.score - r[2]).abs());
+            }
+            let b = ours.bbox;
+            for (v, r) in [b.y_min, b.x_min, b.y_max, b.x_max].iter().zip(&t[51..55]) {
+                errors.add((v - r).abs() * side, 1.0, 0.0);
+            }
+            worst_person = worst_person.max((ours.score - t[55]).abs());
+        }
+    }
+    assert!(people >= 3, "only {people} people scored at least 0.05");
+    (errors, worst_person)
 }
 
 #[test]
 fn float_port_matches_tfjs_within_half_a_pixel() {
     let device = Device::flex();
-    let [worst, mean, _, score] = errors_against_tfjs(&shipped(&device), &device);
+    let e = errors_against_tfjs(&shipped(&device), &device);
+    let (worst, mean, score) = (e.worst, e.mean(), e.worst_score);
     eprintln!("float: worst {worst:.4} px, mean {mean:.4} px, worst score difference {score:.5}");
     assert!(
         worst <= 0.5 && score <= 0.01,
@@ -88,8 +168,8 @@ fn float_port_matches_tfjs_within_half_a_pixel() {
 #[test]
 fn quantized_port_stays_close_where_keypoints_are_seen() {
     let device = Device::flex();
-    let [worst, mean, seen, score] =
-        errors_against_tfjs(&shipped_named("movenet-lightning-q8", &device), &device);
+    let e = errors_against_tfjs(&shipped_named("movenet-lightning-q8", &device), &device);
+    let (worst, mean, seen, score) = (e.worst, e.mean(), e.worst_seen, e.worst_score);
     eprintln!(
         "int8: worst {worst:.3} px, mean {mean:.3} px, worst at score >= 0.3 {seen:.3} px, worst score difference {score:.4}"
     );
@@ -100,10 +180,55 @@ fn quantized_port_stays_close_where_keypoints_are_seen() {
 }
 
 #[test]
+fn multipose_float_port_matches_tfjs_within_half_a_pixel() {
+    let device = Device::flex();
+    let (e, person) = multi_errors_against_tfjs(&shipped_named("movenet-multipose", &device), &device);
+    eprintln!(
+        "multipose float: worst {:.4} px, mean {:.4} px, worst keypoint score difference {:.5}, worst person score difference {person:.5}",
+        e.worst,
+        e.mean(),
+        e.worst_score
+    );
+    assert!(
+        e.worst <= 0.5 && e.worst_score <= 0.01 && person <= 0.01,
+        "worst {} px, keypoint score {}, person score {person}",
+        e.worst,
+        e.worst_score
+    );
+}
+
+#[test]
+fn multipose_quantized_port_stays_close_where_keypoints_are_seen() {
+    let device = Device::flex();
+    let (e, person) =
+        multi_errors_against_tfjs(&shipped_named("movenet-multipose-q8", &device), &device);
+    eprintln!(
+        "multipose int8: worst {:.3} px, mean {:.3} px, worst at score >= 0.3 {:.3} px, worst keypoint score difference {:.4}, worst person score difference {person:.4}",
+        e.worst,
+        e.mean(),
+        e.worst_seen,
+        e.worst_score
+    );
+    assert!(
+        e.mean() <= 0.5 && e.worst_seen <= 1.0,
+        "mean {} px, worst at score >= 0.3 {} px (worst {})",
+        e.mean(),
+        e.worst_seen,
+        e.worst
+    );
+}
+
+#[test]
 fn damaged_weights_are_refused_with_the_file_name() {
     let bytes = std::fs::read(root().join("models/movenet-lightning.bpk")).unwrap();
-    let err =
-        weights::load_movenet("movenet-lightning.bpk", bytes, "00", &Device::flex()).unwrap_err();
+    let err = weights::load_movenet(
+        Variant::SinglePoseLightning,
+        "movenet-lightning.bpk",
+        bytes,
+        "00",
+        &Device::flex(),
+    )
+    .unwrap_err();
     assert!(
         err.to_string()
             .starts_with("movenet-lightning.bpk is damaged or not the expected version"),
@@ -121,7 +246,7 @@ fn wgpu_heads_equal_the_cpu_heads() {
     let cpu = Device::flex();
     let (on_cpu, on_gpu) = (shipped(&cpu), shipped(&gpu));
     let heads = |net: &pose::net::MoveNet, device: &Device| {
-        let heads = net.forward(pose::net::normalise(frame("cam01-1s", device)));
+        let heads = net.forward(pose::net::normalise(frame(Variant::SinglePoseLightning, "cam01-1s", device)));
         read_sync(pose::read_heads(heads)).unwrap()
     };
     let (a, b) = (heads(&on_cpu, &cpu), heads(&on_gpu, &gpu));

@@ -1,4 +1,5 @@
-//! Converts Google's MoveNet TF.js graph weights into the Burn weights the app ships.
+//! Converts Google's MoveNet TF.js graph weights (SinglePose or MultiPose Lightning, told apart
+//! by the graph's box heads) into the Burn weights the app ships.
 //!
 //! `cargo run --release -p microact-models --bin microact-convert -- MODEL.json MODEL.bin OUT.bpk [--q8]`
 //!
@@ -34,7 +35,7 @@ fn convert(json: &str, bin: &str, out: &str, q8: bool) -> Result<(), String> {
     let bytes = std::fs::read(bin).map_err(|e| format!("{bin}: {e}"))?;
     let weights = TfjsWeights::parse(&text, &bytes).map_err(|e| e.to_string())?;
     let net = weights
-        .movenet(&Device::flex())
+        .movenet(weights.variant(), &Device::flex())
         .map_err(|e| e.to_string())?;
     let net = if q8 { quantize_movenet(net) } else { net };
     let packed = save_movenet(&net)?;

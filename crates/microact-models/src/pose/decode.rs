@@ -1,10 +1,21 @@
-//! MoveNet's post-processing in plain Rust, as the TF.js graph does it after the heads:
+//! MoveNet's post-processing in plain Rust, as the TF.js graphs do it after the heads.
+//!
+//! SinglePose ([`HeadsData::single_pose`]):
 //!
 //! 1. the person centre is the arg-max of `sigmoid(centre) / (distance to the grid centre + 1.8)`;
 //! 2. each keypoint's first guess is the centre plus its regressed offset;
 //! 3. each keypoint is the arg-max of `sigmoid(heatmap_k) / (distance to that guess + 1.8)`;
 //! 4. its position is that cell plus the sub-cell offset there, over the grid size; its score is
 //!    the heatmap's sigmoid there.
+//!
+//! MultiPose ([`HeadsData::multi_pose`]):
+//!
+//! 1. person centres are the six highest local maxima (5 × 5) of `sigmoid(centre)`;
+//! 2. each has a box (centre cell + offset, ± half the regressed size) and regressed keypoints;
+//! 3. each keypoint is the arg-max, inside the person's box, of `sigmoid(heatmap_k) ·
+//!    exp(−d² / (0.3 · grid side))`, d the distance to the regressed keypoint; its score is the
+//!    largest such weighted value any person has at that cell;
+//! 4. the person's score is the centre score times the mean of its keypoint scores above 0.127.
 //!
 //! Constants are the graph's float16 values, so arg-max ties and scale land where TF.js's do.
 
@@ -24,7 +35,35 @@ pub struct NormKeypoint {
     pub score: f32,
 }
 
-/// The four heads read back from the device, NCHW with batch 1.
+/// A person's box, normalised to the network input (0..1).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NormBox {
+    pub y_min: f32,
+    pub x_min: f32,
+    pub y_max: f32,
+    pub x_max: f32,
+}
+
+/// One person found by MultiPose.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Person {
+    pub keypoints: [NormKeypoint; KEYPOINTS],
+    pub bbox: NormBox,
+    pub score: f32,
+}
+
+/// People MultiPose reports per frame (its top-k), best first, before any score threshold.
+pub const MAX_PEOPLE: usize = 6;
+/// Keypoints scoring above this count towards a person's score (float16 0.127).
+const KEYPOINT_THRESHOLD: f32 = 0.126_953_12;
+/// The Gaussian weighting's width as a fraction of the grid side (float16 0.3).
+const SPREAD: f32 = 0.300_048_83;
+/// Local maxima are cells within this of the 5 × 5 maximum (float16 1e-6).
+const PEAK_TOLERANCE: f32 = 1.013_279e-6;
+/// Side of the local-maximum window.
+const PEAK_WINDOW: usize = 5;
+
+/// The heads read back from the device, NCHW with batch 1.
 pub struct HeadsData {
     pub height: usize,
     pub width: usize,
@@ -36,6 +75,8 @@ pub struct HeadsData {
     pub heatmap: Vec<f32>,
     /// `[34, h, w]`: (y, x) per keypoint
     pub offset: Vec<f32>,
+    /// MultiPose only: box size `[2, h, w]` (height, width) and box-centre offset `[2, h, w]`.
+    pub boxes: Option<[Vec<f32>; 2]>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -48,6 +89,8 @@ pub enum DecodeError {
         height: usize,
         width: usize,
     },
+    #[error("these weights have no person-box heads: they are SinglePose, not MultiPose")]
+    NoBoxes,
 }
 
 fn sigmoid(x: f32) -> f32 {
@@ -73,12 +116,15 @@ fn arg_max(values: impl Iterator<Item = f32>) -> usize {
 impl HeadsData {
     fn check(&self) -> Result<(), DecodeError> {
         let cells = self.height * self.width;
-        let heads = [
+        let mut heads = vec![
             ("center", &self.center, cells),
             ("regress", &self.regress, 2 * KEYPOINTS * cells),
             ("heatmap", &self.heatmap, KEYPOINTS * cells),
             ("offset", &self.offset, 2 * KEYPOINTS * cells),
         ];
+        if let Some([scale, offset]) = &self.boxes {
+            heads.extend([("box_scale", scale, 2 * cells), ("box_offset", offset, 2 * cells)]);
+        }
         for (name, values, expected) in heads {
             if values.len() != expected {
                 return Err(DecodeError::Size {
@@ -129,6 +175,137 @@ impl HeadsData {
         }
         Ok(keypoints)
     }
+
+    /// Up to [`MAX_PEOPLE`] people, as the MultiPose graph reports them (best first; filter by
+    /// score). Needs the box heads.
+    pub fn multi_pose(&self) -> Result<Vec<Person>, DecodeError> {
+        self.check()?;
+        let Some([box_size, box_offset]) = &self.boxes else {
+            return Err(DecodeError::NoBoxes);
+        };
+        let (h, w) = (self.height, self.width);
+        let cells = h * w;
+        let centre: Vec<f32> = self.center.iter().map(|&v| sigmoid(v)).collect();
+        let heat: Vec<f32> = self.heatmap.iter().map(|&v| sigmoid(v)).collect();
+        let mut candidates: Vec<(usize, f32)> = local_maxima(&centre, h, w)
+            .into_iter()
+            .enumerate()
+            .collect();
+        // TF's TopK: by value, ties to the lower index.
+        candidates.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        candidates.truncate(MAX_PEOPLE);
+
+        let (hf, wf) = (h as f32, w as f32);
+        let spread = h.min(w) as f32 * SPREAD;
+        struct Candidate {
+            score: f32,
+            /// Box in grid cells, clipped to the grid.
+            grid_box: [f32; 4],
+            /// Regressed keypoints in grid cells.
+            guess: [(f32, f32); KEYPOINTS],
+        }
+        let people: Vec<Candidate> = candidates
+            .iter()
+            .map(|&(cell, score)| {
+                let (y, x) = ((cell / w) as f32, (cell % w) as f32);
+                let size_y = box_size[cell].max(0.0);
+                let size_x = box_size[cells + cell].max(0.0);
+                let (cy, cx) = (y + box_offset[cell], x + box_offset[cells + cell]);
+                let clip = |v: f32, side: f32| v.min(side).max(0.0);
+                let mut guess = [(0.0, 0.0); KEYPOINTS];
+                for (k, g) in guess.iter_mut().enumerate() {
+                    *g = (
+                        y + self.regress[2 * k * cells + cell],
+                        x + self.regress[(2 * k + 1) * cells + cell],
+                    );
+                }
+                Candidate {
+                    score,
+                    grid_box: [
+                        clip(cy - size_y * 0.5, hf),
+                        clip(cx - size_x * 0.5, wf),
+                        clip(cy + size_y * 0.5, hf),
+                        clip(cx + size_x * 0.5, wf),
+                    ],
+                    guess,
+                }
+            })
+            .collect();
+        // Person p's weighted heatmap value for keypoint k at cell (i, j); zero outside its box.
+        let weighted = |p: &Candidate, k: usize, i: usize, j: usize| {
+            let (fi, fj) = (i as f32, j as f32);
+            let [y0, x0, y1, x1] = p.grid_box;
+            if fi < y0 || fi >= y1 || fj < x0 || fj >= x1 {
+                return 0.0;
+            }
+            let (gy, gx) = p.guess[k];
+            let d2 = (fi - gy).powi(2) + (fj - gx).powi(2);
+            heat[k * cells + i * w + j] * (-d2 / spread).exp()
+        };
+        Ok(people
+            .iter()
+            .map(|p| {
+                let mut keypoints = [NormKeypoint {
+                    y: 0.0,
+                    x: 0.0,
+                    score: 0.0,
+                }; KEYPOINTS];
+                let (mut sum, mut count) = (0.0f32, 0u32);
+                for (k, keypoint) in keypoints.iter_mut().enumerate() {
+                    let cell =
+                        arg_max((0..cells).map(|c| weighted(p, k, c / w, c % w)));
+                    let (i, j) = (cell / w, cell % w);
+                    let score = people
+                        .iter()
+                        .map(|q| weighted(q, k, i, j))
+                        .fold(f32::NEG_INFINITY, f32::max);
+                    *keypoint = NormKeypoint {
+                        y: (i as f32 + self.offset[2 * k * cells + cell]) * (1.0 / hf),
+                        x: (j as f32 + self.offset[(2 * k + 1) * cells + cell]) * (1.0 / wf),
+                        score,
+                    };
+                    if score > KEYPOINT_THRESHOLD {
+                        sum += p.score * score;
+                        count += 1;
+                    }
+                }
+                let [y0, x0, y1, x1] = p.grid_box;
+                let norm = |v: f32, side: f32| (v * 4.0 / (side * 4.0)).clamp(0.0, 1.0);
+                Person {
+                    keypoints,
+                    bbox: NormBox {
+                        y_min: norm(y0, hf),
+                        x_min: norm(x0, wf),
+                        y_max: norm(y1, hf),
+                        x_max: norm(x1, wf),
+                    },
+                    score: (1.0 / count.max(1) as f32) * sum,
+                }
+            })
+            .collect())
+    }
+}
+
+/// `values` (an `h × w` grid) where a value is its 5 × 5 neighbourhood's maximum (TF's `SAME`
+/// max-pool, within [`PEAK_TOLERANCE`]), else 0.
+fn local_maxima(values: &[f32], h: usize, w: usize) -> Vec<f32> {
+    let reach = PEAK_WINDOW / 2;
+    (0..h * w)
+        .map(|c| {
+            let (i, j) = (c / w, c % w);
+            let mut max = f32::NEG_INFINITY;
+            for y in i.saturating_sub(reach)..(i + reach + 1).min(h) {
+                for x in j.saturating_sub(reach)..(j + reach + 1).min(w) {
+                    max = max.max(values[y * w + x]);
+                }
+            }
+            if (values[c] - max).abs() < PEAK_TOLERANCE {
+                values[c]
+            } else {
+                0.0
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -145,6 +322,7 @@ mod tests {
             regress: vec![0.0; 2 * KEYPOINTS * cells],
             heatmap: vec![-10.0; KEYPOINTS * cells],
             offset: vec![0.0; 2 * KEYPOINTS * cells],
+            boxes: None,
         }
     }
 
@@ -186,6 +364,42 @@ mod tests {
             (k.y * 48.0 - 22.0).abs() < 0.05 && (k.x * 48.0 - 26.0).abs() < 0.05,
             "{k:?}"
         );
+    }
+
+    /// Two people: each keypoint is taken from the heatmap peak inside its own person's box,
+    /// even where the other person's peak is stronger.
+    #[test]
+    fn multipose_keypoints_stay_inside_their_person_box() {
+        let mut heads = blank();
+        let cells = 48 * 48;
+        let at = |y: usize, x: usize| y * 48 + x;
+        let mut size = vec![0.0; 2 * cells];
+        let offset = vec![0.0; 2 * cells];
+        for (y, x, strength) in [(10, 10, 3.0), (30, 30, 2.0)] {
+            heads.center[at(y, x)] = strength;
+            size[at(y, x)] = 8.0;
+            size[cells + at(y, x)] = 8.0;
+        }
+        heads.boxes = Some([size, offset]);
+        // Keypoint 0: a strong peak in the first person's box, a weak one in the second's.
+        heads.heatmap[at(11, 11)] = 4.0;
+        heads.heatmap[at(31, 29)] = 1.0;
+        let people = heads.multi_pose().unwrap();
+        assert_eq!(people.len(), MAX_PEOPLE);
+        let (a, b) = (&people[0], &people[1]);
+        assert!((a.keypoints[0].y * 48.0 - 11.0).abs() < 1e-4, "{:?}", a.keypoints[0]);
+        assert!((b.keypoints[0].y * 48.0 - 31.0).abs() < 1e-4, "{:?}", b.keypoints[0]);
+        assert!((b.keypoints[0].x * 48.0 - 29.0).abs() < 1e-4, "{:?}", b.keypoints[0]);
+        assert!((a.bbox.y_min * 48.0 - 6.0).abs() < 1e-4 && (a.bbox.x_max * 48.0 - 14.0).abs() < 1e-4);
+        // Only keypoint 0 scores above the threshold: each person's score is centre × it.
+        let expected = sigmoid(3.0) * a.keypoints[0].score;
+        assert!((a.score - expected).abs() < 1e-6, "{} vs {expected}", a.score);
+        assert!(a.score > b.score);
+    }
+
+    #[test]
+    fn multipose_needs_the_box_heads() {
+        assert_eq!(blank().multi_pose().unwrap_err(), DecodeError::NoBoxes);
     }
 
     #[test]

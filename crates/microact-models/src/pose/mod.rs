@@ -8,11 +8,9 @@ pub mod weights;
 
 use burn::tensor::{Tensor, Transaction};
 
-use decode::{DecodeError, HeadsData, NormKeypoint};
+use decode::{DecodeError, HeadsData, NormKeypoint, Person};
 use net::{Heads, KEYPOINTS, MoveNet};
 
-/// MoveNet SinglePose Lightning's input side.
-pub const INPUT_SIZE: u32 = 192;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PoseError {
@@ -22,8 +20,8 @@ pub enum PoseError {
     Decode(#[from] DecodeError),
 }
 
-/// The 17 keypoints of the most central person in `rgb` (`[1, 192, 192, 3]`, RGB 0–255),
-/// normalised to that input.
+/// The 17 keypoints of the most central person in `rgb` (`[1, H, W, 3]`, RGB 0–255; SinglePose
+/// was trained at 192 × 192), normalised to that input.
 pub async fn single_pose(
     net: &MoveNet,
     rgb: Tensor<4>,
@@ -35,14 +33,29 @@ pub async fn single_pose(
         .map_err(PoseError::from)
 }
 
-/// The four heads in one readback.
+/// Up to six people in `rgb` (`[1, H, W, 3]`, RGB 0–255, sides multiples of 32; MultiPose was
+/// exported at 256 × 256), best first, normalised to that input. Needs MultiPose weights.
+pub async fn multi_pose(net: &MoveNet, rgb: Tensor<4>) -> Result<Vec<Person>, PoseError> {
+    let heads = net.forward(net::normalise(rgb));
+    read_heads(heads)
+        .await?
+        .multi_pose()
+        .map_err(PoseError::from)
+}
+
+/// The heads in one readback.
 pub async fn read_heads(heads: Heads) -> Result<HeadsData, PoseError> {
     let [_, _, height, width] = heads.center.dims();
-    let data = Transaction::default()
+    let mut transaction = Transaction::default()
         .register(heads.center)
         .register(heads.regress)
         .register(heads.heatmap)
-        .register(heads.offset)
+        .register(heads.offset);
+    let with_boxes = heads.boxes.is_some();
+    if let Some([scale, offset]) = heads.boxes {
+        transaction = transaction.register(scale).register(offset);
+    }
+    let data = transaction
         .execute_async()
         .await
         .map_err(|e| PoseError::Readback(e.to_string()))?;
@@ -62,5 +75,10 @@ pub async fn read_heads(heads: Heads) -> Result<HeadsData, PoseError> {
         regress: next()?,
         heatmap: next()?,
         offset: next()?,
+        boxes: if with_boxes {
+            Some([next()?, next()?])
+        } else {
+            None
+        },
     })
 }

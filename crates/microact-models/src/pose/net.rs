@@ -1,9 +1,11 @@
-//! MoveNet SinglePose Lightning as Burn modules: a MobileNetV2 backbone, a three-level feature
-//! pyramid, and four CenterNet heads at stride 4 — the layers of Google's TF.js graph
-//! (`center_net_mobile_net_v2fpn_feature_extractor`), one module per layer, weights in the
-//! graph's order. Batch norms are folded into the convolutions' biases, as in the graph.
+//! MoveNet (SinglePose and MultiPose Lightning) as Burn modules: a MobileNetV2 backbone, a
+//! three-level feature pyramid, and CenterNet heads at stride 4 — the layers of Google's TF.js
+//! graphs (`center_net_mobile_net_v2fpn_feature_extractor`), one module per layer, weights in the
+//! graph's order. Batch norms are folded into the convolutions' biases, as in the graphs.
+//! MultiPose is the same network with a 1.5× wider backbone and two more heads (person boxes).
 //!
-//! Tensors are NCHW. With the 192 × 192 input the heads are 48 × 48.
+//! Tensors are NCHW. With SinglePose's 192 × 192 input the heads are 48 × 48; with MultiPose's
+//! 256 × 256, 64 × 64.
 
 use burn::module::Module;
 use burn::nn::PaddingConfig2d;
@@ -14,6 +16,50 @@ use burn::tensor::{Device, Tensor, activation};
 
 /// Keypoints MoveNet predicts (COCO order).
 pub const KEYPOINTS: usize = 17;
+
+/// Which of Google's two MoveNet Lightning graphs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Variant {
+    /// One person (the most central), 192 × 192 input, MobileNetV2 width 1.0.
+    SinglePoseLightning,
+    /// Up to six people with boxes, 256 × 256 input, MobileNetV2 width 1.5.
+    MultiPoseLightning,
+}
+
+impl Variant {
+    /// The input side the graph was exported with.
+    pub fn input_size(self) -> u32 {
+        match self {
+            Variant::SinglePoseLightning => 192,
+            Variant::MultiPoseLightning => 256,
+        }
+    }
+
+    /// MobileNetV2's width multiplier.
+    fn alpha(self) -> f64 {
+        match self {
+            Variant::SinglePoseLightning => 1.0,
+            Variant::MultiPoseLightning => 1.5,
+        }
+    }
+
+    /// `channels` scaled by the width multiplier, rounded as Keras's MobileNetV2 does
+    /// (`_make_divisible(channels * alpha, 8)`).
+    fn width(self, channels: usize) -> usize {
+        let scaled = channels as f64 * self.alpha();
+        let rounded = (((scaled + 4.0) as usize) / 8 * 8).max(8);
+        if (rounded as f64) < 0.9 * scaled {
+            rounded + 8
+        } else {
+            rounded
+        }
+    }
+
+    fn has_boxes(self) -> bool {
+        self == Variant::MultiPoseLightning
+    }
+}
 
 /// What follows a convolution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,10 +192,11 @@ const LAST: usize = 1280;
 const TAPS: [usize; 3] = [2, 5, 9];
 
 /// The 17 blocks of MobileNetV2 in order (`expanded_conv`, then `block_1` … `block_16`).
-pub fn block_specs() -> Vec<BlockSpec> {
+pub fn block_specs(variant: Variant) -> Vec<BlockSpec> {
     let mut specs = Vec::new();
-    let mut input = STEM;
+    let mut input = variant.width(STEM);
     for (expansion, output, repeats, stride) in STAGES {
+        let output = variant.width(output);
         for i in 0..repeats {
             specs.push(BlockSpec {
                 input,
@@ -220,6 +267,15 @@ impl Head {
 const PYRAMID: [usize; 3] = [32, 24, 24];
 const HEAD_HIDDEN: usize = 96;
 
+/// MultiPose's person-box heads.
+#[derive(Module, Debug)]
+pub struct BoxHeads {
+    /// Box height and width in grid cells.
+    pub scale: Head,
+    /// Box centre offset from the cell, (y, x).
+    pub offset: Head,
+}
+
 /// The raw head outputs at stride 4, NCHW.
 pub struct Heads {
     /// Person-centre logits `[1, 1, h, w]`.
@@ -230,6 +286,8 @@ pub struct Heads {
     pub heatmap: Tensor<4>,
     /// Sub-cell offsets, (y, x) pairs per keypoint `[1, 34, h, w]`.
     pub offset: Tensor<4>,
+    /// MultiPose only: box (height, width) `[1, 2, h, w]` and box-centre offset `[1, 2, h, w]`.
+    pub boxes: Option<[Tensor<4>; 2]>,
 }
 
 #[derive(Module, Debug)]
@@ -247,24 +305,28 @@ pub struct MoveNet {
     pub regress: Head,
     pub center: Head,
     pub offset: Head,
+    pub boxes: Option<BoxHeads>,
+    #[module(skip)]
+    pub variant: Variant,
 }
 
-/// Channel widths of the three taps, coarse to fine.
+/// Channel widths of the three taps at width 1.0, coarse to fine.
 const TAP_WIDTHS: [usize; 3] = [64, 32, 24];
 const TOP: usize = 64;
 
 impl MoveNet {
     /// The architecture with untrained weights; load the shipped weights into it.
-    pub fn init(device: &Device) -> Self {
+    pub fn init(variant: Variant, device: &Device) -> Self {
+        // Laterals bring each tap to the pyramid's width at that level: [64, 32, 24].
         let laterals = std::iter::once(ConvSpec::pointwise(LAST, TOP, Act::None))
-            .chain(TAP_WIDTHS.map(|c| ConvSpec::pointwise(c, c, Act::None)))
+            .chain(TAP_WIDTHS.map(|c| ConvSpec::pointwise(variant.width(c), c, Act::None)))
             .map(|spec| spec.init(device))
             .collect();
         let merge_inputs = [TOP, PYRAMID[0], PYRAMID[1]];
         Self {
             stem: ConvSpec {
                 input: 3,
-                output: STEM,
+                output: variant.width(STEM),
                 kernel: 3,
                 stride: 2,
                 depthwise: false,
@@ -272,8 +334,11 @@ impl MoveNet {
                 act: Act::Relu6,
             }
             .init(device),
-            blocks: block_specs().into_iter().map(|b| b.init(device)).collect(),
-            last: ConvSpec::pointwise(320, LAST, Act::Relu6).init(device),
+            blocks: block_specs(variant)
+                .into_iter()
+                .map(|b| b.init(device))
+                .collect(),
+            last: ConvSpec::pointwise(variant.width(320), LAST, Act::Relu6).init(device),
             laterals,
             merges: merge_inputs
                 .iter()
@@ -284,10 +349,15 @@ impl MoveNet {
             regress: Head::init(2 * KEYPOINTS, device),
             center: Head::init(1, device),
             offset: Head::init(2 * KEYPOINTS, device),
+            boxes: variant.has_boxes().then(|| BoxHeads {
+                scale: Head::init(2, device),
+                offset: Head::init(2, device),
+            }),
+            variant,
         }
     }
 
-    /// Every convolution, in forward order.
+    /// Every convolution, in forward order (the graph's weight order).
     pub fn convs_mut(&mut self) -> Vec<&mut ConvAct> {
         let mut convs = vec![&mut self.stem];
         for block in &mut self.blocks {
@@ -301,12 +371,12 @@ impl MoveNet {
             convs.push(&mut sep.depthwise);
             convs.push(&mut sep.pointwise);
         }
-        for head in [
-            &mut self.center,
-            &mut self.heatmap,
-            &mut self.regress,
-            &mut self.offset,
-        ] {
+        let mut heads = vec![&mut self.center];
+        if let Some(boxes) = self.boxes.as_mut() {
+            heads.extend([&mut boxes.scale, &mut boxes.offset]);
+        }
+        heads.extend([&mut self.heatmap, &mut self.regress, &mut self.offset]);
+        for head in heads {
             convs.push(&mut head.hidden.depthwise);
             convs.push(&mut head.hidden.pointwise);
             convs.push(&mut head.out);
@@ -340,6 +410,10 @@ impl MoveNet {
             center: self.center.forward(y.clone()),
             regress: self.regress.forward(y.clone()),
             heatmap: self.heatmap.forward(y.clone()),
+            boxes: self
+                .boxes
+                .as_ref()
+                .map(|b| [b.scale.forward(y.clone()), b.offset.forward(y.clone())]),
             offset: self.offset.forward(y),
         }
     }
@@ -362,4 +436,4 @@ pub fn normalise(rgb: Tensor<4>) -> Tensor<4> {
 }
 
 /// 1/127.5 as the graph stores it (float16).
-const SCALE: f32 = 0.007_843_017_578_125;
+const SCALE: f32 = 257.0 / 32768.0;

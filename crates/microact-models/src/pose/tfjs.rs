@@ -12,7 +12,7 @@ use burn::module::{Param, ParamId};
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Deserialize;
 
-use super::net::{ConvAct, MoveNet};
+use super::net::{ConvAct, MoveNet, Variant};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TfjsError {
@@ -174,10 +174,31 @@ impl TfjsWeights {
         Ok(())
     }
 
-    /// The MoveNet SinglePose Lightning graph's weights in a [`MoveNet`].
-    pub fn movenet(&self, device: &Device) -> Result<MoveNet, TfjsError> {
-        let mut net = MoveNet::init(device);
-        for (layer, (conv, kernel, bias)) in layer_names(&mut net).into_iter().enumerate() {
+    /// Which MoveNet graph these weights are from: MultiPose has person-box heads.
+    pub fn variant(&self) -> Variant {
+        if self
+            .weights
+            .contains_key("box_scale_0/conv2d_5/Conv2D/ReadVariableOp")
+        {
+            Variant::MultiPoseLightning
+        } else {
+            Variant::SinglePoseLightning
+        }
+    }
+
+    /// The weights of the MoveNet graph `variant` in a [`MoveNet`].
+    pub fn movenet(&self, variant: Variant, device: &Device) -> Result<MoveNet, TfjsError> {
+        let mut net = MoveNet::init(variant, device);
+        let names = layer_names(&net);
+        let convs = net.convs_mut();
+        if convs.len() != names.len() {
+            return Err(TfjsError::Manifest(format!(
+                "the network has {} convolutions but {} are named",
+                convs.len(),
+                names.len()
+            )));
+        }
+        for (layer, (conv, (kernel, bias))) in convs.into_iter().zip(names).enumerate() {
             self.load_conv(conv, layer as u64, &kernel, bias.as_deref(), device)?;
         }
         Ok(net)
@@ -187,81 +208,63 @@ impl TfjsWeights {
 const BACKBONE: &str = "center_net_mobile_net_v2fpn_feature_extractor/model_1/model/";
 const FPN: &str = "center_net_mobile_net_v2fpn_feature_extractor/model_1/";
 
-/// Every conv of the network with the TF names of its kernel and bias.
-fn layer_names(net: &mut MoveNet) -> Vec<(&mut ConvAct, String, Option<String>)> {
+/// The TF names of every conv's kernel and bias, in [`MoveNet::convs_mut`]'s order.
+fn layer_names(net: &MoveNet) -> Vec<(String, Option<String>)> {
     let folded = |layer: &str, op: &str| {
         (
             format!("{BACKBONE}{layer}/{op}_weights"),
             Some(format!("{BACKBONE}{layer}/{op}_bn_offset")),
         )
     };
-    let mut layers = Vec::new();
-    let (k, b) = folded("Conv1", "Conv2D");
-    layers.push((&mut net.stem, k, b));
-    for (i, block) in net.blocks.iter_mut().enumerate() {
+    let mut layers = vec![folded("Conv1", "Conv2D")];
+    for (i, block) in net.blocks.iter().enumerate() {
         let prefix = if i == 0 {
             "expanded_conv".to_string()
         } else {
             format!("block_{i}")
         };
-        if let Some(expand) = block.expand.as_mut() {
-            let (k, b) = folded(&format!("{prefix}_expand"), "Conv2D");
-            layers.push((expand, k, b));
+        if block.expand.is_some() {
+            layers.push(folded(&format!("{prefix}_expand"), "Conv2D"));
         }
-        let (k, b) = folded(&format!("{prefix}_depthwise"), "depthwise");
-        layers.push((&mut block.depthwise, k, b));
-        let (k, b) = folded(&format!("{prefix}_project"), "Conv2D");
-        layers.push((&mut block.project, k, b));
+        layers.push(folded(&format!("{prefix}_depthwise"), "depthwise"));
+        layers.push(folded(&format!("{prefix}_project"), "Conv2D"));
     }
-    let (k, b) = folded("Conv_1", "Conv2D");
-    layers.push((&mut net.last, k, b));
-    for (i, lateral) in net.laterals.iter_mut().enumerate() {
-        let name = if i == 0 {
-            "conv2d".to_string()
+    layers.push(folded("Conv_1", "Conv2D"));
+    let numbered = |base: &str, i: usize| {
+        if i == 0 {
+            base.to_string()
         } else {
-            format!("conv2d_{i}")
-        };
+            format!("{base}_{i}")
+        }
+    };
+    for i in 0..net.laterals.len() {
+        let name = numbered("conv2d", i);
         layers.push((
-            lateral,
             format!("{FPN}{name}/Conv2D/ReadVariableOp"),
             Some(format!("{FPN}{name}/BiasAdd/ReadVariableOp")),
         ));
     }
-    for (i, merge) in net.merges.iter_mut().enumerate() {
-        let name = if i == 0 {
-            "separable_conv2d".to_string()
-        } else {
-            format!("separable_conv2d_{i}")
-        };
-        let base = format!("{FPN}{name}/separable_conv2d");
-        layers.push((&mut merge.depthwise, format!("{base}/ReadVariableOp"), None));
-        layers.push((
-            &mut merge.pointwise,
-            format!("{base}_weights"),
-            Some(format!("{base}_bn_offset")),
-        ));
+    for i in 0..net.merges.len() {
+        let base = format!("{FPN}{}/separable_conv2d", numbered("separable_conv2d", i));
+        layers.push((format!("{base}/ReadVariableOp"), None));
+        layers.push((format!("{base}_weights"), Some(format!("{base}_bn_offset"))));
     }
-    let heads = [
-        (&mut net.center, "center_0", 3),
-        (&mut net.heatmap, "kpt_heatmap_0", 4),
-        (&mut net.regress, "kpt_regress_0", 5),
-        (&mut net.offset, "kpt_offset_0", 6),
-    ];
-    for (head, name, n) in heads {
+    // Heads in the graph's order; their separable convs are numbered from 3 on.
+    let mut heads = vec!["center_0"];
+    if net.boxes.is_some() {
+        heads.extend(["box_scale_0", "box_offset_0"]);
+    }
+    heads.extend(["kpt_heatmap_0", "kpt_regress_0", "kpt_offset_0"]);
+    for (i, name) in heads.into_iter().enumerate() {
+        let n = 3 + i;
         let sep = format!("{name}/separable_conv2d_{n}");
+        layers.push((format!("{sep}/separable_conv2d/ReadVariableOp"), None));
         layers.push((
-            &mut head.hidden.depthwise,
-            format!("{sep}/separable_conv2d/ReadVariableOp"),
-            None,
-        ));
-        layers.push((
-            &mut head.hidden.pointwise,
             format!("{sep}/separable_conv2d/ReadVariableOp_1"),
             Some(format!("{sep}/BiasAdd/ReadVariableOp")),
         ));
         let out = format!("{name}/conv2d_{}", n + 1);
         layers.push((
-            &mut head.out,
             format!("{out}/Conv2D/ReadVariableOp"),
             Some(format!("{out}/BiasAdd/ReadVariableOp")),
         ));

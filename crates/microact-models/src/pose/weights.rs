@@ -8,7 +8,7 @@ use burn::tensor::quantization::{
 use burn::tensor::{Bytes, Device, Tensor};
 use sha2::{Digest, Sha256};
 
-use super::net::MoveNet;
+use super::net::{MoveNet, Variant};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum WeightsError {
@@ -32,8 +32,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// A MoveNet from the bytes of weight file `file`, whose sha256 must be `sha256`.
+/// A MoveNet `variant` from the bytes of weight file `file`, whose sha256 must be `sha256`.
 pub fn load_movenet(
+    variant: Variant,
     file: &str,
     bytes: Vec<u8>,
     sha256: &str,
@@ -49,7 +50,7 @@ pub fn load_movenet(
     }
     let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes)))
         .with_from_adapter(HalfPrecisionAdapter::new());
-    let mut net = MoveNet::init(device);
+    let mut net = MoveNet::init(variant, device);
     let result = net
         .load_from(&mut store)
         .map_err(|e| WeightsError::Decode {
