@@ -1,9 +1,13 @@
-//! Pose estimation: MoveNet as Burn modules, its decoding, and the conversion of Google's TF.js
-//! weights.
+//! Pose estimation: MoveNet as Burn modules, its decoding, the conversion of Google's TF.js
+//! weights, and TF.js's pure-Rust companions: the SinglePose tracking crop, keypoint smoothing and
+//! MultiPose person tracking.
 
+pub mod crop;
 pub mod decode;
 pub mod net;
+pub mod smooth;
 pub mod tfjs;
+pub mod tracker;
 pub mod weights;
 
 use burn::tensor::{Tensor, Transaction};
