@@ -18,15 +18,32 @@ pub struct ClipInfo {
 /// Why a clip or the camera cannot be used. Each message names the file and says what to do.
 #[derive(Clone, Debug, PartialEq)]
 pub enum MediaProblem {
-    EmptyFile { name: String },
-    NotAVideo { name: String, mime: String },
+    EmptyFile {
+        name: String,
+    },
+    NotAVideo {
+        name: String,
+        mime: String,
+    },
     /// The media element's `MediaError.code`.
-    Undecodable { name: String, code: u16 },
-    NoVideoTrack { name: String },
-    ZeroLength { name: String },
-    NoFrameRate { name: String },
+    Undecodable {
+        name: String,
+        code: u16,
+    },
+    NoVideoTrack {
+        name: String,
+    },
+    ZeroLength {
+        name: String,
+    },
+    NoFrameRate {
+        name: String,
+    },
     /// A DOMException's name and message from `getUserMedia`.
-    Camera { name: String, detail: String },
+    Camera {
+        name: String,
+        detail: String,
+    },
     CameraUnsupported,
 }
 
@@ -66,13 +83,18 @@ impl MediaProblem {
 impl fmt::Display for MediaProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::EmptyFile { name } => write!(f, "{name} is empty (0 bytes): there is nothing to play."),
+            Self::EmptyFile { name } => {
+                write!(f, "{name} is empty (0 bytes): there is nothing to play.")
+            }
             Self::NotAVideo { name, mime } => {
                 write!(f, "{name} is not a video file (its type is {mime}).")
             }
             Self::Undecodable { name, code } => match code {
                 1 => write!(f, "Opening {name} was aborted."),
-                2 => write!(f, "Reading {name} failed part-way: was the file moved or changed?"),
+                2 => write!(
+                    f,
+                    "Reading {name} failed part-way: was the file moved or changed?"
+                ),
                 3 => write!(
                     f,
                     "{name} could not be decoded: the file is damaged, or its codec is one this browser cannot play."
@@ -143,16 +165,27 @@ mod tests {
     fn clip_checks_name_the_file() {
         assert!(clip(2.0, 640).check().is_ok());
         let zero = clip(0.0, 640).check().unwrap_err();
-        assert_eq!(zero.to_string(), "walk.webm has zero length: it holds no frames.");
-        assert!(matches!(clip(f64::INFINITY, 640).check(), Err(MediaProblem::ZeroLength { .. })));
-        assert!(matches!(clip(2.0, 0).check(), Err(MediaProblem::NoVideoTrack { .. })));
+        assert_eq!(
+            zero.to_string(),
+            "walk.webm has zero length: it holds no frames."
+        );
+        assert!(matches!(
+            clip(f64::INFINITY, 640).check(),
+            Err(MediaProblem::ZeroLength { .. })
+        ));
+        assert!(matches!(
+            clip(2.0, 0).check(),
+            Err(MediaProblem::NoVideoTrack { .. })
+        ));
     }
 
     #[test]
     fn problems_before_opening() {
         assert_eq!(
             MediaProblem::before_opening("a.mp4", 0, "video/mp4"),
-            Some(MediaProblem::EmptyFile { name: "a.mp4".into() })
+            Some(MediaProblem::EmptyFile {
+                name: "a.mp4".into()
+            })
         );
         assert!(MediaProblem::before_opening("a.mkv", 5, "").is_none());
         assert!(MediaProblem::before_opening("a.webm", 5, "video/webm").is_none());
@@ -163,16 +196,26 @@ mod tests {
     #[test]
     fn every_media_error_code_names_the_file() {
         for code in 0..6 {
-            let message = MediaProblem::Undecodable { name: "x.avi".into(), code }.to_string();
+            let message = MediaProblem::Undecodable {
+                name: "x.avi".into(),
+                code,
+            }
+            .to_string();
             assert!(message.contains("x.avi"), "{message}");
         }
     }
 
     #[test]
     fn camera_denial_says_how_to_allow() {
-        let denied = MediaProblem::Camera { name: "NotAllowedError".into(), detail: "Permission denied".into() };
+        let denied = MediaProblem::Camera {
+            name: "NotAllowedError".into(),
+            detail: "Permission denied".into(),
+        };
         assert!(denied.to_string().starts_with("Camera access was denied"));
-        let other = MediaProblem::Camera { name: "TypeError".into(), detail: "bad".into() };
+        let other = MediaProblem::Camera {
+            name: "TypeError".into(),
+            detail: "bad".into(),
+        };
         assert!(other.to_string().contains("TypeError: bad"));
     }
 

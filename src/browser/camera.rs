@@ -2,7 +2,9 @@
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{DomException, HtmlVideoElement, MediaStream, MediaStreamConstraints, MediaStreamTrack};
+use web_sys::{
+    DomException, HtmlVideoElement, MediaStream, MediaStreamConstraints, MediaStreamTrack,
+};
 
 use crate::media::MediaProblem;
 

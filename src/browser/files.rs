@@ -40,7 +40,10 @@ fn collect(list: Option<FileList>) -> Vec<PickedFile> {
 /// The files chosen in an `<input type=file>`; the input is cleared so the same file can be
 /// chosen again.
 pub fn from_input(ev: &Event) -> Vec<PickedFile> {
-    let Some(input) = ev.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) else {
+    let Some(input) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+    else {
         return Vec::new();
     };
     let files = collect(input.files());

@@ -42,16 +42,17 @@ impl FrameWatch {
             handler: Box::new(handler),
         }));
         let weak = Rc::downgrade(&state);
-        let closure = Closure::<dyn FnMut(f64, JsValue)>::new(move |_now: f64, metadata: JsValue| {
-            let Some(state) = weak.upgrade() else { return };
-            let media_time = Reflect::get(&metadata, &JsValue::from_str("mediaTime"))
-                .ok()
-                .and_then(|t| t.as_f64());
-            if let Some(t) = media_time {
-                (state.borrow_mut().handler)(t);
-            }
-            request(&state);
-        });
+        let closure =
+            Closure::<dyn FnMut(f64, JsValue)>::new(move |_now: f64, metadata: JsValue| {
+                let Some(state) = weak.upgrade() else { return };
+                let media_time = Reflect::get(&metadata, &JsValue::from_str("mediaTime"))
+                    .ok()
+                    .and_then(|t| t.as_f64());
+                if let Some(t) = media_time {
+                    (state.borrow_mut().handler)(t);
+                }
+                request(&state);
+            });
         state.borrow_mut().closure = Some(closure);
         request(&state);
         Some(Self { state })
@@ -60,7 +61,9 @@ impl FrameWatch {
 
 fn request(state: &Rc<RefCell<WatchState>>) {
     let mut s = state.borrow_mut();
-    let Some(closure) = s.closure.as_ref() else { return };
+    let Some(closure) = s.closure.as_ref() else {
+        return;
+    };
     let callback: &Function = closure.as_ref().unchecked_ref();
     let handle = Reflect::get(&s.video, &JsValue::from_str("requestVideoFrameCallback"))
         .ok()

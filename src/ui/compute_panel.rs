@@ -80,7 +80,9 @@ pub fn ComputePanel() -> impl IntoView {
     });
 
     let switch = move |_| {
-        let Some(current) = compute.backend.get_untracked() else { return };
+        let Some(current) = compute.backend.get_untracked() else {
+            return;
+        };
         let wanted = current.other();
         spawn_local(async move {
             match compute::acquire(wanted, browser::has_webgpu()).await {

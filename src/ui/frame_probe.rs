@@ -34,19 +34,26 @@ pub fn FrameProbe() -> impl IntoView {
     let busy = RwSignal::new(false);
 
     let convert = move |_| {
-        let (Some(video), Some(canvas), Some(device)) =
-            (viewer.video.get_untracked(), canvas_ref.get_untracked(), compute.device())
-        else {
+        let (Some(video), Some(canvas), Some(device)) = (
+            viewer.video.get_untracked(),
+            canvas_ref.get_untracked(),
+            compute.device(),
+        ) else {
             return;
         };
-        let backend = compute.backend.get_untracked().map(|b| b.label()).unwrap_or("?");
+        let backend = compute
+            .backend
+            .get_untracked()
+            .map(|b| b.label())
+            .unwrap_or("?");
         busy.set(true);
         spawn_local(async move {
             let started = browser::now_ms();
             let outcome = async {
                 let (rgba, letterbox) =
                     canvas::grab_letterboxed(&video, &canvas, Size::square(side.get_untracked()))?;
-                let tensor = rgba_to_tensor(&rgba, letterbox.target, &device).map_err(|e| e.to_string())?;
+                let tensor =
+                    rgba_to_tensor(&rgba, letterbox.target, &device).map_err(|e| e.to_string())?;
                 let stats = FrameStats::of(tensor).await.map_err(|e| e.to_string())?;
                 Ok::<_, String>((stats, letterbox))
             }
@@ -59,13 +66,21 @@ pub fn FrameProbe() -> impl IntoView {
                     ms: browser::now_ms() - started,
                     backend,
                 })),
-                Err(e) => notices.error(format!("The frame could not be turned into a tensor: {e}")),
+                Err(e) => {
+                    notices.error(format!("The frame could not be turned into a tensor: {e}"))
+                }
             }
         });
     };
 
     let nothing_to_read = move || viewer.source.get() == Source::Empty || busy.get();
-    let joined = |values: &[f32]| values.iter().map(|v| format!("{v:.3}")).collect::<Vec<_>>().join(",");
+    let joined = |values: &[f32]| {
+        values
+            .iter()
+            .map(|v| format!("{v:.3}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
 
     view! {
         <section class="frame-probe" aria-label="Frame to tensor">

@@ -93,7 +93,9 @@ impl Viewer {
             notices.error(problem.to_string());
             return;
         }
-        let Some(el) = self.video.get_untracked() else { return };
+        let Some(el) = self.video.get_untracked() else {
+            return;
+        };
         let url = match file.object_url() {
             Ok(url) => url,
             Err(e) => {
@@ -119,8 +121,12 @@ impl Viewer {
 
     fn on_metadata(&self) {
         let notices = self.notices;
-        let Some(el) = self.video.get_untracked() else { return };
-        let Some((name, bytes)) = self.opening.get_untracked() else { return };
+        let Some(el) = self.video.get_untracked() else {
+            return;
+        };
+        let Some((name, bytes)) = self.opening.get_untracked() else {
+            return;
+        };
         self.opening.set(None);
         let info = ClipInfo {
             name,
@@ -141,7 +147,9 @@ impl Viewer {
 
     fn on_error(&self) {
         let notices = self.notices;
-        let Some(el) = self.video.get_untracked() else { return };
+        let Some(el) = self.video.get_untracked() else {
+            return;
+        };
         // Errors after a clip is closed or while the camera runs are not about a file.
         let name = match (self.opening.get_untracked(), self.source.get_untracked()) {
             (Some((name, _)), _) => name,
@@ -169,7 +177,9 @@ impl Viewer {
         if self.frames.with_value(Option::is_some) {
             return;
         }
-        let Some(el) = self.video.get_untracked() else { return };
+        let Some(el) = self.video.get_untracked() else {
+            return;
+        };
         let this = *self;
         let watch = video::FrameWatch::start(&el, move |t| {
             this.media_time.set(t);
@@ -186,7 +196,9 @@ impl Viewer {
     /// Plays the clip muted for a few frames and reads the rate off their presentation times.
     fn measure_rate(&self) {
         let notices = self.notices;
-        let Some(el) = self.video.get_untracked() else { return };
+        let Some(el) = self.video.get_untracked() else {
+            return;
+        };
         if !video::has_frame_callbacks(&el) {
             if let Source::Clip(info) = self.source.get_untracked() {
                 notices.error(MediaProblem::NoFrameRate { name: info.name }.to_string());
@@ -211,7 +223,9 @@ impl Viewer {
             return;
         }
         self.probing.set(false);
-        let Some(el) = self.video.get_untracked() else { return };
+        let Some(el) = self.video.get_untracked() else {
+            return;
+        };
         let _ = el.pause();
         el.set_muted(false);
         let rate = self.probe_times.with_value(|t| FrameRate::estimate(t));
@@ -219,7 +233,8 @@ impl Viewer {
         match (rate, self.source.get_untracked()) {
             (Some(rate), _) => el.set_current_time(rate.seek_time(0)),
             (None, Source::Clip(info)) => {
-                self.notices.error(MediaProblem::NoFrameRate { name: info.name }.to_string());
+                self.notices
+                    .error(MediaProblem::NoFrameRate { name: info.name }.to_string());
                 el.set_current_time(0.0);
             }
             (None, _) => {}
@@ -228,7 +243,9 @@ impl Viewer {
 
     fn toggle_play(&self) {
         let notices = self.notices;
-        let Some(el) = self.video.get_untracked() else { return };
+        let Some(el) = self.video.get_untracked() else {
+            return;
+        };
         if self.probing.get_untracked() || matches!(self.source.get_untracked(), Source::Empty) {
             return;
         }
@@ -244,16 +261,19 @@ impl Viewer {
     }
 
     fn step(&self, delta: i64) {
-        let (Some(el), Some(rate), Some(count)) =
-            (self.video.get_untracked(), self.rate.get_untracked(), self.frame_count())
-        else {
+        let (Some(el), Some(rate), Some(count)) = (
+            self.video.get_untracked(),
+            self.rate.get_untracked(),
+            self.frame_count(),
+        ) else {
             return;
         };
         if self.probing.get_untracked() {
             return;
         }
         let _ = el.pause();
-        let target = media::step_frame(rate.frame_at(self.media_time.get_untracked()), delta, count);
+        let target =
+            media::step_frame(rate.frame_at(self.media_time.get_untracked()), delta, count);
         el.set_current_time(rate.seek_time(target));
     }
 
@@ -286,7 +306,9 @@ impl Viewer {
     }
 
     fn stop_camera(&self) {
-        let Some(cam) = self.camera.try_update_value(Option::take).flatten() else { return };
+        let Some(cam) = self.camera.try_update_value(Option::take).flatten() else {
+            return;
+        };
         cam.stop();
         self.camera_tracks.set(cam.live_tracks());
         if self.source.get_untracked() == Source::Camera {
@@ -361,7 +383,11 @@ pub fn Player() -> impl IntoView {
         if viewer.probing.get() {
             "measuring frame rate…".to_string()
         } else {
-            viewer.rate.get().map(|r| r.to_string()).unwrap_or_else(|| "– fps".into())
+            viewer
+                .rate
+                .get()
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "– fps".into())
         }
     };
 

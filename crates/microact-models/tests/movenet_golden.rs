@@ -182,7 +182,8 @@ fn quantized_port_stays_close_where_keypoints_are_seen() {
 #[test]
 fn multipose_float_port_matches_tfjs_within_half_a_pixel() {
     let device = Device::flex();
-    let (e, person) = multi_errors_against_tfjs(&shipped_named("movenet-multipose", &device), &device);
+    let (e, person) =
+        multi_errors_against_tfjs(&shipped_named("movenet-multipose", &device), &device);
     eprintln!(
         "multipose float: worst {:.4} px, mean {:.4} px, worst keypoint score difference {:.5}, worst person score difference {person:.5}",
         e.worst,
@@ -246,7 +247,11 @@ fn wgpu_heads_equal_the_cpu_heads() {
     let cpu = Device::flex();
     let (on_cpu, on_gpu) = (shipped(&cpu), shipped(&gpu));
     let heads = |net: &pose::net::MoveNet, device: &Device| {
-        let heads = net.forward(pose::net::normalise(frame(Variant::SinglePoseLightning, "cam01-1s", device)));
+        let heads = net.forward(pose::net::normalise(frame(
+            Variant::SinglePoseLightning,
+            "cam01-1s",
+            device,
+        )));
         read_sync(pose::read_heads(heads)).unwrap()
     };
     let (a, b) = (heads(&on_cpu, &cpu), heads(&on_gpu, &gpu));

@@ -35,7 +35,7 @@ pub struct NormKeypoint {
     pub score: f32,
 }
 
-/// A person's box, normalised to the network input (0..1).
+/// A person's box, normalised (0..1, y down).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct NormBox {
     pub y_min: f32,
@@ -44,8 +44,9 @@ pub struct NormBox {
     pub x_max: f32,
 }
 
-/// One person found by MultiPose.
-#[derive(Clone, Debug, PartialEq)]
+/// One person found by MultiPose (normalised to the network input, or, once mapped, to the
+/// source frame).
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Person {
     pub keypoints: [NormKeypoint; KEYPOINTS],
     pub bbox: NormBox,
@@ -123,7 +124,10 @@ impl HeadsData {
             ("offset", &self.offset, 2 * KEYPOINTS * cells),
         ];
         if let Some([scale, offset]) = &self.boxes {
-            heads.extend([("box_scale", scale, 2 * cells), ("box_offset", offset, 2 * cells)]);
+            heads.extend([
+                ("box_scale", scale, 2 * cells),
+                ("box_offset", offset, 2 * cells),
+            ]);
         }
         for (name, values, expected) in heads {
             if values.len() != expected {
@@ -252,8 +256,7 @@ impl HeadsData {
                 }; KEYPOINTS];
                 let (mut sum, mut count) = (0.0f32, 0u32);
                 for (k, keypoint) in keypoints.iter_mut().enumerate() {
-                    let cell =
-                        arg_max((0..cells).map(|c| weighted(p, k, c / w, c % w)));
+                    let cell = arg_max((0..cells).map(|c| weighted(p, k, c / w, c % w)));
                     let (i, j) = (cell / w, cell % w);
                     let score = people
                         .iter()
@@ -387,13 +390,31 @@ mod tests {
         let people = heads.multi_pose().unwrap();
         assert_eq!(people.len(), MAX_PEOPLE);
         let (a, b) = (&people[0], &people[1]);
-        assert!((a.keypoints[0].y * 48.0 - 11.0).abs() < 1e-4, "{:?}", a.keypoints[0]);
-        assert!((b.keypoints[0].y * 48.0 - 31.0).abs() < 1e-4, "{:?}", b.keypoints[0]);
-        assert!((b.keypoints[0].x * 48.0 - 29.0).abs() < 1e-4, "{:?}", b.keypoints[0]);
-        assert!((a.bbox.y_min * 48.0 - 6.0).abs() < 1e-4 && (a.bbox.x_max * 48.0 - 14.0).abs() < 1e-4);
+        assert!(
+            (a.keypoints[0].y * 48.0 - 11.0).abs() < 1e-4,
+            "{:?}",
+            a.keypoints[0]
+        );
+        assert!(
+            (b.keypoints[0].y * 48.0 - 31.0).abs() < 1e-4,
+            "{:?}",
+            b.keypoints[0]
+        );
+        assert!(
+            (b.keypoints[0].x * 48.0 - 29.0).abs() < 1e-4,
+            "{:?}",
+            b.keypoints[0]
+        );
+        assert!(
+            (a.bbox.y_min * 48.0 - 6.0).abs() < 1e-4 && (a.bbox.x_max * 48.0 - 14.0).abs() < 1e-4
+        );
         // Only keypoint 0 scores above the threshold: each person's score is centre × it.
         let expected = sigmoid(3.0) * a.keypoints[0].score;
-        assert!((a.score - expected).abs() < 1e-6, "{} vs {expected}", a.score);
+        assert!(
+            (a.score - expected).abs() < 1e-6,
+            "{} vs {expected}",
+            a.score
+        );
         assert!(a.score > b.score);
     }
 

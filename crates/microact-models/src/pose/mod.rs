@@ -15,7 +15,6 @@ use burn::tensor::{Tensor, Transaction};
 use decode::{DecodeError, HeadsData, NormKeypoint, Person};
 use net::{Heads, KEYPOINTS, MoveNet};
 
-
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PoseError {
     #[error("reading the pose network's output back from the device failed: {0}")]

@@ -8,19 +8,10 @@
 //! microseconds, which compares the same); the configuration is not validated (a zero
 //! `max_tracks` keeps no tracks, a non-positive falloff makes OKS 0 or NaN, never matching).
 
-use super::decode::NormKeypoint;
+use super::decode::{NormBox, NormKeypoint, Person};
 use super::net::KEYPOINTS;
 
-/// A box in source-normalised coordinates (0..1, y down).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct BoxNorm {
-    pub y_min: f32,
-    pub x_min: f32,
-    pub y_max: f32,
-    pub x_max: f32,
-}
-
-impl BoxNorm {
+impl NormBox {
     /// Intersection over union; 0 when the boxes do not overlap (TF.js `iou`).
     fn iou(&self, other: &Self) -> f64 {
         let [y0, x0, y1, x1] = [
@@ -41,14 +32,6 @@ impl BoxNorm {
         (f64::from(self.x_max) - f64::from(self.x_min))
             * (f64::from(self.y_max) - f64::from(self.y_min))
     }
-}
-
-/// One person found in a frame, in source-normalised coordinates.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Detection {
-    pub keypoints: [NormKeypoint; KEYPOINTS],
-    pub bbox: BoxNorm,
-    pub score: f32,
 }
 
 /// COCO's per-keypoint falloffs (sigmas) in COCO keypoint order, as TF.js's keypoint tracker uses.
@@ -131,7 +114,7 @@ pub enum Similarity {
 }
 
 impl Similarity {
-    fn between(&self, detection: &Detection, track: &Detection) -> f64 {
+    fn between(&self, detection: &Person, track: &Person) -> f64 {
         match self {
             Self::BoundingBox => detection.bbox.iou(&track.bbox),
             Self::Keypoint(params) => params.oks(&detection.keypoints, &track.keypoints),
@@ -186,7 +169,7 @@ impl Default for TrackerConfig {
 pub struct Track {
     pub id: u32,
     pub last_timestamp_ms: f64,
-    pub detection: Detection,
+    pub detection: Person,
 }
 
 /// Assigns stable ids to people across frames.
@@ -211,11 +194,7 @@ impl Tracker {
     /// TF.js assumes is most confident first: tracks older than `max_age_ms` are dropped; each
     /// detection in turn takes the most similar still unclaimed track at `min_similarity` or
     /// more, else a new id; then only the `max_tracks` most recently seen tracks are kept.
-    pub fn apply(
-        &mut self,
-        detections: Vec<Detection>,
-        timestamp_ms: f64,
-    ) -> Vec<(u32, Detection)> {
+    pub fn apply(&mut self, detections: Vec<Person>, timestamp_ms: f64) -> Vec<(u32, Person)> {
         let max_age = self.config.max_age_ms;
         self.tracks
             .retain(|track| timestamp_ms - track.last_timestamp_ms <= max_age);
@@ -264,7 +243,7 @@ impl Tracker {
         self.tracks.clear();
     }
 
-    fn spawn(&mut self, detection: Detection, timestamp_ms: f64) -> u32 {
+    fn spawn(&mut self, detection: Person, timestamp_ms: f64) -> u32 {
         let id = self.next_id;
         // 2³² − 1 ids before any comes back; 0 is never given.
         self.next_id = self.next_id.wrapping_add(1).max(1);
@@ -289,15 +268,15 @@ mod tests {
 
     /// A standing person 0.5 tall and 0.2 wide with its top-left corner at (`y`, `x`): keypoints
     /// spread over the box, all confident.
-    fn person(y: f32, x: f32) -> Detection {
+    fn person(y: f32, x: f32) -> Person {
         let keypoints = std::array::from_fn(|i| NormKeypoint {
             y: y + 0.5 * (i / 3) as f32 / 5.0,
             x: x + 0.1 * (i % 3) as f32,
             score: 0.9,
         });
-        Detection {
+        Person {
             keypoints,
-            bbox: BoxNorm {
+            bbox: NormBox {
                 y_min: y,
                 x_min: x,
                 y_max: y + 0.5,
@@ -307,7 +286,7 @@ mod tests {
         }
     }
 
-    fn ids(output: &[(u32, Detection)]) -> Vec<u32> {
+    fn ids(output: &[(u32, Person)]) -> Vec<u32> {
         output.iter().map(|(id, _)| *id).collect()
     }
 
@@ -367,7 +346,7 @@ mod tests {
 
     #[test]
     fn more_detections_than_max_tracks() {
-        let crowd: Vec<Detection> = (0..20u8)
+        let crowd: Vec<Person> = (0..20u8)
             .map(|i| person(f32::from(i / 5) * 0.2, f32::from(i % 5) * 0.2))
             .collect();
         for mut tracker in both_kinds() {
@@ -401,7 +380,7 @@ mod tests {
 
     #[test]
     fn iou_and_its_threshold() {
-        let b = |y_min, x_min, y_max, x_max| BoxNorm {
+        let b = |y_min, x_min, y_max, x_max| NormBox {
             y_min,
             x_min,
             y_max,
