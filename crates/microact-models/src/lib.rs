@@ -2,6 +2,7 @@
 //! self-test for the compute device. Model code receives a `&Device` and never names a backend.
 
 pub mod frame;
+pub mod manifest;
 pub mod pose;
 pub mod selftest;
 

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use microact_models::burn::tensor::{Device, Tensor, TensorData, read_sync};
+use microact_models::manifest::Manifest;
 use microact_models::pose::net::Variant;
 use microact_models::pose::{self, weights};
 
@@ -52,24 +53,15 @@ fn shipped(device: &Device) -> pose::net::MoveNet {
 }
 
 fn shipped_named(name: &str, device: &Device) -> pose::net::MoveNet {
-    let manifest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("models/manifest.json")).unwrap(),
-    )
-    .unwrap();
-    let entry = manifest["models"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["name"] == name)
-        .unwrap();
-    let file = entry["file"].as_str().unwrap();
-    let variant: Variant = serde_json::from_value(entry["variant"].clone()).unwrap();
-    let bytes = std::fs::read(root().join("models").join(file)).unwrap();
+    let text = std::fs::read_to_string(root().join("models/manifest.json")).unwrap();
+    let manifest = Manifest::parse(&text).unwrap();
+    let entry = manifest.get(name).unwrap();
+    let bytes = std::fs::read(root().join("models").join(&entry.file)).unwrap();
     weights::load_movenet(
-        variant,
-        file,
+        entry.variant.unwrap(),
+        &entry.file,
         bytes,
-        entry["sha256"].as_str().unwrap(),
+        &entry.sha256,
         device,
     )
     .unwrap()

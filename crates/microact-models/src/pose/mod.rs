@@ -4,6 +4,7 @@
 
 pub mod crop;
 pub mod decode;
+pub mod estimator;
 pub mod net;
 pub mod smooth;
 pub mod tfjs;
