@@ -1,8 +1,24 @@
-//! A video frame drawn to a canvas at a model's input size.
+//! Video frames drawn to canvases: model inputs, and the pose overlay drawn over the video.
 
-use microact_models::frame::{Letterbox, Size};
+use microact_models::frame::{Letterbox, Rect, Size};
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlVideoElement};
+
+use super::js_error_text;
+
+fn context(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, String> {
+    canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+        .ok_or_else(|| "the browser gave no 2D canvas context".to_string())
+}
+
+/// The video's frame size in pixels (0 × 0 before it has one).
+pub fn video_size(video: &HtmlVideoElement) -> Size {
+    Size::new(video.video_width(), video.video_height())
+}
 
 /// The current frame of `video`, letterboxed into `target` on `canvas` (which then shows it), as
 /// RGBA bytes, with the geometry to map model outputs back to source pixels.
@@ -11,24 +27,99 @@ pub fn grab_letterboxed(
     canvas: &HtmlCanvasElement,
     target: Size,
 ) -> Result<(Vec<u8>, Letterbox), String> {
-    let source = Size::new(video.video_width(), video.video_height());
-    let letterbox = Letterbox::fit(source, target).map_err(|e| format!("no frame to read: {e}"))?;
-    canvas.set_width(target.width);
-    canvas.set_height(target.height);
-    let context = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
-        .ok_or("the browser gave no 2D canvas context")?;
+    let letterbox = Letterbox::fit(video_size(video), target)
+        .map_err(|e| format!("no frame to read: {e}"))?;
+    let source = Rect {
+        x: 0.0,
+        y: 0.0,
+        width: f64::from(letterbox.source.width),
+        height: f64::from(letterbox.source.height),
+    };
+    let rgba = grab_region(video, canvas, target, source, letterbox.placed)?;
+    Ok((rgba, letterbox))
+}
+
+/// The `source` rectangle of the current frame (source pixels; parts outside the frame stay
+/// black) drawn into `dest` on a black `target`-sized `canvas`, as RGBA bytes.
+pub fn grab_region(
+    video: &HtmlVideoElement,
+    canvas: &HtmlCanvasElement,
+    target: Size,
+    source: Rect,
+    dest: Rect,
+) -> Result<Vec<u8>, String> {
+    if canvas.width() != target.width || canvas.height() != target.height {
+        canvas.set_width(target.width);
+        canvas.set_height(target.height);
+    }
+    let context = context(canvas)?;
     context.set_fill_style_str("black");
     context.fill_rect(0.0, 0.0, f64::from(target.width), f64::from(target.height));
-    let p = letterbox.placed;
     context
-        .draw_image_with_html_video_element_and_dw_and_dh(video, p.x, p.y, p.width, p.height)
-        .map_err(|e| format!("drawing the frame failed: {}", super::js_error_text(&e)))?;
+        .draw_image_with_html_video_element_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
+            video,
+            source.x,
+            source.y,
+            source.width,
+            source.height,
+            dest.x,
+            dest.y,
+            dest.width,
+            dest.height,
+        )
+        .map_err(|e| format!("drawing the frame failed: {}", js_error_text(&e)))?;
     let image = context
         .get_image_data(0.0, 0.0, f64::from(target.width), f64::from(target.height))
-        .map_err(|e| format!("reading the canvas failed: {}", super::js_error_text(&e)))?;
-    Ok((image.data().0, letterbox))
+        .map_err(|e| format!("reading the canvas failed: {}", js_error_text(&e)))?;
+    Ok(image.data().0)
+}
+
+/// One figure of the overlay: joints and bones in source pixels, in one colour.
+pub struct Figure<'a> {
+    pub colour: &'a str,
+    pub points: &'a [(f64, f64)],
+    pub lines: &'a [((f64, f64), (f64, f64))],
+    pub bbox: Option<Rect>,
+    pub label: String,
+}
+
+/// Clears `canvas` to the frame's `size` (transparent) and draws the figures on it.
+pub fn draw_overlay(canvas: &HtmlCanvasElement, size: Size, figures: &[Figure]) -> Result<(), String> {
+    if canvas.width() != size.width || canvas.height() != size.height {
+        canvas.set_width(size.width);
+        canvas.set_height(size.height);
+    }
+    let context = context(canvas)?;
+    let (w, h) = (f64::from(size.width), f64::from(size.height));
+    context.clear_rect(0.0, 0.0, w, h);
+    let stroke = (w.max(h) / 320.0).max(2.0);
+    context.set_line_width(stroke);
+    context.set_font(&format!("{}px sans-serif", (stroke * 6.0).round()));
+    for figure in figures {
+        context.set_stroke_style_str(figure.colour);
+        context.set_fill_style_str(figure.colour);
+        context.begin_path();
+        for &((x0, y0), (x1, y1)) in figure.lines {
+            context.move_to(x0, y0);
+            context.line_to(x1, y1);
+        }
+        context.stroke();
+        for &(x, y) in figure.points {
+            context.begin_path();
+            let _ = context.arc(x, y, stroke * 1.6, 0.0, std::f64::consts::TAU);
+            context.fill();
+        }
+        if let Some(b) = figure.bbox {
+            context.stroke_rect(b.x, b.y, b.width, b.height);
+            let _ = context.fill_text(&figure.label, b.x + stroke, b.y - stroke);
+        }
+    }
+    Ok(())
+}
+
+/// Clears the overlay.
+pub fn clear_overlay(canvas: &HtmlCanvasElement) {
+    if let Ok(context) = context(canvas) {
+        context.clear_rect(0.0, 0.0, f64::from(canvas.width()), f64::from(canvas.height()));
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod camera;
 pub mod canvas;
+pub mod fetch;
 pub mod files;
 pub mod video;
 

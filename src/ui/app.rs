@@ -6,6 +6,7 @@ use crate::ui::compute_panel::{Compute, ComputePanel};
 use crate::ui::frame_probe::FrameProbe;
 use crate::ui::notices::{NoticeList, Notices};
 use crate::ui::player::{Player, Viewer};
+use crate::ui::pose_panel::PosePanel;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -20,6 +21,7 @@ pub fn App() -> impl IntoView {
         </header>
         <main class="workspace">
             <Player/>
+            <PosePanel/>
             <FrameProbe/>
         </main>
         <footer>

@@ -5,3 +5,4 @@ pub mod compute_panel;
 pub mod frame_probe;
 pub mod notices;
 pub mod player;
+pub mod pose_panel;

@@ -2,7 +2,7 @@
 //! frame-accurate stepping.
 
 use leptos::ev;
-use leptos::html::Video;
+use leptos::html::{Canvas, Video};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use microact_core::time::FrameRate;
@@ -29,6 +29,8 @@ pub enum Source {
 #[derive(Clone, Copy)]
 pub struct Viewer {
     pub video: NodeRef<Video>,
+    /// Drawn over the video, in its pixels (the pose skeletons).
+    pub overlay: NodeRef<Canvas>,
     pub source: RwSignal<Source>,
     /// Presentation time of the frame on screen, seconds.
     pub media_time: RwSignal<f64>,
@@ -52,6 +54,7 @@ impl Viewer {
     pub fn new(notices: Notices) -> Self {
         Self {
             video: NodeRef::new(),
+            overlay: NodeRef::new(),
             source: RwSignal::new(Source::Empty),
             media_time: RwSignal::new(0.0),
             rate: RwSignal::new(None),
@@ -70,6 +73,11 @@ impl Viewer {
     /// The frame on screen, when the frame rate is known.
     pub fn frame(&self) -> Option<u64> {
         Some(self.rate.get()?.frame_at(self.media_time.get()))
+    }
+
+    /// Whether the frame rate is being measured (the clip then plays muted by itself).
+    pub fn measuring(&self) -> bool {
+        self.probing.get()
     }
 
     /// Where the frame on screen starts (its exact time once the rate is known), seconds.
@@ -411,6 +419,7 @@ pub fn Player() -> impl IntoView {
             <div class="stage" data-testid="drop-zone"
                 on:dragover=move |e: ev::DragEvent| e.prevent_default()
                 on:drop=move |e: ev::DragEvent| { e.prevent_default(); open_first(files::from_drop(&e)); }>
+                <div class="screen">
                 <video node_ref=viewer.video data-testid="video" playsinline=true preload="auto"
                     on:loadedmetadata=move |_| viewer.on_metadata()
                     on:error=move |_| viewer.on_error()
@@ -421,6 +430,8 @@ pub fn Player() -> impl IntoView {
                         if let Some(el) = viewer.video.get_untracked() { viewer.media_time.set(el.current_time()) }
                     }
                 ></video>
+                <canvas node_ref=viewer.overlay class="overlay" data-testid="pose-overlay" width="0" height="0"></canvas>
+                </div>
                 <p class="drop-hint">"Drop a video here"</p>
             </div>
             <div class="source-info" data-testid="source"

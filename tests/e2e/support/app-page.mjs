@@ -91,6 +91,27 @@ export class AppPage {
     };
   }
 
+  /** Turns the pose overlay on with `model` (a name from models/manifest.json). */
+  async enablePose(model) {
+    await this.byTestId('pose-model').selectOption(model);
+    const toggle = this.byTestId('pose-toggle');
+    if (!(await toggle.isChecked())) await toggle.check();
+  }
+
+  /** Waits for the pose result of frame `n` from `model` on `backend`; returns its people. */
+  async poseResult(n, model, backend, timeout = 120_000) {
+    const el = this.byTestId('pose-result');
+    await this.page.waitForFunction(
+      ([e, want]) => e.dataset.state === 'failed'
+        || (e.dataset.state === 'ready' && e.dataset.frame === want.frame && e.dataset.model === want.model && e.dataset.backend === want.backend),
+      [await el.elementHandle(), { frame: String(n), model, backend }],
+      { timeout },
+    );
+    const d = await el.evaluate((e) => ({ ...e.dataset, text: e.innerText }));
+    assert.equal(d.state, 'ready', d.text);
+    return { people: JSON.parse(d.people), ms: Number(d.ms) };
+  }
+
   async notices(level) {
     const items = this.byTestId('notice');
     const all = await items.evaluateAll((els) => els.map((e) => ({ level: e.dataset.level, text: e.innerText })));
