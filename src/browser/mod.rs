@@ -66,3 +66,11 @@ pub fn typing_in_field(event: &web_sys::KeyboardEvent) -> bool {
         })
         .unwrap_or(false)
 }
+
+/// The value of `name` in the page URL's query string.
+pub fn query_param(name: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()?
+        .get(name)
+}

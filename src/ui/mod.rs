@@ -1,6 +1,7 @@
 //! Leptos components: they render state and dispatch to the browser layer and plain Rust.
 
 pub mod app;
+pub mod bench;
 pub mod compute_panel;
 pub mod frame_probe;
 pub mod notices;

@@ -1,4 +1,5 @@
-// A static server for the built page (dist/) on 127.0.0.1 and a free port.
+// A static server for the built page (dist/) on 127.0.0.1 and a free port; `mounts` serve other
+// folders under URL prefixes (the benchmark's frames, TF.js and its models).
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
@@ -11,16 +12,19 @@ const TYPES = {
   '.json': 'application/json',
   '.svg': 'image/svg+xml',
   '.md': 'text/markdown; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
 };
 
-export async function serveDist(root = resolve('dist')) {
+export async function serveDist(root = resolve('dist'), mounts = {}) {
   await stat(join(root, 'index.html')).catch(() => {
     throw new Error(`no build in ${root}: run \`trunk build --release\` first`);
   });
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
-    const file = join(root, path.endsWith('/') ? join(path, 'index.html') : path);
-    if (!file.startsWith(root)) {
+    const [prefix, base] = Object.entries(mounts).find(([p]) => path.startsWith(p)) ?? ['/', root];
+    const rest = path.slice(prefix.length - 1);
+    const file = join(base, rest.endsWith('/') ? join(rest, 'index.html') : rest);
+    if (!file.startsWith(base)) {
       res.writeHead(403).end();
       return;
     }
