@@ -69,6 +69,12 @@ pub async fn acquire(backend: Backend, webgpu_present: bool) -> Result<Device, C
     }
 }
 
+/// The CPU device, for work that must not run on the GPU (expanding int8 weights, which Burn's
+/// WebGPU backend cannot dequantize).
+pub fn cpu_device() -> Device {
+    Device::flex()
+}
+
 /// The device to start with: WebGPU when it yields one, else the CPU, with the reason WebGPU
 /// was passed over.
 pub async fn choose(webgpu_present: bool) -> (Backend, Device, Option<ComputeError>) {

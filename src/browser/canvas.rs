@@ -27,8 +27,8 @@ pub fn grab_letterboxed(
     canvas: &HtmlCanvasElement,
     target: Size,
 ) -> Result<(Vec<u8>, Letterbox), String> {
-    let letterbox = Letterbox::fit(video_size(video), target)
-        .map_err(|e| format!("no frame to read: {e}"))?;
+    let letterbox =
+        Letterbox::fit(video_size(video), target).map_err(|e| format!("no frame to read: {e}"))?;
     let source = Rect {
         x: 0.0,
         y: 0.0,
@@ -84,7 +84,11 @@ pub struct Figure<'a> {
 }
 
 /// Clears `canvas` to the frame's `size` (transparent) and draws the figures on it.
-pub fn draw_overlay(canvas: &HtmlCanvasElement, size: Size, figures: &[Figure]) -> Result<(), String> {
+pub fn draw_overlay(
+    canvas: &HtmlCanvasElement,
+    size: Size,
+    figures: &[Figure],
+) -> Result<(), String> {
     if canvas.width() != size.width || canvas.height() != size.height {
         canvas.set_width(size.width);
         canvas.set_height(size.height);
@@ -120,6 +124,11 @@ pub fn draw_overlay(canvas: &HtmlCanvasElement, size: Size, figures: &[Figure]) 
 /// Clears the overlay.
 pub fn clear_overlay(canvas: &HtmlCanvasElement) {
     if let Ok(context) = context(canvas) {
-        context.clear_rect(0.0, 0.0, f64::from(canvas.width()), f64::from(canvas.height()));
+        context.clear_rect(
+            0.0,
+            0.0,
+            f64::from(canvas.width()),
+            f64::from(canvas.height()),
+        );
     }
 }

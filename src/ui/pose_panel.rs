@@ -9,10 +9,10 @@ use microact_core::labels::palette;
 use microact_models::frame::{Rect, rgba_to_tensor};
 use microact_models::manifest::Manifest;
 use microact_models::pose::estimator::{Estimator, Input, PersonPose, SKELETON};
-use microact_models::pose::weights::load_movenet;
+use microact_models::pose::weights::{dequantize_movenet, load_movenet};
 
 use crate::browser::{self, canvas, fetch};
-use crate::compute::Backend;
+use crate::compute::{self, Backend};
 use crate::ui::compute_panel::Compute;
 use crate::ui::notices::Notices;
 use crate::ui::player::{Source, Viewer};
@@ -174,8 +174,19 @@ impl Runner {
             .variant
             .ok_or_else(|| format!("{model} is not a pose model"))?;
         let bytes = fetch::bytes(&format!("models/{}", entry.file)).await?;
-        let net = load_movenet(variant, &entry.file, bytes, &entry.sha256, device)
+        // Burn's WebGPU backend cannot run int8 kernels: expand them on the CPU, then move.
+        let load_on = if backend == Backend::WebGpu {
+            compute::cpu_device()
+        } else {
+            device.clone()
+        };
+        let net = load_movenet(variant, &entry.file, bytes, &entry.sha256, &load_on)
             .map_err(|e| e.to_string())?;
+        let net = if backend == Backend::WebGpu {
+            dequantize_movenet(net, device)
+        } else {
+            net
+        };
         self.loaded.set_value(Some(Loaded {
             model: model.to_string(),
             backend,
@@ -191,28 +202,33 @@ fn draw(
     size: microact_models::frame::Size,
     people: &[PersonPose],
 ) -> Result<(), String> {
-    let shapes: Vec<(String, Vec<(f64, f64)>, Vec<((f64, f64), (f64, f64))>, Option<Rect>, String)> =
-        people
-            .iter()
-            .map(|p| {
-                let seen = |k: usize| {
-                    let kp = p.keypoints[k];
-                    (kp.score >= MIN_DRAWN_SCORE).then_some((f64::from(kp.x), f64::from(kp.y)))
-                };
-                let points = (0..p.keypoints.len()).filter_map(seen).collect();
-                let lines = SKELETON
-                    .iter()
-                    .filter_map(|&(a, b)| Some((seen(a)?, seen(b)?)))
-                    .collect();
-                (
-                    palette(p.id.saturating_sub(1) as usize),
-                    points,
-                    lines,
-                    p.bbox,
-                    format!("#{} {:.2}", p.id, p.score),
-                )
-            })
-            .collect();
+    let shapes: Vec<(
+        String,
+        Vec<(f64, f64)>,
+        Vec<((f64, f64), (f64, f64))>,
+        Option<Rect>,
+        String,
+    )> = people
+        .iter()
+        .map(|p| {
+            let seen = |k: usize| {
+                let kp = p.keypoints[k];
+                (kp.score >= MIN_DRAWN_SCORE).then_some((f64::from(kp.x), f64::from(kp.y)))
+            };
+            let points = (0..p.keypoints.len()).filter_map(seen).collect();
+            let lines = SKELETON
+                .iter()
+                .filter_map(|&(a, b)| Some((seen(a)?, seen(b)?)))
+                .collect();
+            (
+                palette(p.id.saturating_sub(1) as usize),
+                points,
+                lines,
+                p.bbox,
+                format!("#{} {:.2}", p.id, p.score),
+            )
+        })
+        .collect();
     let figures: Vec<canvas::Figure> = shapes
         .iter()
         .map(|(colour, points, lines, bbox, label)| canvas::Figure {
@@ -309,7 +325,11 @@ pub fn PosePanel() -> impl IntoView {
         Status::Ready(o) => format!(
             "{} {} · {:.0} ms on {} · {}",
             o.people.len(),
-            if o.people.len() == 1 { "person" } else { "people" },
+            if o.people.len() == 1 {
+                "person"
+            } else {
+                "people"
+            },
             o.ms,
             o.backend,
             o.model

@@ -46,6 +46,7 @@ fn bench(c: &mut Criterion) {
     group.sample_size(20);
     for (model, variant) in [
         ("movenet-lightning", Variant::SinglePoseLightning),
+        ("movenet-lightning-q8", Variant::SinglePoseLightning),
         ("movenet-multipose", Variant::MultiPoseLightning),
     ] {
         for (backend, device) in &devices {

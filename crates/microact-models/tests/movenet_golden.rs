@@ -273,3 +273,23 @@ fn wgpu_heads_equal_the_cpu_heads() {
         );
     }
 }
+
+/// Expanding the int8 kernels to float at load (what the page does on WebGPU) keeps the int8
+/// network's outputs.
+#[test]
+fn dequantized_int8_gives_the_int8_outputs() {
+    let device = Device::flex();
+    let q8 = shipped_named("movenet-lightning-q8", &device);
+    let expanded =
+        weights::dequantize_movenet(shipped_named("movenet-lightning-q8", &device), &device);
+    let input = || frame(Variant::SinglePoseLightning, "walk-3s", &device);
+    let a = read_sync(pose::single_pose(&q8, input())).unwrap();
+    let b = read_sync(pose::single_pose(&expanded, input())).unwrap();
+    for (p, q) in a.iter().zip(&b) {
+        assert!(
+            (p.y - q.y).abs() * 192.0 < 0.01 && (p.x - q.x).abs() * 192.0 < 0.01,
+            "{p:?} vs {q:?}"
+        );
+        assert!((p.score - q.score).abs() < 1e-4, "{p:?} vs {q:?}");
+    }
+}

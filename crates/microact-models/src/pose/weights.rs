@@ -1,6 +1,7 @@
 //! Loading converted MoveNet weights (Burnpack, float16 on disk) after checking them against the
 //! sha256 the manifest gives, and saving them (the converter).
 
+use burn::module::Module;
 use burn::store::{BurnpackStore, HalfPrecisionAdapter, ModuleSnapshot};
 use burn::tensor::quantization::{
     Calibration, QuantScheme, QuantValue, ScaleDtype, compute_q_params, compute_range,
@@ -116,4 +117,16 @@ fn quantize_kernel(kernel: Tensor<4>) -> Tensor<4> {
     let range = compute_range(&scheme, &kernel, &Calibration::MinMax);
     let qparams = compute_q_params(&scheme, range);
     kernel.quantize(&scheme, qparams)
+}
+
+/// `net` with its int8 kernels expanded back to float32 once, then moved to `device`: for
+/// backends that cannot run Burn's int8 kernels (WebGPU 0.22 panics: "Q8S is not supported for
+/// native quantization"). Load the int8 file on a CPU device, expand, move. The download stays
+/// the int8 file; the outputs are the int8 network's.
+pub fn dequantize_movenet(mut net: MoveNet, device: &Device) -> MoveNet {
+    for conv in net.convs_mut() {
+        let weight = conv.conv.weight.clone();
+        conv.conv.weight = weight.map(|w| w.dequantize());
+    }
+    net.to_device(device)
 }
