@@ -7,11 +7,11 @@ use leptos::task::spawn_local;
 use microact_models::burn::tensor::{Device, Tensor, TensorData};
 use microact_models::manifest::Manifest;
 use microact_models::pose::net::Variant;
-use microact_models::pose::weights::{dequantize_movenet, load_movenet};
 use microact_models::pose::{multi_pose, single_pose};
 
 use crate::browser::{self, fetch};
 use crate::compute::{self, Backend};
+use crate::ui::pose_panel::{fetch_manifest, load_pose_net};
 
 const WARM_UP: usize = 3;
 
@@ -50,24 +50,8 @@ async fn measure(
     backend: Backend,
     device: &Device,
 ) -> Result<f64, String> {
-    let entry = manifest.get(model).map_err(|e| e.to_string())?;
-    let variant = entry
-        .variant
-        .ok_or_else(|| format!("{model} is not a pose model"))?;
-    let bytes = fetch::bytes(&format!("models/{}", entry.file)).await?;
-    // Burn's WebGPU backend cannot run int8 kernels: expand them on the CPU, then move.
-    let load_on = if backend == Backend::WebGpu {
-        compute::cpu_device()
-    } else {
-        device.clone()
-    };
-    let net = load_movenet(variant, &entry.file, bytes, &entry.sha256, &load_on)
-        .map_err(|e| e.to_string())?;
-    let net = if backend == Backend::WebGpu {
-        dequantize_movenet(net, device)
-    } else {
-        net
-    };
+    let net = load_pose_net(manifest, model, backend, device).await?;
+    let variant = net.variant;
     let side = variant.input_size() as usize;
     let values: Vec<f32> = frame.iter().map(|&b| f32::from(b)).collect();
     let input = Tensor::<4>::from_data(TensorData::new(values, [1, side, side, 3]), device);
@@ -87,8 +71,7 @@ async fn measure(
 }
 
 async fn run(runs: usize, progress: RwSignal<Vec<Row>>) -> Result<Vec<Row>, String> {
-    let manifest =
-        Manifest::parse(&fetch::text("models/manifest.json").await?).map_err(|e| e.to_string())?;
+    let manifest = fetch_manifest().await?;
     let single = fetch::bytes("bench/cam01-1s.rgb").await?;
     let multi = fetch::bytes("bench/multipose/cam01-1s.rgb").await?;
     let mut rows = Vec::new();

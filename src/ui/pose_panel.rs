@@ -6,9 +6,11 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use microact_core::labels::palette;
+use microact_models::burn::tensor::Device;
 use microact_models::frame::{Rect, rgba_to_tensor};
 use microact_models::manifest::Manifest;
 use microact_models::pose::estimator::{Estimator, Input, PersonPose, SKELETON};
+use microact_models::pose::net::MoveNet;
 use microact_models::pose::weights::{dequantize_movenet, load_movenet};
 
 use crate::browser::{self, canvas, fetch};
@@ -150,7 +152,7 @@ impl Runner {
         self,
         model: &str,
         backend: Backend,
-        device: &microact_models::burn::tensor::Device,
+        device: &Device,
     ) -> Result<(), String> {
         let current = self.loaded.with_value(|l| {
             l.as_ref()
@@ -163,30 +165,12 @@ impl Runner {
         let manifest = match self.manifest.get_value() {
             Some(manifest) => manifest,
             None => {
-                let text = fetch::text("models/manifest.json").await?;
-                let manifest = Manifest::parse(&text).map_err(|e| e.to_string())?;
+                let manifest = fetch_manifest().await?;
                 self.manifest.set_value(Some(manifest.clone()));
                 manifest
             }
         };
-        let entry = manifest.get(model).map_err(|e| e.to_string())?;
-        let variant = entry
-            .variant
-            .ok_or_else(|| format!("{model} is not a pose model"))?;
-        let bytes = fetch::bytes(&format!("models/{}", entry.file)).await?;
-        // Burn's WebGPU backend cannot run int8 kernels: expand them on the CPU, then move.
-        let load_on = if backend == Backend::WebGpu {
-            compute::cpu_device()
-        } else {
-            device.clone()
-        };
-        let net = load_movenet(variant, &entry.file, bytes, &entry.sha256, &load_on)
-            .map_err(|e| e.to_string())?;
-        let net = if backend == Backend::WebGpu {
-            dequantize_movenet(net, device)
-        } else {
-            net
-        };
+        let net = load_pose_net(&manifest, model, backend, device).await?;
         self.loaded.set_value(Some(Loaded {
             model: model.to_string(),
             backend,
@@ -194,6 +178,38 @@ impl Runner {
         }));
         Ok(())
     }
+}
+
+/// `models/manifest.json`, fetched and read.
+pub(crate) async fn fetch_manifest() -> Result<Manifest, String> {
+    Manifest::parse(&fetch::text("models/manifest.json").await?).map_err(|e| e.to_string())
+}
+
+/// The pose network `model` (a manifest name), fetched, checked and loaded for `backend`.
+pub(crate) async fn load_pose_net(
+    manifest: &Manifest,
+    model: &str,
+    backend: Backend,
+    device: &Device,
+) -> Result<MoveNet, String> {
+    let entry = manifest.get(model).map_err(|e| e.to_string())?;
+    let variant = entry
+        .variant
+        .ok_or_else(|| format!("{model} is not a pose model"))?;
+    let bytes = fetch::bytes(&format!("models/{}", entry.file)).await?;
+    // Burn's WebGPU backend cannot run int8 kernels: expand them on the CPU, then move.
+    let load_on = if backend == Backend::WebGpu {
+        compute::cpu_device()
+    } else {
+        device.clone()
+    };
+    let net = load_movenet(variant, &entry.file, bytes, &entry.sha256, &load_on)
+        .map_err(|e| e.to_string())?;
+    Ok(if backend == Backend::WebGpu {
+        dequantize_movenet(net, device)
+    } else {
+        net
+    })
 }
 
 /// The people's skeletons on the overlay, each in their id's colour.
