@@ -1,6 +1,7 @@
 //! Burn models of microact and the code around them: frame pre-processing, weight loading and a
 //! self-test for the compute device. Model code receives a `&Device` and never names a backend.
 
+pub mod action;
 pub mod frame;
 pub mod manifest;
 pub mod pose;
