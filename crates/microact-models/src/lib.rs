@@ -6,6 +6,7 @@ pub mod frame;
 pub mod manifest;
 pub mod pose;
 pub mod selftest;
+pub mod weights;
 
 /// The Burn this crate was built with, so the app names one version of it.
 pub use burn;

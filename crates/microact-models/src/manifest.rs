@@ -70,7 +70,7 @@ mod tests {
             let bytes = std::fs::read(root.join(&entry.file)).unwrap();
             assert_eq!(bytes.len() as u64, entry.bytes, "{}", entry.name);
             assert_eq!(
-                crate::pose::weights::sha256_hex(&bytes),
+                crate::weights::sha256_hex(&bytes),
                 entry.sha256,
                 "{}",
                 entry.name

@@ -22,7 +22,7 @@
 //! those with poses); notes, attributes, source, status, track names, descriptions and boxes do
 //! not; pose frames outside segments are not written, and all-zero-score frames do not come back.
 
-mod pickle;
+pub mod pickle;
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,116 @@
+//! A trained recognizer as it ships: its description (classes, pipeline, network shape), read
+//! from JSON, and its weights.
+
+use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+use super::ddnet::{DdNet, DdNetConfig};
+use super::features::{Batch, Features};
+use super::sequence::Sequence;
+use super::joints::Layout;
+use super::pipeline::Pipeline;
+use crate::weights::{WeightsError, load_checked};
+
+/// Everything needed to rebuild a recognizer around its weights.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecognizerSpec {
+    pub name: String,
+    /// The dataset it learned from (`penn-action`, `jhmdb14-split1`, …).
+    pub dataset: String,
+    pub classes: Vec<String>,
+    /// The skeleton layout of its training data.
+    pub layout: Layout,
+    pub pipeline: Pipeline,
+    pub model: DdNetConfig,
+}
+
+impl RecognizerSpec {
+    pub fn parse(text: &str) -> Result<RecognizerSpec, String> {
+        let spec: RecognizerSpec = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        if spec.classes.len() != spec.model.classes {
+            return Err(format!(
+                "{} class names for a network of {} classes",
+                spec.classes.len(),
+                spec.model.classes
+            ));
+        }
+        Ok(spec)
+    }
+
+    /// The network with the weights of `file` (its bytes, whose sha256 must be `sha256`).
+    pub fn load(&self, file: &str, bytes: Vec<u8>, sha256: &str, device: &Device) -> Result<DdNet, WeightsError> {
+        load_checked(self.model.init(device), file, bytes, sha256)
+    }
+}
+
+/// Class logits for each of `clips`, `[n][classes]`, averaged with those of the mirror images
+/// if `mirror`; computed on `model`'s `device` in batches of 256, one readback a batch.
+pub fn logits(model: &DdNet, pipeline: &Pipeline, clips: &[&Sequence], mirror: bool, device: &Device) -> Vec<Vec<f32>> {
+    let views: &[bool] = if mirror { &[false, true] } else { &[false] };
+    let mut out: Vec<Vec<f32>> = Vec::with_capacity(clips.len());
+    for chunk in clips.chunks(256) {
+        let mut sum: Option<Tensor<2>> = None;
+        for &view in views {
+            let features: Vec<Features> = chunk.iter().map(|s| pipeline.features(s, view)).collect();
+            let Some(batch) = Batch::new(&features, device) else { continue };
+            let l = model.forward(batch);
+            sum = Some(match sum {
+                Some(s) => s + l,
+                None => l,
+            });
+        }
+        if let Some(sum) = sum {
+            let [n, classes] = sum.dims();
+            let values: Vec<f32> = (sum / views.len() as f32).into_data().try_into_vec().unwrap_or_default();
+            out.extend(values.chunks_exact(classes).take(n).map(<[f32]>::to_vec));
+        }
+    }
+    out
+}
+
+/// Index of the largest value.
+pub fn argmax(values: &[f32]) -> usize {
+    values.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i)
+}
+
+/// Probabilities from logits.
+pub fn softmax(logits: &[f32]) -> Vec<f32> {
+    let top = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let exp: Vec<f32> = logits.iter().map(|l| (l - top).exp()).collect();
+    let sum: f32 = exp.iter().sum();
+    exp.iter().map(|e| e / sum).collect()
+}
+
+/// How strongly a clip looks like none of the known classes, two baselines from logits:
+/// `1 − max softmax` (Hendrycks & Gimpel 2017) and the free energy `−log Σ exp(logit)`
+/// (Liu et al. 2020); higher is more unknown.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Unknown {
+    pub max_softmax: f32,
+    pub energy: f32,
+}
+
+impl Unknown {
+    pub fn from_logits(logits: &[f32]) -> Unknown {
+        let top = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let log_sum = top + logits.iter().map(|l| (l - top).exp()).sum::<f32>().ln();
+        let best = softmax(logits).into_iter().fold(0.0, f32::max);
+        Unknown { max_softmax: 1.0 - best, energy: -log_sum }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_scores_rise_as_logits_flatten() {
+        let sure = Unknown::from_logits(&[10.0, 0.0, 0.0]);
+        let unsure = Unknown::from_logits(&[1.0, 1.0, 1.0]);
+        assert!(sure.max_softmax < unsure.max_softmax);
+        assert!((unsure.max_softmax - 2.0 / 3.0).abs() < 1e-6);
+        assert!((unsure.energy + (1.0 + 3f32.ln())).abs() < 1e-5);
+        assert!(sure.energy < unsure.energy);
+        assert_eq!(argmax(&softmax(&[0.0, 3.0, 1.0])), 1);
+    }
+}

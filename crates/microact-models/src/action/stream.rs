@@ -1,0 +1,174 @@
+//! Recognition over a pose track: sliding windows (length and stride in the track's frames),
+//! per-frame class probabilities with an unknown score, for a whole clip at once or frame by
+//! frame from a live source.
+
+use std::collections::VecDeque;
+
+use burn::tensor::Device;
+use serde::{Deserialize, Serialize};
+
+use super::ddnet::DdNet;
+use super::joints::Layout;
+use super::pipeline::Pipeline;
+use super::recognizer::{Unknown, logits, softmax};
+use super::sequence::Sequence;
+
+/// Sliding windows over a track.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Windows {
+    /// Frames a window spans (resampled to the network's length).
+    pub length: usize,
+    /// Frames between window starts.
+    pub stride: usize,
+}
+
+impl Windows {
+    /// `[start, end)` of each window over `frames` frames: every `stride` frames, the last one
+    /// flush with the end; a track shorter than a window is one window.
+    pub fn spans(&self, frames: usize) -> Vec<(usize, usize)> {
+        let (length, stride) = (self.length.max(1), self.stride.max(1));
+        if frames <= length {
+            return if frames == 0 { Vec::new() } else { vec![(0, frames)] };
+        }
+        let mut spans: Vec<(usize, usize)> = (0..=frames - length).step_by(stride).map(|s| (s, s + length)).collect();
+        if spans.last().is_some_and(|&(_, end)| end < frames) {
+            spans.push((frames - length, frames));
+        }
+        spans
+    }
+}
+
+/// Class probabilities and unknown scores, one row per frame of a track.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrameScores {
+    /// `[frames][classes]`
+    pub probabilities: Vec<Vec<f32>>,
+    /// `1 − max softmax` of the windows covering each frame, averaged.
+    pub unknown: Vec<f32>,
+}
+
+/// Scores every frame of `track`: each window classified (in batches on `device`), each frame the
+/// mean over the windows that cover it.
+pub fn score_track(model: &DdNet, pipeline: &Pipeline, track: &Sequence, windows: Windows, device: &Device) -> FrameScores {
+    let spans = windows.spans(track.frames);
+    let clips: Vec<Sequence> = spans.iter().map(|&(s, e)| track.select(&(s..e).collect::<Vec<_>>())).collect();
+    let refs: Vec<&Sequence> = clips.iter().collect();
+    let window_logits = logits(model, pipeline, &refs, false, device);
+    let classes = window_logits.first().map_or(0, Vec::len);
+    let mut probabilities = vec![vec![0.0f32; classes]; track.frames];
+    let mut unknown = vec![0.0f32; track.frames];
+    let mut covered = vec![0u32; track.frames];
+    for (&(start, end), l) in spans.iter().zip(&window_logits) {
+        let p = softmax(l);
+        let u = Unknown::from_logits(l).max_softmax;
+        for f in start..end {
+            probabilities[f].iter_mut().zip(&p).for_each(|(a, b)| *a += b);
+            unknown[f] += u;
+            covered[f] += 1;
+        }
+    }
+    for (f, &n) in covered.iter().enumerate().filter(|(_, n)| **n > 0) {
+        probabilities[f].iter_mut().for_each(|v| *v /= n as f32);
+        unknown[f] /= n as f32;
+    }
+    FrameScores { probabilities, unknown }
+}
+
+/// A live pose source, frame by frame: hands out the latest window every `stride` frames once
+/// `length` frames have arrived.
+#[derive(Clone, Debug)]
+pub struct Stream {
+    windows: Windows,
+    layout: Layout,
+    frames: VecDeque<(Vec<[f32; 2]>, Vec<f32>)>,
+    until_next: usize,
+}
+
+impl Stream {
+    pub fn new(windows: Windows, layout: Layout) -> Stream {
+        Stream { windows, layout, frames: VecDeque::new(), until_next: 0 }
+    }
+
+    /// Adds one frame's joints (`layout` order; a person not seen: scores 0). Returns the window
+    /// to classify when one is due; frames of the wrong size are ignored.
+    pub fn push(&mut self, xy: &[[f32; 2]], score: &[f32]) -> Option<Sequence> {
+        let joints = self.layout.joints();
+        if xy.len() != joints || score.len() != joints {
+            return None;
+        }
+        self.frames.push_back((xy.to_vec(), score.to_vec()));
+        while self.frames.len() > self.windows.length.max(1) {
+            self.frames.pop_front();
+        }
+        self.until_next = self.until_next.saturating_sub(1);
+        if self.frames.len() < self.windows.length.max(1) || self.until_next > 0 {
+            return None;
+        }
+        self.until_next = self.windows.stride.max(1);
+        let (xy, score) = self.frames.iter().fold((Vec::new(), Vec::new()), |(mut xy, mut s), (p, c)| {
+            xy.extend_from_slice(p);
+            s.extend_from_slice(c);
+            (xy, s)
+        });
+        Sequence::new(self.layout, xy, score)
+    }
+
+    /// Forgets the frames so far (a cut, another person, a seek).
+    pub fn reset(&mut self) {
+        self.frames.clear();
+        self.until_next = 0;
+    }
+}
+
+/// Probabilities and unknown score of one window.
+pub fn classify(model: &DdNet, pipeline: &Pipeline, window: &Sequence, device: &Device) -> Option<(Vec<f32>, Unknown)> {
+    let l = logits(model, pipeline, &[window], false, device).pop()?;
+    Some((softmax(&l), Unknown::from_logits(&l)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::ddnet::DdNetConfig;
+
+    #[test]
+    fn windows_cover_every_frame_and_end_flush() {
+        let w = Windows { length: 10, stride: 4 };
+        assert_eq!(w.spans(0), vec![]);
+        assert_eq!(w.spans(7), vec![(0, 7)]);
+        assert_eq!(w.spans(10), vec![(0, 10)]);
+        assert_eq!(w.spans(19), vec![(0, 10), (4, 14), (8, 18), (9, 19)]);
+        assert_eq!(w.spans(18), vec![(0, 10), (4, 14), (8, 18)]);
+    }
+
+    #[test]
+    fn stream_hands_out_a_window_every_stride() {
+        let mut s = Stream::new(Windows { length: 5, stride: 3 }, Layout::Coco17);
+        let due: Vec<usize> = (0..14)
+            .filter(|&f| s.push(&vec![[f as f32, 0.0]; 17], &[1.0; 17]).is_some())
+            .collect();
+        assert_eq!(due, vec![4, 7, 10, 13]);
+        let mut s = Stream::new(Windows { length: 3, stride: 1 }, Layout::Coco17);
+        let window = (0..5).filter_map(|f| s.push(&vec![[f as f32, 0.0]; 17], &[1.0; 17])).last().unwrap();
+        assert_eq!((window.frames, window.at(0, 0)), (3, [2.0, 0.0]));
+        assert!(s.push(&[[0.0, 0.0]; 3], &[1.0; 3]).is_none());
+        s.reset();
+        assert!(s.push(&vec![[0.0, 0.0]; 17], &[1.0; 17]).is_none());
+    }
+
+    #[test]
+    fn every_frame_gets_probabilities() {
+        let device = Device::flex();
+        let net = DdNetConfig::new(13, 4).with_filters(4).init(&device);
+        let xy = (0..50 * 17).map(|i| [(i % 17) as f32, (i / 17) as f32]).collect();
+        let track = Sequence::new(Layout::Coco17, xy, vec![1.0; 850]).unwrap();
+        let scores = score_track(&net, &Pipeline::default(), &track, Windows { length: 20, stride: 7 }, &device);
+        assert_eq!(scores.probabilities.len(), 50);
+        for p in &scores.probabilities {
+            assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+        }
+        assert!(scores.unknown.iter().all(|u| (0.0..1.0).contains(u)));
+        let (p, _) = classify(&net, &Pipeline::default(), &track, &device).unwrap();
+        assert_eq!(p.len(), 4);
+    }
+}
