@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use crate::action::RecognizerSpec;
 use crate::pose::net::Variant;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -32,6 +33,9 @@ pub struct ModelEntry {
     pub sha256: String,
     pub bytes: u64,
     pub licence: String,
+    /// For action recognizers: classes, pipeline and network shape.
+    #[serde(default)]
+    pub recognizer: Option<RecognizerSpec>,
 }
 
 impl Manifest {
@@ -44,6 +48,14 @@ impl Manifest {
             .iter()
             .find(|m| m.name == name)
             .ok_or_else(|| ManifestError::Unknown(name.to_string()))
+    }
+
+    /// The action recognizers (entries with a spec).
+    pub fn action_models(&self) -> impl Iterator<Item = (&ModelEntry, &RecognizerSpec)> {
+        self.models
+            .iter()
+            .filter(|m| m.task == "action")
+            .filter_map(|m| Some((m, m.recognizer.as_ref()?)))
     }
 
     /// The pose models (entries with a variant).

@@ -72,3 +72,43 @@ fn training_fits_real_clips() {
     let fitted = train::evaluate(&model.to_device(&Device::flex()), &pipeline, &data.train, 14, false, &Device::flex());
     assert!(fitted.top1 >= 0.9, "train top-1 {}", fitted.top1);
 }
+
+/// The shipped Penn Action recognizer, loaded as the page loads it (manifest, sha256), on the
+/// committed test clips: the accuracy its manifest entry states for them, and the same logits on
+/// wgpu (Mesa lavapipe) as on the CPU.
+#[test]
+fn shipped_recognizer_reproduces_its_card_on_the_committed_clips() {
+    use microact_models::action::recognizer::{argmax, logits};
+    use microact_models::manifest::Manifest;
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
+    let text = std::fs::read_to_string(models.join("manifest.json")).unwrap();
+    let manifest = Manifest::parse(&text).unwrap();
+    let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let data = datasets::penn_action(&fixtures().join("penn")).unwrap();
+    let clips: Vec<_> = data.test.iter().map(|s| &s.seq).collect();
+    let cpu = Device::flex();
+    for name in ["penn-ddnet", "penn-ddnet-q8"] {
+        let entry = manifest.get(name).unwrap();
+        let spec = entry.recognizer.as_ref().unwrap();
+        assert_eq!(spec.classes, data.classes);
+        let bytes = std::fs::read(models.join(&entry.file)).unwrap();
+        let model = spec.load(&entry.file, bytes, &entry.sha256, &cpu).unwrap();
+        let right = logits(&model, &spec.pipeline, &clips, true, &cpu)
+            .iter()
+            .zip(&data.test)
+            .filter(|(l, s)| argmax(l) == s.label)
+            .count();
+        let card = raw["models"].as_array().unwrap().iter().find(|m| m["name"] == name).unwrap();
+        assert_eq!(right as u64, card["committed_clips"]["correct"].as_u64().unwrap(), "{name}");
+        assert_eq!(clips.len() as u64, card["committed_clips"]["clips"].as_u64().unwrap());
+    }
+    let entry = manifest.get("penn-ddnet").unwrap();
+    let spec = entry.recognizer.as_ref().unwrap();
+    let gpu = Device::wgpu_options().init().unwrap_or_else(|e| {
+        panic!("no wgpu adapter ({e}); install a Vulkan driver (Debian: mesa-vulkan-drivers)")
+    });
+    let load = |device: &Device| spec.load(&entry.file, std::fs::read(models.join(&entry.file)).unwrap(), &entry.sha256, device).unwrap();
+    let (on_cpu, on_gpu) = (logits(&load(&cpu), &spec.pipeline, &clips, false, &cpu), logits(&load(&gpu), &spec.pipeline, &clips, false, &gpu));
+    let worst = on_cpu.iter().flatten().zip(on_gpu.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    assert!(worst < 1e-3, "wgpu logits differ from the CPU's by {worst}");
+}

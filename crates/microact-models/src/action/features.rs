@@ -17,6 +17,8 @@ pub struct Features {
     pub slow: Vec<f32>,
     /// `frames/2 × 2·joints`: the same over every second frame.
     pub fast: Vec<f32>,
+    /// `frames × joints × 2`: the normalised coordinates themselves (for graph models).
+    pub xy: Vec<f32>,
 }
 
 /// Number of joint pairs.
@@ -48,6 +50,7 @@ pub fn ddnet_features(seq: &Sequence) -> Features {
         jcd,
         slow: motion(seq, &all),
         fast: motion(seq, &every_second),
+        xy: seq.xy.iter().flatten().copied().collect(),
     }
 }
 
@@ -78,6 +81,8 @@ pub struct Batch {
     pub slow: Tensor<3>,
     /// `[batch, 2·joints, frames/2]`
     pub fast: Tensor<3>,
+    /// `[batch, 4, frames, joints]`: x, y and their slow motion, per joint.
+    pub pose: Tensor<4>,
 }
 
 impl Batch {
@@ -99,7 +104,16 @@ impl Batch {
             Tensor::<3>::from_data(TensorData::new(data, [clips.len(), width, rows]), device)
         };
         let half = first.frames.div_ceil(2);
+        let (frames, joints) = (first.frames, first.joints);
+        let mut pose = Vec::with_capacity(clips.len() * 4 * frames * joints);
+        for clip in clips {
+            for channel in 0..4 {
+                let values = if channel < 2 { &clip.xy } else { &clip.slow };
+                pose.extend((0..frames * joints).map(|i| values[i * 2 + channel % 2]));
+            }
+        }
         Some(Batch {
+            pose: Tensor::<4>::from_data(TensorData::new(pose, [clips.len(), 4, frames, joints]), device),
             jcd: stack(first.frames, pairs(first.joints), |c| &c.jcd),
             slow: stack(first.frames, 2 * first.joints, |c| &c.slow),
             fast: stack(half, 2 * first.joints, |c| &c.fast),
@@ -146,6 +160,10 @@ mod tests {
         assert_eq!(b.fast.dims(), [3, 26, 1]);
         let slow: Vec<f32> = b.slow.into_data().try_to_vec().unwrap();
         assert_eq!(slow[2], f.slow[1], "channel 1, frame 0");
+        assert_eq!(b.pose.dims(), [3, 4, 2, 13]);
+        let pose: Vec<f32> = b.pose.into_data().try_to_vec().unwrap();
+        assert_eq!(pose[13 + 5], f.xy[(13 + 5) * 2], "x of frame 1, joint 5");
+        assert_eq!(pose[3 * 26 + 5], f.slow[5 * 2 + 1], "dy of frame 0, joint 5");
         assert!(Batch::new(&[], &device).is_none());
     }
 }

@@ -67,6 +67,26 @@ impl Layout {
         map
     }
 
+    /// The bones: pairs of joints the skeleton connects.
+    pub fn edges(self) -> &'static [(usize, usize)] {
+        match self {
+            // The drawing skeleton (pose::estimator::SKELETON) plus the nose to both shoulders,
+            // which it leaves out and a graph needs.
+            Layout::Coco17 => &[
+                (0, 1), (0, 2), (1, 3), (2, 4), (0, 5), (0, 6), (5, 6), (5, 7), (5, 11), (6, 8),
+                (6, 12), (7, 9), (8, 10), (11, 12), (11, 13), (12, 14), (13, 15), (14, 16),
+            ],
+            Layout::Penn13 => &[
+                (0, 1), (0, 2), (1, 2), (1, 3), (3, 5), (2, 4), (4, 6), (1, 7), (2, 8), (7, 8),
+                (7, 9), (9, 11), (8, 10), (10, 12),
+            ],
+            Layout::Jhmdb15 => &[
+                (0, 1), (0, 2), (0, 3), (0, 4), (1, 5), (1, 6), (3, 7), (4, 8), (5, 9), (6, 10),
+                (7, 11), (8, 12), (9, 13), (10, 14),
+            ],
+        }
+    }
+
     /// The joints whose midpoints give a body's centre (hips) and torso length (shoulders to
     /// hips).
     pub fn torso(self) -> Torso {
@@ -106,6 +126,22 @@ mod tests {
                 let name = if names[source] == "nose" { "head" } else { names[source] };
                 assert_eq!(*shared, name, "{layout:?}");
             }
+        }
+    }
+
+    #[test]
+    fn every_skeleton_is_one_connected_tree_or_more() {
+        for layout in [Layout::Coco17, Layout::Penn13, Layout::Jhmdb15] {
+            let mut reached = vec![false; layout.joints()];
+            reached[0] = true;
+            for _ in 0..layout.joints() {
+                for &(a, b) in layout.edges() {
+                    if reached[a] || reached[b] {
+                        (reached[a], reached[b]) = (true, true);
+                    }
+                }
+            }
+            assert!(reached.iter().all(|&r| r), "{layout:?} has a joint no bone reaches");
         }
     }
 

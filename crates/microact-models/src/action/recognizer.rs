@@ -43,9 +43,27 @@ impl RecognizerSpec {
     }
 }
 
+/// A network that scores a batch of clips.
+pub trait Classifier: burn::module::Module {
+    /// Class logits `[batch, classes]`.
+    fn logits(&self, batch: Batch) -> Tensor<2>;
+}
+
+impl Classifier for DdNet {
+    fn logits(&self, batch: Batch) -> Tensor<2> {
+        self.forward(batch)
+    }
+}
+
+impl Classifier for super::graph::GraphNet {
+    fn logits(&self, batch: Batch) -> Tensor<2> {
+        self.forward(batch)
+    }
+}
+
 /// Class logits for each of `clips`, `[n][classes]`, averaged with those of the mirror images
 /// if `mirror`; computed on `model`'s `device` in batches of 256, one readback a batch.
-pub fn logits(model: &DdNet, pipeline: &Pipeline, clips: &[&Sequence], mirror: bool, device: &Device) -> Vec<Vec<f32>> {
+pub fn logits(model: &impl Classifier, pipeline: &Pipeline, clips: &[&Sequence], mirror: bool, device: &Device) -> Vec<Vec<f32>> {
     let views: &[bool] = if mirror { &[false, true] } else { &[false] };
     let mut out: Vec<Vec<f32>> = Vec::with_capacity(clips.len());
     for chunk in clips.chunks(256) {
@@ -53,7 +71,7 @@ pub fn logits(model: &DdNet, pipeline: &Pipeline, clips: &[&Sequence], mirror: b
         for &view in views {
             let features: Vec<Features> = chunk.iter().map(|s| pipeline.features(s, view)).collect();
             let Some(batch) = Batch::new(&features, device) else { continue };
-            let l = model.forward(batch);
+            let l = model.logits(batch);
             sum = Some(match sum {
                 Some(s) => s + l,
                 None => l,

@@ -7,10 +7,9 @@ use std::collections::VecDeque;
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
-use super::ddnet::DdNet;
 use super::joints::Layout;
 use super::pipeline::Pipeline;
-use super::recognizer::{Unknown, logits, softmax};
+use super::recognizer::{Classifier, Unknown, logits, softmax};
 use super::sequence::Sequence;
 
 /// Sliding windows over a track.
@@ -49,7 +48,7 @@ pub struct FrameScores {
 
 /// Scores every frame of `track`: each window classified (in batches on `device`), each frame the
 /// mean over the windows that cover it.
-pub fn score_track(model: &DdNet, pipeline: &Pipeline, track: &Sequence, windows: Windows, device: &Device) -> FrameScores {
+pub fn score_track(model: &impl Classifier, pipeline: &Pipeline, track: &Sequence, windows: Windows, device: &Device) -> FrameScores {
     let spans = windows.spans(track.frames);
     let clips: Vec<Sequence> = spans.iter().map(|&(s, e)| track.select(&(s..e).collect::<Vec<_>>())).collect();
     let refs: Vec<&Sequence> = clips.iter().collect();
@@ -121,7 +120,7 @@ impl Stream {
 }
 
 /// Probabilities and unknown score of one window.
-pub fn classify(model: &DdNet, pipeline: &Pipeline, window: &Sequence, device: &Device) -> Option<(Vec<f32>, Unknown)> {
+pub fn classify(model: &impl Classifier, pipeline: &Pipeline, window: &Sequence, device: &Device) -> Option<(Vec<f32>, Unknown)> {
     let l = logits(model, pipeline, &[window], false, device).pop()?;
     Some((softmax(&l), Unknown::from_logits(&l)))
 }

@@ -1,7 +1,6 @@
 //! Training and evaluation of a recognizer (`train` feature): seeded, with early stopping on a
 //! validation slice of the training set, optional class-balanced sampling, test-time mirroring.
 
-use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamWConfig, GradientsParams};
 use burn::tensor::{Device, Int, Tensor, TensorData};
@@ -12,10 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use super::augment::Augment;
 use super::datasets::Sample;
-use super::ddnet::DdNet;
 use super::features::{Batch, Features};
 use super::pipeline::Pipeline;
-use super::recognizer::{argmax, logits};
+use super::recognizer::{Classifier, argmax, logits};
 
 /// How to train.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -97,7 +95,7 @@ impl Evaluation {
 }
 
 /// `model` scored on `samples`.
-pub fn evaluate(model: &DdNet, pipeline: &Pipeline, samples: &[Sample], classes: usize, mirror: bool, device: &Device) -> Evaluation {
+pub fn evaluate(model: &impl Classifier, pipeline: &Pipeline, samples: &[Sample], classes: usize, mirror: bool, device: &Device) -> Evaluation {
     let seqs: Vec<_> = samples.iter().map(|s| &s.seq).collect();
     let predicted: Vec<usize> = logits(model, pipeline, &seqs, mirror, device).iter().map(|p| argmax(p)).collect();
     let truth: Vec<usize> = samples.iter().map(|s| s.label).collect();
@@ -154,15 +152,15 @@ fn learning_rate(peak: f64, step: usize, total: usize) -> f64 {
 /// Trains `model` (on an autodiff `device`) on `train`, reporting each epoch to `report`.
 /// Returns the model of the best validation epoch (or the last one without validation),
 /// ready for inference, and the reports.
-pub fn train(
-    mut model: DdNet,
+pub fn train<M: Classifier>(
+    mut model: M,
     pipeline: &Pipeline,
     samples: &[Sample],
     classes: usize,
     config: &TrainConfig,
     device: &Device,
     mut report: impl FnMut(&EpochReport),
-) -> (DdNet, Vec<EpochReport>) {
+) -> (M, Vec<EpochReport>) {
     device.seed(config.seed);
     let mut rng = StdRng::seed_from_u64(config.seed);
     let (train, valid) = validation_split(samples, config.validation, config.seed);
@@ -173,7 +171,7 @@ pub fn train(
     let steps_per_epoch = train.len().div_ceil(config.batch.max(1));
     let total = steps_per_epoch * config.epochs;
     let inner = device.clone().inner();
-    let mut best: Option<(f32, DdNet)> = None;
+    let mut best: Option<(f32, M)> = None;
     let mut since_best = 0;
     let mut reports = Vec::new();
     let mut step = 0;
@@ -189,7 +187,7 @@ pub fn train(
             let labels: Vec<i64> = chunk.iter().map(|&i| train[i].label as i64).collect();
             let Some(batch) = Batch::new(&features, device) else { continue };
             let targets = Tensor::<1, Int>::from_data(TensorData::new(labels.clone(), [labels.len()]), device);
-            let logits = model.forward(batch);
+            let logits = model.logits(batch);
             let predicted: Vec<i64> = logits.clone().argmax(1).into_data().try_into_vec().unwrap_or_default();
             right += predicted.iter().zip(&labels).filter(|(p, t)| p == t).count();
             seen += labels.len();

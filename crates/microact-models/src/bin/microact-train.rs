@@ -3,8 +3,7 @@
 //! ```text
 //! microact-train train --dataset jhmdb14 --data ../shared/datasets/jhmdb_ddnet --split 1
 //! microact-train train --dataset penn-action --data ../shared/datasets/penn_action --out models/
-//! microact-train eval --spec models/penn-ddnet.json --weights models/penn-ddnet.bpk \
-//!     --dataset penn-action --data ../shared/datasets/penn_action
+//! microact-train eval --name penn-ddnet --dataset penn-action --data ../shared/datasets/penn_action
 //! ```
 //! Each run prints the test top-1, per-class accuracy and the confusion matrix, and writes
 //! `<out>/<name>.{bpk,json,report.json}` (weights, spec, everything measured).
@@ -12,14 +11,18 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use burn::module::Module;
 use burn::tensor::Device;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use microact_models::action::datasets::{self, Dataset, Sample};
-use microact_models::action::recognizer::{Unknown, logits};
+use microact_models::action::graph::GraphNetConfig;
+use microact_models::action::recognizer::{Classifier, Unknown, logits};
+use microact_models::action::segments::{SegmentConfig, propose, to_segments};
+use microact_models::action::stream::{Windows, score_track};
+use microact_models::action::Sequence;
 use microact_models::action::train::{self, Evaluation, TrainConfig, auroc};
-use microact_models::action::{Augment, DdNet, DdNetConfig, Layout, Pipeline, RecognizerSpec};
+use microact_models::action::{Augment, DdNetConfig, Layout, Pipeline, RecognizerSpec};
+use microact_models::manifest::Manifest;
 use microact_models::weights::{quantize, sha256_hex, to_burnpack};
 use serde::Serialize;
 
@@ -36,12 +39,23 @@ enum Command {
     Train(TrainArgs),
     /// Evaluate shipped weights on a dataset's test split.
     Eval(EvalArgs),
+    /// Copy trained weights into `models/` as float16 and int8 files and enter both (with the
+    /// recognizer's spec) in `models/manifest.json`.
+    Ship(ShipArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Which {
     Jhmdb14,
     PennAction,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum Network {
+    /// DD-Net (1-D convolutions over joint distances and motion).
+    Ddnet,
+    /// Adaptive graph convolutions (ST-GCN with a learned adjacency), for comparison.
+    Graph,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -60,6 +74,24 @@ struct DataArgs {
     /// JHMDB's official split, 1–3.
     #[arg(long, default_value_t = 1)]
     split: u8,
+    /// Windows (frames) and stride for the segment evaluation over the concatenated test clips.
+    #[arg(long, default_value_t = 32)]
+    window: usize,
+    #[arg(long, default_value_t = 2)]
+    stride: usize,
+    /// Segment proposal settings: smoothing width, enter and exit thresholds, shortest segment,
+    /// one class a frame.
+    #[arg(long, default_value_t = SegmentConfig::default().smooth)]
+    smooth: usize,
+    #[arg(long, default_value_t = SegmentConfig::default().enter)]
+    enter: f32,
+    #[arg(long, default_value_t = SegmentConfig::default().exit)]
+    exit: f32,
+    #[arg(long, default_value_t = SegmentConfig::default().min_frames)]
+    min_frames: usize,
+    /// Let segments of different classes overlap (each frame supports every class).
+    #[arg(long)]
+    overlapping: bool,
     /// Evaluate also under these jitter:drop noise levels (torso lengths : share of joints).
     #[arg(long, value_delimiter = ',', default_value = "0.05:0.1,0.1:0.2")]
     noise: Vec<String>,
@@ -71,7 +103,9 @@ struct DataArgs {
 struct TrainArgs {
     #[command(flatten)]
     data: DataArgs,
-    /// Network width (16: 0.15 M parameters, 32: 0.5 M, 64: 1.8 M).
+    #[arg(long, value_enum, default_value_t = Network::Ddnet)]
+    model: Network,
+    /// DD-Net's width (16: 0.15 M parameters, 32: 0.5 M, 64: 1.8 M).
     #[arg(long, default_value_t = 32)]
     filters: usize,
     #[arg(long, default_value_t = 32)]
@@ -115,19 +149,45 @@ struct TrainArgs {
 }
 
 #[derive(Args)]
-struct EvalArgs {
-    #[command(flatten)]
-    data: DataArgs,
+struct ShipArgs {
     #[arg(long)]
     spec: PathBuf,
     #[arg(long)]
     weights: PathBuf,
+    /// The report written by `train` (accuracy figures for the manifest).
+    #[arg(long)]
+    report: PathBuf,
+    /// Name in the manifest (files `<name>.bpk`, `<name>-q8.bpk`).
+    #[arg(long)]
+    name: String,
+    #[arg(long, default_value = "models")]
+    models: PathBuf,
+    /// Licence line for the manifest.
+    #[arg(long)]
+    licence: String,
+    /// Model card path, relative to the repository.
+    #[arg(long)]
+    card: String,
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// The manifest listing the recognizer (its weight file sits beside it).
+    #[arg(long, default_value = "models/manifest.json")]
+    manifest: PathBuf,
+    /// The recognizer's name in the manifest.
+    #[arg(long)]
+    name: String,
 }
 
 /// Everything a run measured, written beside the weights.
 #[derive(Serialize)]
 struct Report {
+    /// Classes and pipeline; `model` is DD-Net's shape (see `network` for the graph model).
     spec: RecognizerSpec,
+    network: String,
     parameters: usize,
     train: Option<TrainConfig>,
     train_seconds: Option<f64>,
@@ -137,8 +197,23 @@ struct Report {
     noise: Vec<(String, f32)>,
     int8: Option<Evaluation>,
     unknown: Option<UnknownReport>,
+    segments: SegmentReport,
     weights_sha256: String,
     weights_bytes: usize,
+}
+
+/// Proposals over the test clips played one after another, against the clips as segments.
+#[derive(Serialize)]
+struct SegmentReport {
+    clips: usize,
+    frames: usize,
+    windows: Windows,
+    config: SegmentConfig,
+    proposals: usize,
+    f1_at_0_5: f64,
+    precision_at_0_5: f64,
+    recall_at_0_5: f64,
+    f1_at_0_3: f64,
 }
 
 #[derive(Serialize)]
@@ -155,6 +230,7 @@ fn main() {
     let result = match cli.command {
         Command::Train(args) => run_train(args),
         Command::Eval(args) => run_eval(args),
+        Command::Ship(args) => run_ship(args),
     };
     if let Err(message) = result {
         eprintln!("error: {message}");
@@ -196,7 +272,11 @@ fn run_train(args: TrainArgs) -> Result<(), String> {
     }
     let pipeline = Pipeline { frames: args.frames, shared: !args.native_joints, min_score: args.min_score };
     let model_config = DdNetConfig::new(pipeline.joints(layout.joints()), data.classes.len()).with_filters(args.filters).with_frames(args.frames);
-    let name = args.name.clone().unwrap_or_else(|| format!("{}-ddnet{}-seed{}", data.name, args.filters, args.seed));
+    let network = match args.model {
+        Network::Ddnet => format!("ddnet{}", args.filters),
+        Network::Graph => "graph".to_string(),
+    };
+    let name = args.name.clone().unwrap_or_else(|| format!("{}-{network}-seed{}", data.name, args.seed));
     let spec = RecognizerSpec { name: name.clone(), dataset: data.name.clone(), classes: data.classes.clone(), layout, pipeline, model: model_config.clone() };
     let config = TrainConfig {
         epochs: args.epochs,
@@ -213,12 +293,33 @@ fn run_train(args: TrainArgs) -> Result<(), String> {
     let inner = device(args.data.device)?;
     let autodiff = Device::autodiff(inner.clone());
     autodiff.seed(args.seed);
-    let model = model_config.init(&autodiff);
+    match args.model {
+        Network::Ddnet => train_and_report(model_config.init(&autodiff), &args, spec, &data, &held_out_test, config, network, &inner, &autodiff),
+        Network::Graph => {
+            let graph = GraphNetConfig::new(if pipeline.shared { Layout::Penn13 } else { layout }, data.classes.len());
+            train_and_report(graph.init(&autodiff), &args, spec, &data, &held_out_test, config, network, &inner, &autodiff)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn train_and_report<M: Classifier>(
+    model: M,
+    args: &TrainArgs,
+    spec: RecognizerSpec,
+    data: &Dataset,
+    held_out_test: &[Sample],
+    config: TrainConfig,
+    network: String,
+    inner: &Device,
+    autodiff: &Device,
+) -> Result<(), String> {
+    let name = spec.name.clone();
     println!("{name}: {} train / {} test clips, {} classes, {} parameters", data.train.len(), data.test.len(), data.classes.len(), model.num_params());
-    let bar = ProgressBar::new(args.epochs as u64);
+    let bar = ProgressBar::new(config.epochs as u64);
     bar.set_style(ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
     let started = Instant::now();
-    let (model, reports) = train::train(model, &pipeline, &data.train, data.classes.len(), &config, &autodiff, |r| {
+    let (model, reports) = train::train(model, &spec.pipeline, &data.train, data.classes.len(), &config, autodiff, |r| {
         bar.set_position(r.epoch as u64);
         let valid = r.validation_accuracy.map(|v| format!(" valid {:.3}", v)).unwrap_or_default();
         bar.set_message(format!("loss {:.3} train {:.3}{valid} lr {:.2e}", r.loss, r.train_accuracy, r.lr));
@@ -226,9 +327,9 @@ fn run_train(args: TrainArgs) -> Result<(), String> {
     bar.finish();
     let seconds = started.elapsed().as_secs_f64();
     println!("trained in {seconds:.0} s ({} epochs)", reports.len());
-    let model = model.to_device(&inner);
-    let unknown = (!held_out_test.is_empty()).then(|| unknown_report(&model, &spec, &data.test, &held_out_test, &args.holdout, &inner));
-    let mut report = measure(&model, spec, &data, &args.data, &inner)?;
+    let model = model.to_device(inner);
+    let unknown = (!held_out_test.is_empty()).then(|| unknown_report(&model, &spec, &data.test, held_out_test, &args.holdout, inner));
+    let mut report = measure(&model, spec, network, data, &args.data, inner, true)?;
     report.train = Some(config);
     report.train_seconds = Some(seconds);
     report.epochs_run = Some(reports.len());
@@ -241,20 +342,22 @@ fn run_train(args: TrainArgs) -> Result<(), String> {
 
 fn run_eval(args: EvalArgs) -> Result<(), String> {
     let read = |p: &Path| std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
-    let spec = RecognizerSpec::parse(&String::from_utf8_lossy(&read(&args.spec)?))?;
-    let bytes = read(&args.weights)?;
-    let sha = sha256_hex(&bytes);
+    let manifest = Manifest::parse(&String::from_utf8_lossy(&read(&args.manifest)?)).map_err(|e| e.to_string())?;
+    let entry = manifest.get(&args.name).map_err(|e| e.to_string())?;
+    let spec = entry.recognizer.clone().ok_or(format!("{} is not an action recognizer", args.name))?;
+    let file = args.manifest.with_file_name(&entry.file);
     let inner = device(args.data.device)?;
-    let model = spec.load(&args.weights.display().to_string(), bytes, &sha, &inner).map_err(|e| e.to_string())?;
+    let model = spec.load(&entry.file, read(&file)?, &entry.sha256, &inner).map_err(|e| e.to_string())?;
     let (data, _) = load(&args.data)?;
     if data.classes != spec.classes {
         return Err(format!("{} has other classes than {}", data.name, spec.name));
     }
-    measure(&model, spec, &data, &args.data, &inner).map(|_| ())
+    let already_int8 = entry.file.contains("-q8");
+    measure(&model, spec, "ddnet".into(), &data, &args.data, &inner, !already_int8).map(|_| ())
 }
 
 /// Test accuracy (plain, mirrored, under noise, int8) printed and returned.
-fn measure(model: &DdNet, spec: RecognizerSpec, data: &Dataset, args: &DataArgs, device: &Device) -> Result<Report, String> {
+fn measure<M: Classifier>(model: &M, spec: RecognizerSpec, network: String, data: &Dataset, args: &DataArgs, device: &Device, try_int8: bool) -> Result<Report, String> {
     let classes = data.classes.len();
     let pipeline = spec.pipeline;
     let test = train::evaluate(model, &pipeline, &data.test, classes, false, device);
@@ -262,7 +365,7 @@ fn measure(model: &DdNet, spec: RecognizerSpec, data: &Dataset, args: &DataArgs,
     println!("test top-1 {:.2} % ({:.2} % with mirror averaging) on {} clips", 100.0 * test.top1, 100.0 * mirrored.top1, data.test.len());
     print_evaluation(&mirrored, &data.classes);
     let mut noise = Vec::new();
-    for level in &args.noise {
+    for level in args.noise.iter().filter(|l| !l.is_empty()) {
         let (jitter, drop) = level.split_once(':').and_then(|(j, d)| Some((j.parse::<f32>().ok()?, d.parse::<f32>().ok()?))).ok_or(format!("noise level `{level}` is not jitter:drop"))?;
         let augment = Augment::noise(jitter, drop);
         let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(99);
@@ -280,14 +383,21 @@ fn measure(model: &DdNet, spec: RecognizerSpec, data: &Dataset, args: &DataArgs,
         println!("noise jitter {jitter} drop {drop}: top-1 {:.2} %", 100.0 * e.top1);
         noise.push((level.clone(), e.top1));
     }
+    let config = SegmentConfig { smooth: args.smooth, enter: args.enter, exit: args.exit, min_frames: args.min_frames, exclusive: !args.overlapping, ..SegmentConfig::default() };
+    let segments = segment_report(model, &spec, data, Windows { length: args.window, stride: args.stride }, config, device);
+    println!(
+        "segments over {} concatenated test clips: F1@0.5 {:.3} (P {:.3}, R {:.3}), F1@0.3 {:.3}, {} proposals",
+        segments.clips, segments.f1_at_0_5, segments.precision_at_0_5, segments.recall_at_0_5, segments.f1_at_0_3, segments.proposals
+    );
     let float = to_burnpack(model)?;
-    let int8 = {
-        let q = quantize(model.clone(), 4096);
+    let int8 = try_int8.then(|| {
+        let q = quantize(model.clone(), INT8_MIN_WEIGHTS);
         let e = train::evaluate(&q, &pipeline, &data.test, classes, true, device);
         println!("int8 kernels: top-1 {:.2} % (mirrored)", 100.0 * e.top1);
-        Some(e)
-    };
+        e
+    });
     Ok(Report {
+        network,
         parameters: model.num_params(),
         spec,
         train: None,
@@ -298,12 +408,102 @@ fn measure(model: &DdNet, spec: RecognizerSpec, data: &Dataset, args: &DataArgs,
         noise,
         int8,
         unknown: None,
+        segments,
         weights_sha256: sha256_hex(&float),
         weights_bytes: float.len(),
     })
 }
 
-fn unknown_report(model: &DdNet, spec: &RecognizerSpec, known: &[Sample], unknown: &[Sample], names: &[String], device: &Device) -> UnknownReport {
+fn segment_report(model: &impl Classifier, spec: &RecognizerSpec, data: &Dataset, windows: Windows, config: SegmentConfig, device: &Device) -> SegmentReport {
+    let mut xy = Vec::new();
+    let mut score = Vec::new();
+    let mut truth = Vec::new();
+    let mut at = 0usize;
+    // Classes in turn (a clip of each class, then the next of each, …), so neighbours differ as
+    // in a real recording and a proposal cannot span two clips of one class.
+    let classes = data.classes.len();
+    let mut queues: Vec<Vec<&Sample>> = (0..classes).map(|c| data.test.iter().filter(|s| s.label == c).rev().collect()).collect();
+    let mut order = Vec::with_capacity(data.test.len());
+    while queues.iter().any(|q| !q.is_empty()) {
+        order.extend(queues.iter_mut().filter_map(Vec::pop));
+    }
+    for s in order {
+        xy.extend_from_slice(&s.seq.xy);
+        score.extend_from_slice(&s.seq.score);
+        truth.push(microact_models::action::segments::Proposal { class: s.label, start: at, end: at + s.seq.frames, score: 1.0 });
+        at += s.seq.frames;
+    }
+    let (mut predicted, mut reference) = (Vec::new(), Vec::new());
+    if let Some(track) = Sequence::new(spec.layout, xy, score) {
+        let scores = score_track(model, &spec.pipeline, &track, windows, device);
+        predicted = to_segments(&propose(&scores, &config), "set", &spec.classes, &spec.name, "1", 0);
+        reference = to_segments(&truth, "set", &spec.classes, "truth", "1", 0);
+    }
+    let at = microact_core::metrics::segment_scores(&predicted, &reference, &[0.5, 0.3]);
+    let (half, third) = (&at[0], &at[1]);
+    SegmentReport {
+        clips: data.test.len(),
+        frames: at_frames(&data.test),
+        windows,
+        config,
+        proposals: predicted.len(),
+        f1_at_0_5: half.macro_f1,
+        precision_at_0_5: half.macro_precision,
+        recall_at_0_5: half.macro_recall,
+        f1_at_0_3: third.macro_f1,
+    }
+}
+
+fn at_frames(samples: &[Sample]) -> usize {
+    samples.iter().map(|s| s.seq.frames).sum()
+}
+
+fn run_ship(args: ShipArgs) -> Result<(), String> {
+    let read = |p: &Path| std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
+    let mut spec = RecognizerSpec::parse(&String::from_utf8_lossy(&read(&args.spec)?))?;
+    spec.name = args.name.clone();
+    let report: serde_json::Value = serde_json::from_slice(&read(&args.report)?).map_err(|e| format!("{}: {e}", args.report.display()))?;
+    let bytes = read(&args.weights)?;
+    let sha = sha256_hex(&bytes);
+    let cpu = Device::flex();
+    let model = spec.load(&args.weights.display().to_string(), bytes.clone(), &sha, &cpu).map_err(|e| e.to_string())?;
+    let int8 = to_burnpack(&quantize(model, INT8_MIN_WEIGHTS))?;
+    let manifest_path = args.models.join("manifest.json");
+    let mut manifest: serde_json::Value = serde_json::from_slice(&read(&manifest_path)?).map_err(|e| format!("{}: {e}", manifest_path.display()))?;
+    let Some(models) = manifest.get_mut("models").and_then(|m| m.as_array_mut()) else {
+        return Err(format!("{} has no models list", manifest_path.display()));
+    };
+    let measured = &report[0];
+    for (name, file_bytes, format, accuracy) in [
+        (args.name.clone(), bytes, "burnpack, float16 weights (loaded as float32)", &measured["test_mirrored"]["top1"]),
+        (format!("{}-q8", args.name), int8, "burnpack: int8 symmetric per-output-channel kernels (>= 4096 weights), float16 elsewhere", &measured["int8"]["top1"]),
+    ] {
+        let file = format!("{name}.bpk");
+        std::fs::write(args.models.join(&file), &file_bytes).map_err(|e| format!("cannot write {file}: {e}"))?;
+        let entry = serde_json::json!({
+            "name": name,
+            "task": "action",
+            "file": file,
+            "format": format,
+            "sha256": sha256_hex(&file_bytes),
+            "bytes": file_bytes.len(),
+            "licence": args.licence,
+            "card": args.card,
+            "test_top1": accuracy,
+            "recognizer": spec,
+        });
+        models.retain(|m| m["name"] != serde_json::Value::String(name.clone()));
+        models.push(entry);
+        println!("{file}: {} bytes", file_bytes.len());
+    }
+    let text = serde_json::to_string_pretty(&manifest).map_err(|e| e.to_string())? + "\n";
+    std::fs::write(&manifest_path, text).map_err(|e| format!("cannot write {}: {e}", manifest_path.display()))
+}
+
+/// Kernels with at least this many weights are stored as int8 (all but DD-Net's first layers).
+const INT8_MIN_WEIGHTS: usize = 4096;
+
+fn unknown_report(model: &impl Classifier, spec: &RecognizerSpec, known: &[Sample], unknown: &[Sample], names: &[String], device: &Device) -> UnknownReport {
     let clips: Vec<_> = known.iter().chain(unknown).map(|s| &s.seq).collect();
     let scores: Vec<Unknown> = logits(model, &spec.pipeline, &clips, true, device).iter().map(|l| Unknown::from_logits(l)).collect();
     let is_unknown: Vec<bool> = (0..clips.len()).map(|i| i >= known.len()).collect();
@@ -332,7 +532,7 @@ fn print_evaluation(e: &Evaluation, classes: &[String]) {
     }
 }
 
-fn write(out: &Path, name: &str, model: &DdNet, report: &Report, epochs: &[train::EpochReport]) -> Result<(), String> {
+fn write<M: Classifier>(out: &Path, name: &str, model: &M, report: &Report, epochs: &[train::EpochReport]) -> Result<(), String> {
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let put = |file: String, bytes: Vec<u8>| std::fs::write(out.join(&file), bytes).map_err(|e| format!("cannot write {file}: {e}"));
     let json = |v: &dyn erased::Json| v.to_json();
