@@ -19,7 +19,7 @@ step() {
   echo "==> $name: $((SECONDS - t0)) s"
 }
 step "install" scripts/install.sh test
-step "native tests" cargo test --workspace
+step "native tests" cargo test --workspace --features microact-models/train
 step "fuzz importers (60 s)" scripts/fuzz.sh 60
 step "wasm release build" trunk build --release
 step "e2e (headless Chromium)" node --test --test-concurrency=1 tests/e2e/

@@ -67,7 +67,7 @@ fn training_fits_real_clips() {
     let device = Device::autodiff(Device::flex());
     let model = DdNetConfig::new(15, 14).with_filters(8).with_dropout(0.0).init(&device);
     let config = TrainConfig { epochs: 60, batch: 14, lr: 5e-3, augment: Augment::NONE, label_smoothing: 0.0, ..TrainConfig::default() };
-    let (model, reports) = train::train(model, &pipeline, &data.train, 14, &config, &device, |_| {});
+    let (model, reports) = train::train(model, &pipeline, &data.train, 14, &config, &device, |_, _| {});
     assert!(reports.last().unwrap().loss < reports[0].loss * 0.5, "{:?}", reports.last());
     let fitted = train::evaluate(&model.to_device(&Device::flex()), &pipeline, &data.train, 14, false, &Device::flex());
     assert!(fitted.top1 >= 0.9, "train top-1 {}", fitted.top1);

@@ -149,7 +149,8 @@ fn learning_rate(peak: f64, step: usize, total: usize) -> f64 {
     peak * (0.01 + 0.99 * 0.5 * (1.0 + (std::f64::consts::PI * t).cos()))
 }
 
-/// Trains `model` (on an autodiff `device`) on `train`, reporting each epoch to `report`.
+/// Trains `model` (on an autodiff `device`) on `train`, reporting each epoch and the model after
+/// it to `report` (the CLI shows progress and writes checkpoints there).
 /// Returns the model of the best validation epoch (or the last one without validation),
 /// ready for inference, and the reports.
 pub fn train<M: Classifier>(
@@ -159,7 +160,7 @@ pub fn train<M: Classifier>(
     classes: usize,
     config: &TrainConfig,
     device: &Device,
-    mut report: impl FnMut(&EpochReport),
+    mut report: impl FnMut(&EpochReport, &M),
 ) -> (M, Vec<EpochReport>) {
     device.seed(config.seed);
     let mut rng = StdRng::seed_from_u64(config.seed);
@@ -206,7 +207,7 @@ pub fn train<M: Classifier>(
             validation_accuracy,
             lr,
         };
-        report(&epoch_report);
+        report(&epoch_report, &model);
         reports.push(epoch_report);
         if let Some(accuracy) = validation_accuracy {
             if best.as_ref().is_none_or(|(b, _)| accuracy > *b) {

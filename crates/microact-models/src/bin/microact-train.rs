@@ -146,6 +146,9 @@ struct TrainArgs {
     name: Option<String>,
     #[arg(long, default_value = "target/recognizers")]
     out: PathBuf,
+    /// Write `<out>/<name>.checkpoint.bpk` every this many epochs.
+    #[arg(long, default_value_t = 10)]
+    checkpoint_every: usize,
 }
 
 #[derive(Args)]
@@ -319,7 +322,15 @@ fn train_and_report<M: Classifier>(
     let bar = ProgressBar::new(config.epochs as u64);
     bar.set_style(ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
     let started = Instant::now();
-    let (model, reports) = train::train(model, &spec.pipeline, &data.train, data.classes.len(), &config, autodiff, |r| {
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
+    let checkpoint = args.out.join(format!("{name}.checkpoint.bpk"));
+    let (model, reports) = train::train(model, &spec.pipeline, &data.train, data.classes.len(), &config, autodiff, |r, model| {
+        if args.checkpoint_every > 0 && r.epoch % args.checkpoint_every == 0 {
+            // A checkpoint that cannot be written is reported once and training goes on.
+            if let Err(e) = to_burnpack(model).and_then(|b| std::fs::write(&checkpoint, b).map_err(|e| e.to_string())) {
+                bar.println(format!("checkpoint not written ({}): {e}", checkpoint.display()));
+            }
+        }
         bar.set_position(r.epoch as u64);
         let valid = r.validation_accuracy.map(|v| format!(" valid {:.3}", v)).unwrap_or_default();
         bar.set_message(format!("loss {:.3} train {:.3}{valid} lr {:.2e}", r.loss, r.train_accuracy, r.lr));
