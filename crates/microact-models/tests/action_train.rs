@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use burn::module::Module;
-use burn::tensor::Device;
+use burn::tensor::{Device, read_sync};
 use microact_models::action::datasets::{self, JHMDB14};
 use microact_models::action::train::{self, TrainConfig};
 use microact_models::action::{Augment, DdNetConfig, Layout, Pipeline};
@@ -69,7 +69,7 @@ fn training_fits_real_clips() {
     let config = TrainConfig { epochs: 60, batch: 14, lr: 5e-3, augment: Augment::NONE, label_smoothing: 0.0, ..TrainConfig::default() };
     let (model, reports) = train::train(model, &pipeline, &data.train, 14, &config, &device, |_, _| {});
     assert!(reports.last().unwrap().loss < reports[0].loss * 0.5, "{:?}", reports.last());
-    let fitted = train::evaluate(&model.to_device(&Device::flex()), &pipeline, &data.train, 14, false, &Device::flex());
+    let fitted = train::evaluate(&model.to_device(&Device::flex()), &pipeline, &data.train, 14, false, &Device::flex()).unwrap();
     assert!(fitted.top1 >= 0.9, "train top-1 {}", fitted.top1);
 }
 
@@ -93,7 +93,8 @@ fn shipped_recognizer_reproduces_its_card_on_the_committed_clips() {
         assert_eq!(spec.classes, data.classes);
         let bytes = std::fs::read(models.join(&entry.file)).unwrap();
         let model = spec.load(&entry.file, bytes, &entry.sha256, &cpu).unwrap();
-        let right = logits(&model, &spec.pipeline, &clips, true, &cpu)
+        let right = read_sync(logits(&model, &spec.pipeline, &clips, true, &cpu))
+            .unwrap()
             .iter()
             .zip(&data.test)
             .filter(|(l, s)| argmax(l) == s.label)
@@ -108,7 +109,8 @@ fn shipped_recognizer_reproduces_its_card_on_the_committed_clips() {
         panic!("no wgpu adapter ({e}); install a Vulkan driver (Debian: mesa-vulkan-drivers)")
     });
     let load = |device: &Device| spec.load(&entry.file, std::fs::read(models.join(&entry.file)).unwrap(), &entry.sha256, device).unwrap();
-    let (on_cpu, on_gpu) = (logits(&load(&cpu), &spec.pipeline, &clips, false, &cpu), logits(&load(&gpu), &spec.pipeline, &clips, false, &gpu));
+    let on_cpu = read_sync(logits(&load(&cpu), &spec.pipeline, &clips, false, &cpu)).unwrap();
+    let on_gpu = read_sync(logits(&load(&gpu), &spec.pipeline, &clips, false, &gpu)).unwrap();
     let worst = on_cpu.iter().flatten().zip(on_gpu.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
     assert!(worst < 1e-3, "wgpu logits differ from the CPU's by {worst}");
 }

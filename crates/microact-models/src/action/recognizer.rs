@@ -61,9 +61,21 @@ impl Classifier for super::graph::GraphNet {
     }
 }
 
+/// The recognizer's output could not be read back from the device.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("the recognizer's output could not be read back: {0}")]
+pub struct ReadbackError(pub String);
+
 /// Class logits for each of `clips`, `[n][classes]`, averaged with those of the mirror images
-/// if `mirror`; computed on `model`'s `device` in batches of 256, one readback a batch.
-pub fn logits(model: &impl Classifier, pipeline: &Pipeline, clips: &[&Sequence], mirror: bool, device: &Device) -> Vec<Vec<f32>> {
+/// if `mirror`; computed on `model`'s `device` in batches of 256, one asynchronous readback a
+/// batch (natively: `burn::tensor::read_sync`).
+pub async fn logits(
+    model: &impl Classifier,
+    pipeline: &Pipeline,
+    clips: &[&Sequence],
+    mirror: bool,
+    device: &Device,
+) -> Result<Vec<Vec<f32>>, ReadbackError> {
     let views: &[bool] = if mirror { &[false, true] } else { &[false] };
     let mut out: Vec<Vec<f32>> = Vec::with_capacity(clips.len());
     for chunk in clips.chunks(256) {
@@ -79,11 +91,15 @@ pub fn logits(model: &impl Classifier, pipeline: &Pipeline, clips: &[&Sequence],
         }
         if let Some(sum) = sum {
             let [n, classes] = sum.dims();
-            let values: Vec<f32> = (sum / views.len() as f32).into_data().try_into_vec().unwrap_or_default();
+            let data = (sum / views.len() as f32)
+                .into_data_async()
+                .await
+                .map_err(|e| ReadbackError(e.to_string()))?;
+            let values: Vec<f32> = data.try_into_vec().map_err(|e| ReadbackError(format!("{e:?}")))?;
             out.extend(values.chunks_exact(classes).take(n).map(<[f32]>::to_vec));
         }
     }
-    out
+    Ok(out)
 }
 
 /// Index of the largest value.

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::joints::Layout;
 use super::pipeline::Pipeline;
-use super::recognizer::{Classifier, Unknown, logits, softmax};
+use super::recognizer::{Classifier, ReadbackError, Unknown, logits, softmax};
 use super::sequence::Sequence;
 
 /// Sliding windows over a track.
@@ -48,11 +48,17 @@ pub struct FrameScores {
 
 /// Scores every frame of `track`: each window classified (in batches on `device`), each frame the
 /// mean over the windows that cover it.
-pub fn score_track(model: &impl Classifier, pipeline: &Pipeline, track: &Sequence, windows: Windows, device: &Device) -> FrameScores {
+pub async fn score_track(
+    model: &impl Classifier,
+    pipeline: &Pipeline,
+    track: &Sequence,
+    windows: Windows,
+    device: &Device,
+) -> Result<FrameScores, ReadbackError> {
     let spans = windows.spans(track.frames);
     let clips: Vec<Sequence> = spans.iter().map(|&(s, e)| track.select(&(s..e).collect::<Vec<_>>())).collect();
     let refs: Vec<&Sequence> = clips.iter().collect();
-    let window_logits = logits(model, pipeline, &refs, false, device);
+    let window_logits = logits(model, pipeline, &refs, false, device).await?;
     let classes = window_logits.first().map_or(0, Vec::len);
     let mut probabilities = vec![vec![0.0f32; classes]; track.frames];
     let mut unknown = vec![0.0f32; track.frames];
@@ -70,7 +76,7 @@ pub fn score_track(model: &impl Classifier, pipeline: &Pipeline, track: &Sequenc
         probabilities[f].iter_mut().for_each(|v| *v /= n as f32);
         unknown[f] /= n as f32;
     }
-    FrameScores { probabilities, unknown }
+    Ok(FrameScores { probabilities, unknown })
 }
 
 /// A live pose source, frame by frame: hands out the latest window every `stride` frames once
@@ -120,15 +126,24 @@ impl Stream {
 }
 
 /// Probabilities and unknown score of one window.
-pub fn classify(model: &impl Classifier, pipeline: &Pipeline, window: &Sequence, device: &Device) -> Option<(Vec<f32>, Unknown)> {
-    let l = logits(model, pipeline, &[window], false, device).pop()?;
-    Some((softmax(&l), Unknown::from_logits(&l)))
+pub async fn classify(
+    model: &impl Classifier,
+    pipeline: &Pipeline,
+    window: &Sequence,
+    device: &Device,
+) -> Result<(Vec<f32>, Unknown), ReadbackError> {
+    let l = logits(model, pipeline, &[window], false, device)
+        .await?
+        .pop()
+        .ok_or_else(|| ReadbackError("no logits came back".into()))?;
+    Ok((softmax(&l), Unknown::from_logits(&l)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::action::ddnet::DdNetConfig;
+    use burn::tensor::read_sync;
 
     #[test]
     fn windows_cover_every_frame_and_end_flush() {
@@ -161,13 +176,14 @@ mod tests {
         let net = DdNetConfig::new(13, 4).with_filters(4).init(&device);
         let xy = (0..50 * 17).map(|i| [(i % 17) as f32, (i / 17) as f32]).collect();
         let track = Sequence::new(Layout::Coco17, xy, vec![1.0; 850]).unwrap();
-        let scores = score_track(&net, &Pipeline::default(), &track, Windows { length: 20, stride: 7 }, &device);
+        let windows = Windows { length: 20, stride: 7 };
+        let scores = read_sync(score_track(&net, &Pipeline::default(), &track, windows, &device)).unwrap();
         assert_eq!(scores.probabilities.len(), 50);
         for p in &scores.probabilities {
             assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4);
         }
         assert!(scores.unknown.iter().all(|u| (0.0..1.0).contains(u)));
-        let (p, _) = classify(&net, &Pipeline::default(), &track, &device).unwrap();
+        let (p, _) = read_sync(classify(&net, &Pipeline::default(), &track, &device)).unwrap();
         assert_eq!(p.len(), 4);
     }
 }

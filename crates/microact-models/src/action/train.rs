@@ -3,7 +3,7 @@
 
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamWConfig, GradientsParams};
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor, TensorData, read_sync};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -13,7 +13,7 @@ use super::augment::Augment;
 use super::datasets::Sample;
 use super::features::{Batch, Features};
 use super::pipeline::Pipeline;
-use super::recognizer::{Classifier, argmax, logits};
+use super::recognizer::{Classifier, ReadbackError, argmax, logits};
 
 /// How to train.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -95,11 +95,21 @@ impl Evaluation {
 }
 
 /// `model` scored on `samples`.
-pub fn evaluate(model: &impl Classifier, pipeline: &Pipeline, samples: &[Sample], classes: usize, mirror: bool, device: &Device) -> Evaluation {
+pub fn evaluate(
+    model: &impl Classifier,
+    pipeline: &Pipeline,
+    samples: &[Sample],
+    classes: usize,
+    mirror: bool,
+    device: &Device,
+) -> Result<Evaluation, ReadbackError> {
     let seqs: Vec<_> = samples.iter().map(|s| &s.seq).collect();
-    let predicted: Vec<usize> = logits(model, pipeline, &seqs, mirror, device).iter().map(|p| argmax(p)).collect();
+    let predicted: Vec<usize> = read_sync(logits(model, pipeline, &seqs, mirror, device))?
+        .iter()
+        .map(|p| argmax(p))
+        .collect();
     let truth: Vec<usize> = samples.iter().map(|s| s.label).collect();
-    Evaluation::new(&truth, &predicted, classes)
+    Ok(Evaluation::new(&truth, &predicted, classes))
 }
 
 /// Splits off `share` of each class (at least one clip of a class with two or more), seeded.
@@ -199,7 +209,9 @@ pub fn train<M: Classifier>(
             model = optim.step(lr, model, grads);
             step += 1;
         }
-        let validation_accuracy = (!valid.is_empty()).then(|| evaluate(&model.valid(), pipeline, &valid, classes, false, &inner).top1);
+        // A validation pass that cannot be read back counts as no improvement.
+        let validation_accuracy = (!valid.is_empty())
+            .then(|| evaluate(&model.valid(), pipeline, &valid, classes, false, &inner).map_or(0.0, |e| e.top1));
         let epoch_report = EpochReport {
             epoch,
             loss: loss_sum / seen.max(1) as f32,

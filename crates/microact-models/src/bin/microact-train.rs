@@ -11,12 +11,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use burn::tensor::Device;
+use burn::tensor::{Device, read_sync};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use microact_models::action::datasets::{self, Dataset, Sample};
 use microact_models::action::graph::GraphNetConfig;
-use microact_models::action::recognizer::{Classifier, Unknown, logits};
+use microact_models::action::recognizer::{Classifier, ReadbackError, Unknown, logits};
 use microact_models::action::segments::{SegmentConfig, propose, to_segments};
 use microact_models::action::stream::{Windows, score_track};
 use microact_models::action::Sequence;
@@ -339,7 +339,10 @@ fn train_and_report<M: Classifier>(
     let seconds = started.elapsed().as_secs_f64();
     println!("trained in {seconds:.0} s ({} epochs)", reports.len());
     let model = model.to_device(inner);
-    let unknown = (!held_out_test.is_empty()).then(|| unknown_report(&model, &spec, &data.test, held_out_test, &args.holdout, inner));
+    let unknown = match held_out_test.is_empty() {
+        true => None,
+        false => Some(unknown_report(&model, &spec, &data.test, held_out_test, &args.holdout, inner).map_err(|e| e.to_string())?),
+    };
     let mut report = measure(&model, spec, network, data, &args.data, inner, true)?;
     report.train = Some(config);
     report.train_seconds = Some(seconds);
@@ -371,8 +374,9 @@ fn run_eval(args: EvalArgs) -> Result<(), String> {
 fn measure<M: Classifier>(model: &M, spec: RecognizerSpec, network: String, data: &Dataset, args: &DataArgs, device: &Device, try_int8: bool) -> Result<Report, String> {
     let classes = data.classes.len();
     let pipeline = spec.pipeline;
-    let test = train::evaluate(model, &pipeline, &data.test, classes, false, device);
-    let mirrored = train::evaluate(model, &pipeline, &data.test, classes, true, device);
+    let evaluate = |model: &M, samples: &[Sample], mirror: bool| train::evaluate(model, &pipeline, samples, classes, mirror, device).map_err(|e| e.to_string());
+    let test = evaluate(model, &data.test, false)?;
+    let mirrored = evaluate(model, &data.test, true)?;
     println!("test top-1 {:.2} % ({:.2} % with mirror averaging) on {} clips", 100.0 * test.top1, 100.0 * mirrored.top1, data.test.len());
     print_evaluation(&mirrored, &data.classes);
     let mut noise = Vec::new();
@@ -390,23 +394,25 @@ fn measure<M: Classifier>(model: &M, spec: RecognizerSpec, network: String, data
                 Sample { seq, ..s.clone() }
             })
             .collect();
-        let e = train::evaluate(model, &pipeline, &noisy, classes, true, device);
+        let e = evaluate(model, &noisy, true)?;
         println!("noise jitter {jitter} drop {drop}: top-1 {:.2} %", 100.0 * e.top1);
         noise.push((level.clone(), e.top1));
     }
     let config = SegmentConfig { smooth: args.smooth, enter: args.enter, exit: args.exit, min_frames: args.min_frames, exclusive: !args.overlapping, ..SegmentConfig::default() };
-    let segments = segment_report(model, &spec, data, Windows { length: args.window, stride: args.stride }, config, device);
+    let segments = segment_report(model, &spec, data, Windows { length: args.window, stride: args.stride }, config, device)?;
     println!(
         "segments over {} concatenated test clips: F1@0.5 {:.3} (P {:.3}, R {:.3}), F1@0.3 {:.3}, {} proposals",
         segments.clips, segments.f1_at_0_5, segments.precision_at_0_5, segments.recall_at_0_5, segments.f1_at_0_3, segments.proposals
     );
     let float = to_burnpack(model)?;
-    let int8 = try_int8.then(|| {
-        let q = quantize(model.clone(), INT8_MIN_WEIGHTS);
-        let e = train::evaluate(&q, &pipeline, &data.test, classes, true, device);
-        println!("int8 kernels: top-1 {:.2} % (mirrored)", 100.0 * e.top1);
-        e
-    });
+    let int8 = match try_int8 {
+        true => {
+            let e = evaluate(&quantize(model.clone(), INT8_MIN_WEIGHTS), &data.test, true)?;
+            println!("int8 kernels: top-1 {:.2} % (mirrored)", 100.0 * e.top1);
+            Some(e)
+        }
+        false => None,
+    };
     Ok(Report {
         network,
         parameters: model.num_params(),
@@ -425,7 +431,7 @@ fn measure<M: Classifier>(model: &M, spec: RecognizerSpec, network: String, data
     })
 }
 
-fn segment_report(model: &impl Classifier, spec: &RecognizerSpec, data: &Dataset, windows: Windows, config: SegmentConfig, device: &Device) -> SegmentReport {
+fn segment_report(model: &impl Classifier, spec: &RecognizerSpec, data: &Dataset, windows: Windows, config: SegmentConfig, device: &Device) -> Result<SegmentReport, String> {
     let mut xy = Vec::new();
     let mut score = Vec::new();
     let mut truth = Vec::new();
@@ -446,13 +452,13 @@ fn segment_report(model: &impl Classifier, spec: &RecognizerSpec, data: &Dataset
     }
     let (mut predicted, mut reference) = (Vec::new(), Vec::new());
     if let Some(track) = Sequence::new(spec.layout, xy, score) {
-        let scores = score_track(model, &spec.pipeline, &track, windows, device);
+        let scores = read_sync(score_track(model, &spec.pipeline, &track, windows, device)).map_err(|e| e.to_string())?;
         predicted = to_segments(&propose(&scores, &config), "set", &spec.classes, &spec.name, "1", 0);
         reference = to_segments(&truth, "set", &spec.classes, "truth", "1", 0);
     }
     let at = microact_core::metrics::segment_scores(&predicted, &reference, &[0.5, 0.3]);
     let (half, third) = (&at[0], &at[1]);
-    SegmentReport {
+    Ok(SegmentReport {
         clips: data.test.len(),
         frames: at_frames(&data.test),
         windows,
@@ -462,7 +468,7 @@ fn segment_report(model: &impl Classifier, spec: &RecognizerSpec, data: &Dataset
         precision_at_0_5: half.macro_precision,
         recall_at_0_5: half.macro_recall,
         f1_at_0_3: third.macro_f1,
-    }
+    })
 }
 
 fn at_frames(samples: &[Sample]) -> usize {
@@ -514,18 +520,18 @@ fn run_ship(args: ShipArgs) -> Result<(), String> {
 /// Kernels with at least this many weights are stored as int8 (all but DD-Net's first layers).
 const INT8_MIN_WEIGHTS: usize = 4096;
 
-fn unknown_report(model: &impl Classifier, spec: &RecognizerSpec, known: &[Sample], unknown: &[Sample], names: &[String], device: &Device) -> UnknownReport {
+fn unknown_report(model: &impl Classifier, spec: &RecognizerSpec, known: &[Sample], unknown: &[Sample], names: &[String], device: &Device) -> Result<UnknownReport, ReadbackError> {
     let clips: Vec<_> = known.iter().chain(unknown).map(|s| &s.seq).collect();
-    let scores: Vec<Unknown> = logits(model, &spec.pipeline, &clips, true, device).iter().map(|l| Unknown::from_logits(l)).collect();
+    let scores: Vec<Unknown> = read_sync(logits(model, &spec.pipeline, &clips, true, device))?.iter().map(|l| Unknown::from_logits(l)).collect();
     let is_unknown: Vec<bool> = (0..clips.len()).map(|i| i >= known.len()).collect();
     let pick = |f: fn(&Unknown) -> f32| scores.iter().map(f).collect::<Vec<f32>>();
-    UnknownReport {
+    Ok(UnknownReport {
         held_out: names.to_vec(),
         known_clips: known.len(),
         unknown_clips: unknown.len(),
         auroc_max_softmax: auroc(&pick(|u| u.max_softmax), &is_unknown).unwrap_or(f32::NAN),
         auroc_energy: auroc(&pick(|u| u.energy), &is_unknown).unwrap_or(f32::NAN),
-    }
+    })
 }
 
 fn print_evaluation(e: &Evaluation, classes: &[String]) {
