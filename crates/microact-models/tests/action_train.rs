@@ -19,10 +19,16 @@ fn penn_reader_reads_label_files_including_the_two_with_cut_deflate_streams() {
     assert_eq!(data.classes.len(), 15);
     assert_eq!(data.classes[0], "baseball_pitch");
     assert_eq!((data.train.len(), data.test.len()), (1, 61));
-    let (name, action, train, seq) = datasets::penn_clip(&fixtures().join("penn/1605.mat")).unwrap();
-    assert_eq!((name.as_str(), action.as_str(), train), ("1605", "situp", true));
+    let (name, action, train, seq) =
+        datasets::penn_clip(&fixtures().join("penn/1605.mat")).unwrap();
+    assert_eq!(
+        (name.as_str(), action.as_str(), train),
+        ("1605", "situp", true)
+    );
     assert_eq!(seq.layout, Layout::Penn13);
-    let first = datasets::penn_clip(&fixtures().join("penn/0001.mat")).unwrap().3;
+    let first = datasets::penn_clip(&fixtures().join("penn/0001.mat"))
+        .unwrap()
+        .3;
     // 0001.mat: 151 frames; head at (136.5, ·) in the first frame (MATLAB column-major x).
     assert_eq!(first.frames, 151);
     assert_eq!(first.at(0, 0)[0], 136.5);
@@ -39,9 +45,16 @@ fn readers_name_the_damaged_file() {
     let err = datasets::penn_action(&dir).unwrap_err().to_string();
     assert!(err.contains("9999.mat"), "{err}");
     std::fs::write(dir.join("9999.mat"), b"not a mat file at all").unwrap();
-    assert!(datasets::penn_action(&dir).unwrap_err().to_string().contains("9999.mat"));
+    assert!(
+        datasets::penn_action(&dir)
+            .unwrap_err()
+            .to_string()
+            .contains("9999.mat")
+    );
     std::fs::remove_dir_all(&dir).ok();
-    let err = datasets::jhmdb_pickle(&fixtures().join("penn/0001.mat")).unwrap_err().to_string();
+    let err = datasets::jhmdb_pickle(&fixtures().join("penn/0001.mat"))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("0001.mat"), "{err}");
 }
 
@@ -63,13 +76,46 @@ fn jhmdb_reader_reads_ddnet_pickles() {
 #[test]
 fn training_fits_real_clips() {
     let data = datasets::jhmdb_parts(&fixtures().join("jhmdb14_tiny.pkl")).unwrap();
-    let pipeline = Pipeline { shared: false, ..Pipeline::default() };
+    let pipeline = Pipeline {
+        shared: false,
+        ..Pipeline::default()
+    };
     let device = Device::autodiff(Device::flex());
-    let model = DdNetConfig::new(15, 14).with_filters(8).with_dropout(0.0).init(&device);
-    let config = TrainConfig { epochs: 60, batch: 14, lr: 5e-3, augment: Augment::NONE, label_smoothing: 0.0, ..TrainConfig::default() };
-    let (model, reports) = train::train(model, &pipeline, &data.train, 14, &config, &device, |_, _| {});
-    assert!(reports.last().unwrap().loss < reports[0].loss * 0.5, "{:?}", reports.last());
-    let fitted = train::evaluate(&model.to_device(&Device::flex()), &pipeline, &data.train, 14, false, &Device::flex()).unwrap();
+    let model = DdNetConfig::new(15, 14)
+        .with_filters(8)
+        .with_dropout(0.0)
+        .init(&device);
+    let config = TrainConfig {
+        epochs: 60,
+        batch: 14,
+        lr: 5e-3,
+        augment: Augment::NONE,
+        label_smoothing: 0.0,
+        ..TrainConfig::default()
+    };
+    let (model, reports) = train::train(
+        model,
+        &pipeline,
+        &data.train,
+        14,
+        &config,
+        &device,
+        |_, _| {},
+    );
+    assert!(
+        reports.last().unwrap().loss < reports[0].loss * 0.5,
+        "{:?}",
+        reports.last()
+    );
+    let fitted = train::evaluate(
+        &model.to_device(&Device::flex()),
+        &pipeline,
+        &data.train,
+        14,
+        false,
+        &Device::flex(),
+    )
+    .unwrap();
     assert!(fitted.top1 >= 0.9, "train top-1 {}", fitted.top1);
 }
 
@@ -99,18 +145,43 @@ fn shipped_recognizer_reproduces_its_card_on_the_committed_clips() {
             .zip(&data.test)
             .filter(|(l, s)| argmax(l) == s.label)
             .count();
-        let card = raw["models"].as_array().unwrap().iter().find(|m| m["name"] == name).unwrap();
-        assert_eq!(right as u64, card["committed_clips"]["correct"].as_u64().unwrap(), "{name}");
-        assert_eq!(clips.len() as u64, card["committed_clips"]["clips"].as_u64().unwrap());
+        let card = raw["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name)
+            .unwrap();
+        assert_eq!(
+            right as u64,
+            card["committed_clips"]["correct"].as_u64().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            clips.len() as u64,
+            card["committed_clips"]["clips"].as_u64().unwrap()
+        );
     }
     let entry = manifest.get("penn-ddnet").unwrap();
     let spec = entry.recognizer.as_ref().unwrap();
     let gpu = Device::wgpu_options().init().unwrap_or_else(|e| {
         panic!("no wgpu adapter ({e}); install a Vulkan driver (Debian: mesa-vulkan-drivers)")
     });
-    let load = |device: &Device| spec.load(&entry.file, std::fs::read(models.join(&entry.file)).unwrap(), &entry.sha256, device).unwrap();
+    let load = |device: &Device| {
+        spec.load(
+            &entry.file,
+            std::fs::read(models.join(&entry.file)).unwrap(),
+            &entry.sha256,
+            device,
+        )
+        .unwrap()
+    };
     let on_cpu = read_sync(logits(&load(&cpu), &spec.pipeline, &clips, false, &cpu)).unwrap();
     let on_gpu = read_sync(logits(&load(&gpu), &spec.pipeline, &clips, false, &gpu)).unwrap();
-    let worst = on_cpu.iter().flatten().zip(on_gpu.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    let worst = on_cpu
+        .iter()
+        .flatten()
+        .zip(on_gpu.iter().flatten())
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
     assert!(worst < 1e-3, "wgpu logits differ from the CPU's by {worst}");
 }

@@ -46,7 +46,11 @@ impl Augment {
 
     /// Noise for the robustness report: pose-estimator-like jitter and lost joints only.
     pub fn noise(jitter: f32, drop: f32) -> Augment {
-        Augment { jitter, drop, ..Augment::NONE }
+        Augment {
+            jitter,
+            drop,
+            ..Augment::NONE
+        }
     }
 
     /// Stage on raw joints, before gaps are filled: lose joints.
@@ -54,7 +58,13 @@ impl Augment {
         if self.drop <= 0.0 {
             return seq.clone();
         }
-        seq.map_scores(|_, _, s| if rng.random::<f32>() < self.drop { 0.0 } else { s })
+        seq.map_scores(|_, _, s| {
+            if rng.random::<f32>() < self.drop {
+                0.0
+            } else {
+                s
+            }
+        })
     }
 
     /// Stage on a normalised clip: other timing (frames picked before resampling).
@@ -77,10 +87,17 @@ impl Augment {
 
     /// Stage on a normalised clip: mirror, scale, tilt, jitter.
     pub fn geometry(&self, seq: &Sequence, rng: &mut impl Rng) -> Sequence {
-        let mut out = if rng.random::<f32>() < self.mirror { seq.mirror() } else { seq.clone() };
+        let mut out = if rng.random::<f32>() < self.mirror {
+            seq.mirror()
+        } else {
+            seq.clone()
+        };
         let around = |r: &mut dyn FnMut() -> f32, amount: f32| 1.0 + amount * (2.0 * r() - 1.0);
         let mut uniform = || rng.random::<f32>();
-        let (sx, sy) = (around(&mut uniform, self.scale), around(&mut uniform, self.scale));
+        let (sx, sy) = (
+            around(&mut uniform, self.scale),
+            around(&mut uniform, self.scale),
+        );
         let angle = (self.rotate_deg * (2.0 * uniform() - 1.0)).to_radians();
         let (sin, cos) = angle.sin_cos();
         if sx != 1.0 || sy != 1.0 || angle != 0.0 {
@@ -91,7 +108,10 @@ impl Augment {
         }
         if self.jitter > 0.0 {
             out = out.map_points(|_, _, [x, y]| {
-                [x + self.jitter * gaussian(rng), y + self.jitter * gaussian(rng)]
+                [
+                    x + self.jitter * gaussian(rng),
+                    y + self.jitter * gaussian(rng),
+                ]
             });
         }
         out
@@ -113,7 +133,9 @@ mod tests {
     use rand::rngs::StdRng;
 
     fn clip(frames: usize) -> Sequence {
-        let xy = (0..frames * 13).map(|i| [(i % 13) as f32 * 0.1, (i / 13) as f32 * 0.01]).collect();
+        let xy = (0..frames * 13)
+            .map(|i| [(i % 13) as f32 * 0.1, (i / 13) as f32 * 0.01])
+            .collect();
         Sequence::new(Layout::Penn13, xy, vec![1.0; frames * 13]).unwrap()
     }
 
@@ -122,7 +144,10 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(1);
         let s = clip(20);
         let a = Augment::NONE;
-        assert_eq!(a.geometry(&a.retime(&a.drop_joints(&s, &mut rng), &mut rng), &mut rng), s);
+        assert_eq!(
+            a.geometry(&a.retime(&a.drop_joints(&s, &mut rng), &mut rng), &mut rng),
+            s
+        );
     }
 
     #[test]
@@ -135,7 +160,11 @@ mod tests {
             (a.retime(&s, &mut rng), a.geometry(&s, &mut rng), dropped)
         };
         let (timed, moved, dropped) = run(7);
-        assert_eq!(run(7), (timed.clone(), moved.clone(), dropped.clone()), "same seed, same clip");
+        assert_eq!(
+            run(7),
+            (timed.clone(), moved.clone(), dropped.clone()),
+            "same seed, same clip"
+        );
         assert!((34..=40).contains(&timed.frames), "{}", timed.frames);
         assert_ne!(moved.xy, s.xy);
         assert_eq!(moved.score, s.score);
@@ -150,6 +179,9 @@ mod tests {
         let draws: Vec<f32> = (0..20_000).map(|_| gaussian(&mut rng)).collect();
         let mean = draws.iter().sum::<f32>() / draws.len() as f32;
         let var = draws.iter().map(|d| (d - mean).powi(2)).sum::<f32>() / draws.len() as f32;
-        assert!(mean.abs() < 0.03 && (var - 1.0).abs() < 0.05, "{mean} {var}");
+        assert!(
+            mean.abs() < 0.03 && (var - 1.0).abs() < 0.05,
+            "{mean} {var}"
+        );
     }
 }

@@ -29,17 +29,26 @@ pub struct Dataset {
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: {message}")]
     Format { path: PathBuf, message: String },
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, DataError> {
-    std::fs::read(path).map_err(|source| DataError::Io { path: path.to_owned(), source })
+    std::fs::read(path).map_err(|source| DataError::Io {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 fn bad(path: &Path, message: impl Into<String>) -> DataError {
-    DataError::Format { path: path.to_owned(), message: message.into() }
+    DataError::Format {
+        path: path.to_owned(),
+        message: message.into(),
+    }
 }
 
 /// Penn Action from its folder (the one holding `labels/`, or a folder of label files): every
@@ -50,7 +59,10 @@ pub fn penn_action(root: &Path) -> Result<Dataset, DataError> {
         labels if labels.is_dir() => labels,
         _ => root.to_owned(),
     };
-    let entries = std::fs::read_dir(&dir).map_err(|source| DataError::Io { path: dir.clone(), source })?;
+    let entries = std::fs::read_dir(&dir).map_err(|source| DataError::Io {
+        path: dir.clone(),
+        source,
+    })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "mat"))
@@ -66,11 +78,20 @@ pub fn penn_action(root: &Path) -> Result<Dataset, DataError> {
     let mut classes: Vec<String> = clips.iter().map(|c| c.1.clone()).collect();
     classes.sort();
     classes.dedup();
-    let mut data = Dataset { name: "penn-action".into(), classes, train: Vec::new(), test: Vec::new() };
+    let mut data = Dataset {
+        name: "penn-action".into(),
+        classes,
+        train: Vec::new(),
+        test: Vec::new(),
+    };
     for (name, action, train, seq) in clips {
         let label = data.classes.iter().position(|c| *c == action).unwrap_or(0);
         let sample = Sample { name, label, seq };
-        if train { data.train.push(sample) } else { data.test.push(sample) }
+        if train {
+            data.train.push(sample)
+        } else {
+            data.test.push(sample)
+        }
     }
     Ok(data)
 }
@@ -82,16 +103,31 @@ pub fn penn_clip(path: &Path) -> Result<(String, String, bool, Sequence), DataEr
     let mat = std::panic::catch_unwind(|| matrw::load_matfile_from_u8(&bytes))
         .map_err(|_| bad(path, "not a readable MAT file"))?
         .map_err(|e| bad(path, format!("not a MAT file: {e:?}")))?;
-    let action: String = mat["action"].to_vec_char().ok_or_else(|| bad(path, "no `action` text"))?.into_iter().collect();
+    let action: String = mat["action"]
+        .to_vec_char()
+        .ok_or_else(|| bad(path, "no `action` text"))?
+        .into_iter()
+        .collect();
     let flag = &mat["train"];
-    let train = flag.to_i32().map(f64::from).or_else(|| flag.to_f64()).or_else(|| flag.to_u8().map(f64::from)).ok_or_else(|| bad(path, "no `train` flag"))?;
+    let train = flag
+        .to_i32()
+        .map(f64::from)
+        .or_else(|| flag.to_f64())
+        .or_else(|| flag.to_u8().map(f64::from))
+        .ok_or_else(|| bad(path, "no `train` flag"))?;
     let column_major = |name: &str| -> Result<(Vec<f64>, usize), DataError> {
         let v = &mat[name];
         let dim = v.dim();
         let values = v
             .to_vec_f64()
-            .or_else(|| v.to_vec_u8().map(|x| x.into_iter().map(f64::from).collect()))
-            .or_else(|| v.to_vec_bool().map(|x| x.into_iter().map(|b| f64::from(u8::from(b))).collect()))
+            .or_else(|| {
+                v.to_vec_u8()
+                    .map(|x| x.into_iter().map(f64::from).collect())
+            })
+            .or_else(|| {
+                v.to_vec_bool()
+                    .map(|x| x.into_iter().map(|b| f64::from(u8::from(b))).collect())
+            })
             .ok_or_else(|| bad(path, format!("no numeric `{name}`")))?;
         match dim[..] {
             [frames, 13] if values.len() == frames * 13 => Ok((values, frames)),
@@ -105,10 +141,17 @@ pub fn penn_clip(path: &Path) -> Result<(String, String, bool, Sequence), DataEr
         return Err(bad(path, "x, y and visibility differ in size"));
     }
     let at = |f: usize, j: usize| j * frames + f;
-    let xy = (0..frames * 13).map(|i| [x[at(i / 13, i % 13)] as f32, y[at(i / 13, i % 13)] as f32]).collect();
-    let score = (0..frames * 13).map(|i| visible[at(i / 13, i % 13)].clamp(0.0, 1.0) as f32).collect();
+    let xy = (0..frames * 13)
+        .map(|i| [x[at(i / 13, i % 13)] as f32, y[at(i / 13, i % 13)] as f32])
+        .collect();
+    let score = (0..frames * 13)
+        .map(|i| visible[at(i / 13, i % 13)].clamp(0.0, 1.0) as f32)
+        .collect();
     let seq = Sequence::new(Layout::Penn13, xy, score).ok_or_else(|| bad(path, "no frames"))?;
-    let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     Ok((name, action, train > 0.0, seq))
 }
 
@@ -117,16 +160,24 @@ pub fn penn_clip(path: &Path) -> Result<(String, String, bool, Sequence), DataEr
 /// the element is there; strict readers (matrw, flate2's readers) refuse them.
 fn inflate_elements(bytes: &[u8]) -> Result<Vec<u8>, String> {
     const COMPRESSED: u32 = 15;
-    let word = |at: usize| bytes.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let word = |at: usize| {
+        bytes
+            .get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
     if bytes.len() < 128 || &bytes[126..128] != b"IM" {
         return Err("not a little-endian MAT v5 file".into());
     }
     let mut out = bytes[..128].to_vec();
     let mut at = 128;
     while at + 8 <= bytes.len() {
-        let (Some(kind), Some(size)) = (word(at), word(at + 4)) else { break };
+        let (Some(kind), Some(size)) = (word(at), word(at + 4)) else {
+            break;
+        };
         let end = at + 8 + size as usize;
-        let body = bytes.get(at + 8..end).ok_or("an element runs past the end of the file")?;
+        let body = bytes
+            .get(at + 8..end)
+            .ok_or("an element runs past the end of the file")?;
         if kind != COMPRESSED {
             out.extend_from_slice(&bytes[at..end]);
         } else {
@@ -136,13 +187,21 @@ fn inflate_elements(bytes: &[u8]) -> Result<Vec<u8>, String> {
                 element.reserve(64 * 1024);
                 let before = inflater.total_in();
                 let status = inflater
-                    .decompress_vec(&body[inflater.total_in() as usize..], &mut element, flate2::FlushDecompress::None)
+                    .decompress_vec(
+                        &body[inflater.total_in() as usize..],
+                        &mut element,
+                        flate2::FlushDecompress::None,
+                    )
                     .map_err(|e| format!("compressed element at byte {at}: {e}"))?;
-                if status == flate2::Status::StreamEnd || (inflater.total_in() == before && element.len() < element.capacity()) {
+                if status == flate2::Status::StreamEnd
+                    || (inflater.total_in() == before && element.len() < element.capacity())
+                {
                     break;
                 }
             }
-            let declared = element.get(4..8).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize + 8);
+            let declared = element
+                .get(4..8)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize + 8);
             match declared {
                 Some(n) if n <= element.len() => out.extend_from_slice(&element[..n]),
                 _ => return Err(format!("compressed element at byte {at} is cut short")),
@@ -172,16 +231,20 @@ pub fn jhmdb(dir: &Path, split: u8) -> Result<Dataset, DataError> {
 
 /// One of DD-Net's JHMDB pickles: `{'pose': [float (T, 15, 2)], 'label': [str]}`.
 pub fn jhmdb_pickle(path: &Path) -> Result<Vec<Sample>, DataError> {
-    let pickled = pickle::read(&read(path)?).map_err(|e| bad(path, format!("byte {}: {}", e.at, e.message)))?;
+    let pickled = pickle::read(&read(path)?)
+        .map_err(|e| bad(path, format!("byte {}: {}", e.at, e.message)))?;
     jhmdb_part(path, &pickled, pickled.root)
 }
 
 /// A pickle holding both parts in DD-Net's format: `{'train': {...}, 'test': {...}}` (the
 /// project's small JHMDB fixture).
 pub fn jhmdb_parts(path: &Path) -> Result<Dataset, DataError> {
-    let pickled = pickle::read(&read(path)?).map_err(|e| bad(path, format!("byte {}: {}", e.at, e.message)))?;
+    let pickled = pickle::read(&read(path)?)
+        .map_err(|e| bad(path, format!("byte {}: {}", e.at, e.message)))?;
     let part = |key: &str| {
-        let id = pickled.field(pickled.root, key).ok_or_else(|| bad(path, format!("no `{key}` part")))?;
+        let id = pickled
+            .field(pickled.root, key)
+            .ok_or_else(|| bad(path, format!("no `{key}` part")))?;
         jhmdb_part(path, &pickled, id)
     };
     Ok(Dataset {
@@ -192,14 +255,21 @@ pub fn jhmdb_parts(path: &Path) -> Result<Dataset, DataError> {
     })
 }
 
-fn jhmdb_part(path: &Path, pickled: &pickle::Pickle, dict: usize) -> Result<Vec<Sample>, DataError> {
+fn jhmdb_part(
+    path: &Path,
+    pickled: &pickle::Pickle,
+    dict: usize,
+) -> Result<Vec<Sample>, DataError> {
     let list = |key: &str| match pickled.field(dict, key).map(|id| pickled.get(id)) {
         Some(Node::List(items)) => Ok(items.clone()),
         _ => Err(bad(path, format!("no `{key}` list"))),
     };
     let (poses, labels) = (list("pose")?, list("label")?);
     if poses.len() != labels.len() {
-        return Err(bad(path, format!("{} poses but {} labels", poses.len(), labels.len())));
+        return Err(bad(
+            path,
+            format!("{} poses but {} labels", poses.len(), labels.len()),
+        ));
     }
     poses
         .iter()
@@ -217,13 +287,23 @@ fn jhmdb_part(path: &Path, pickled: &pickle::Pickle, dict: usize) -> Result<Vec<
                 return Err(bad(path, format!("pose {i} is not an array")));
             };
             if !matches!(array.shape[..], [_, 15, 2]) {
-                return Err(bad(path, format!("pose {i} has shape {:?}, not (T, 15, 2)", array.shape)));
+                return Err(bad(
+                    path,
+                    format!("pose {i} has shape {:?}, not (T, 15, 2)", array.shape),
+                ));
             }
-            let values = pickled.floats(array).map_err(|m| bad(path, format!("pose {i}: {m}")))?;
+            let values = pickled
+                .floats(array)
+                .map_err(|m| bad(path, format!("pose {i}: {m}")))?;
             let xy: Vec<[f32; 2]> = values.chunks_exact(2).map(|p| [p[0], p[1]]).collect();
             let score = vec![1.0; xy.len()];
-            let seq = Sequence::new(Layout::Jhmdb15, xy, score).ok_or_else(|| bad(path, format!("pose {i} is empty")))?;
-            Ok(Sample { name: format!("{i}"), label, seq })
+            let seq = Sequence::new(Layout::Jhmdb15, xy, score)
+                .ok_or_else(|| bad(path, format!("pose {i} is empty")))?;
+            Ok(Sample {
+                name: format!("{i}"),
+                label,
+                seq,
+            })
         })
         .collect()
 }

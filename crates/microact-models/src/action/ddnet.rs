@@ -6,7 +6,9 @@ use burn::config::Config;
 use burn::module::Module;
 use burn::nn::conv::{Conv1d, Conv1dConfig};
 use burn::nn::pool::{MaxPool1d, MaxPool1dConfig};
-use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig1d};
+use burn::nn::{
+    BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig1d,
+};
 use burn::tensor::activation::leaky_relu;
 use burn::tensor::{Device, Distribution, Tensor};
 
@@ -70,7 +72,11 @@ impl ChannelDropout {
         }
         let [batch, channels, _] = x.dims();
         let keep = 1.0 - self.prob;
-        let mask = Tensor::<3>::random([batch, channels, 1], Distribution::Bernoulli(keep), &x.device());
+        let mask = Tensor::<3>::random(
+            [batch, channels, 1],
+            Distribution::Bernoulli(keep),
+            &x.device(),
+        );
         x * mask / keep
     }
 }
@@ -117,7 +123,8 @@ pub struct DenseBn {
 
 impl DenseBn {
     fn forward(&self, x: Tensor<2>) -> Tensor<2> {
-        self.drop.forward(leaky_relu(self.norm.forward(self.linear.forward(x)), 0.2))
+        self.drop
+            .forward(leaky_relu(self.norm.forward(self.linear.forward(x)), 0.2))
     }
 }
 
@@ -153,7 +160,9 @@ impl DdNetConfig {
             dense: [8 * f, self.hidden]
                 .iter()
                 .map(|&input| DenseBn {
-                    linear: LinearConfig::new(input, self.hidden).with_bias(false).init(device),
+                    linear: LinearConfig::new(input, self.hidden)
+                        .with_bias(false)
+                        .init(device),
                     norm: BatchNormConfig::new(self.hidden).init(device),
                     drop: DropoutConfig::new(self.dropout).init(),
                 })
@@ -203,7 +212,12 @@ mod tests {
     fn parameter_counts_match_the_paper() {
         let device = Device::flex();
         // The paper's JHMDB models: 15 joints, 0.50 M (filters 32) and 1.82 M (filters 64).
-        let count = |filters| DdNetConfig::new(15, 21).with_filters(filters).init(&device).num_params();
+        let count = |filters| {
+            DdNetConfig::new(15, 21)
+                .with_filters(filters)
+                .init(&device)
+                .num_params()
+        };
         let (small, large) = (count(32), count(64));
         assert!((480_000..510_000).contains(&small), "{small}");
         assert!((1_780_000..1_840_000).contains(&large), "{large}");
@@ -215,8 +229,12 @@ mod tests {
         let net = DdNetConfig::new(13, 15).with_filters(8).init(&device);
         let clips: Vec<_> = (0..3)
             .map(|c| {
-                let xy = (0..40 * 13).map(|i| [(i % 13) as f32 + c as f32, (i / 13) as f32 * 0.1]).collect();
-                let seq = Sequence::new(Layout::Penn13, xy, vec![1.0; 520]).unwrap().resample(32);
+                let xy = (0..40 * 13)
+                    .map(|i| [(i % 13) as f32 + c as f32, (i / 13) as f32 * 0.1])
+                    .collect();
+                let seq = Sequence::new(Layout::Penn13, xy, vec![1.0; 520])
+                    .unwrap()
+                    .resample(32);
                 ddnet_features(&seq)
             })
             .collect();

@@ -90,7 +90,10 @@ impl Batch {
     /// mixes shapes.
     pub fn new(clips: &[Features], device: &Device) -> Option<Batch> {
         let first = clips.first()?;
-        if clips.iter().any(|c| c.frames != first.frames || c.joints != first.joints) {
+        if clips
+            .iter()
+            .any(|c| c.frames != first.frames || c.joints != first.joints)
+        {
             return None;
         }
         let stack = |rows: usize, width: usize, pick: fn(&Features) -> &[f32]| {
@@ -113,7 +116,10 @@ impl Batch {
             }
         }
         Some(Batch {
-            pose: Tensor::<4>::from_data(TensorData::new(pose, [clips.len(), 4, frames, joints]), device),
+            pose: Tensor::<4>::from_data(
+                TensorData::new(pose, [clips.len(), 4, frames, joints]),
+                device,
+            ),
             jcd: stack(first.frames, pairs(first.joints), |c| &c.jcd),
             slow: stack(first.frames, 2 * first.joints, |c| &c.slow),
             fast: stack(half, 2 * first.joints, |c| &c.fast),
@@ -129,7 +135,9 @@ mod tests {
     #[test]
     fn jcd_and_motion_follow_the_ddnet_definitions() {
         // Joint j at (j·(f+1), 0): distances grow with the frame, motion is j per frame.
-        let xy = (0..4 * 13).map(|i| [((i % 13) * (i / 13 + 1)) as f32, 0.0]).collect();
+        let xy = (0..4 * 13)
+            .map(|i| [((i % 13) * (i / 13 + 1)) as f32, 0.0])
+            .collect();
         let seq = Sequence::new(Layout::Penn13, xy, vec![1.0; 52]).unwrap();
         let f = ddnet_features(&seq);
         assert_eq!(f.jcd.len(), 4 * 78);
@@ -137,11 +145,19 @@ mod tests {
         assert_eq!(f.fast.len(), 2 * 26);
         let raw = |f: usize, a: usize, b: usize| ((b - a) * (f + 1)) as f32;
         let mean = (0..4)
-            .map(|fr| (0..13).flat_map(|a| (a + 1..13).map(move |b| (a, b))).map(|(a, b)| raw(fr, a, b)).sum::<f32>())
+            .map(|fr| {
+                (0..13)
+                    .flat_map(|a| (a + 1..13).map(move |b| (a, b)))
+                    .map(|(a, b)| raw(fr, a, b))
+                    .sum::<f32>()
+            })
             .sum::<f32>()
             / (4.0 * 78.0);
         assert!((f.jcd[78 + 0] - (raw(1, 0, 1) - mean) / mean).abs() < 1e-6);
-        assert!(f.jcd.iter().sum::<f32>().abs() < 1e-3, "centred on the clip mean");
+        assert!(
+            f.jcd.iter().sum::<f32>().abs() < 1e-3,
+            "centred on the clip mean"
+        );
         // Slow motion of joint 5: 5 per frame, every row (the last one repeats the third).
         assert_eq!(f.slow[3 * 26 + 10], 5.0);
         // Fast motion over frames 0 and 2: 10 per step.
@@ -163,7 +179,11 @@ mod tests {
         assert_eq!(b.pose.dims(), [3, 4, 2, 13]);
         let pose: Vec<f32> = b.pose.into_data().try_to_vec().unwrap();
         assert_eq!(pose[13 + 5], f.xy[(13 + 5) * 2], "x of frame 1, joint 5");
-        assert_eq!(pose[3 * 26 + 5], f.slow[5 * 2 + 1], "dy of frame 0, joint 5");
+        assert_eq!(
+            pose[3 * 26 + 5],
+            f.slow[5 * 2 + 1],
+            "dy of frame 0, joint 5"
+        );
         assert!(Batch::new(&[], &device).is_none());
     }
 }

@@ -6,7 +6,9 @@
 use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::nn::{
+    BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d,
+};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -36,8 +38,12 @@ fn normalised_adjacency(layout: Layout) -> Vec<f32> {
         a[i * n + j] = 1.0;
         a[j * n + i] = 1.0;
     }
-    let degree: Vec<f32> = (0..n).map(|i| a[i * n..(i + 1) * n].iter().sum::<f32>().sqrt()).collect();
-    (0..n * n).map(|k| a[k] / (degree[k / n] * degree[k % n])).collect()
+    let degree: Vec<f32> = (0..n)
+        .map(|i| a[i * n..(i + 1) * n].iter().sum::<f32>().sqrt())
+        .collect();
+    (0..n * n)
+        .map(|k| a[k] / (degree[k / n] * degree[k % n]))
+        .collect()
 }
 
 #[derive(Module, Debug)]
@@ -52,9 +58,18 @@ pub struct GraphBlock {
 }
 
 impl GraphBlock {
-    fn new(layout: Layout, input: usize, output: usize, stride: usize, device: &Device) -> GraphBlock {
+    fn new(
+        layout: Layout,
+        input: usize,
+        output: usize,
+        stride: usize,
+        device: &Device,
+    ) -> GraphBlock {
         let n = layout.joints();
-        let adjacency = Tensor::<2>::from_data(TensorData::new(normalised_adjacency(layout), [n, n]), device);
+        let adjacency = Tensor::<2>::from_data(
+            TensorData::new(normalised_adjacency(layout), [n, n]),
+            device,
+        );
         GraphBlock {
             adjacency: Param::from_tensor(adjacency),
             spatial: Conv2dConfig::new([input, output], [1, 1]).init(device),
@@ -65,7 +80,9 @@ impl GraphBlock {
                 .init(device),
             temporal_norm: BatchNormConfig::new(output).init(device),
             residual: (input != output || stride != 1).then(|| {
-                Conv2dConfig::new([input, output], [1, 1]).with_stride([stride, 1]).init(device)
+                Conv2dConfig::new([input, output], [1, 1])
+                    .with_stride([stride, 1])
+                    .init(device)
             }),
         }
     }
@@ -73,7 +90,11 @@ impl GraphBlock {
     /// `[batch, channels, frames, joints]` → `[batch, output, frames / stride, joints]`
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let [b, c, t, j] = x.dims();
-        let mixed = x.clone().reshape([b * c * t, j]).matmul(self.adjacency.val()).reshape([b, c, t, j]);
+        let mixed = x
+            .clone()
+            .reshape([b * c * t, j])
+            .matmul(self.adjacency.val())
+            .reshape([b, c, t, j]);
         let y = relu(self.spatial_norm.forward(self.spatial.forward(mixed)));
         let y = self.temporal_norm.forward(self.temporal.forward(y));
         let skip = match &self.residual {
@@ -152,8 +173,12 @@ mod tests {
         let device = Device::flex();
         let net = GraphNetConfig::new(Layout::Penn13, 15).init(&device);
         assert!(net.num_params() < 500_000, "{}", net.num_params());
-        let xy = (0..40 * 13).map(|i| [(i % 13) as f32, (i / 13) as f32 * 0.1]).collect();
-        let seq = Sequence::new(Layout::Penn13, xy, vec![1.0; 520]).unwrap().resample(32);
+        let xy = (0..40 * 13)
+            .map(|i| [(i % 13) as f32, (i / 13) as f32 * 0.1])
+            .collect();
+        let seq = Sequence::new(Layout::Penn13, xy, vec![1.0; 520])
+            .unwrap()
+            .resample(32);
         let f = ddnet_features(&seq);
         let logits = net.forward(Batch::new(&[f.clone(), f], &device).unwrap());
         assert_eq!(logits.dims(), [2, 15]);

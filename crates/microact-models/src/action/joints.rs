@@ -55,7 +55,16 @@ impl Layout {
     /// The joint each joint becomes in a mirror image (left ↔ right; the others stay).
     pub fn mirror(self) -> Vec<usize> {
         let pairs: &[(usize, usize)] = match self {
-            Layout::Coco17 => &[(1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16)],
+            Layout::Coco17 => &[
+                (1, 2),
+                (3, 4),
+                (5, 6),
+                (7, 8),
+                (9, 10),
+                (11, 12),
+                (13, 14),
+                (15, 16),
+            ],
             Layout::Penn13 => &[(1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12)],
             Layout::Jhmdb15 => &[(3, 4), (5, 6), (7, 8), (9, 10), (11, 12), (13, 14)],
         };
@@ -73,16 +82,56 @@ impl Layout {
             // The drawing skeleton (pose::estimator::SKELETON) plus the nose to both shoulders,
             // which it leaves out and a graph needs.
             Layout::Coco17 => &[
-                (0, 1), (0, 2), (1, 3), (2, 4), (0, 5), (0, 6), (5, 6), (5, 7), (5, 11), (6, 8),
-                (6, 12), (7, 9), (8, 10), (11, 12), (11, 13), (12, 14), (13, 15), (14, 16),
+                (0, 1),
+                (0, 2),
+                (1, 3),
+                (2, 4),
+                (0, 5),
+                (0, 6),
+                (5, 6),
+                (5, 7),
+                (5, 11),
+                (6, 8),
+                (6, 12),
+                (7, 9),
+                (8, 10),
+                (11, 12),
+                (11, 13),
+                (12, 14),
+                (13, 15),
+                (14, 16),
             ],
             Layout::Penn13 => &[
-                (0, 1), (0, 2), (1, 2), (1, 3), (3, 5), (2, 4), (4, 6), (1, 7), (2, 8), (7, 8),
-                (7, 9), (9, 11), (8, 10), (10, 12),
+                (0, 1),
+                (0, 2),
+                (1, 2),
+                (1, 3),
+                (3, 5),
+                (2, 4),
+                (4, 6),
+                (1, 7),
+                (2, 8),
+                (7, 8),
+                (7, 9),
+                (9, 11),
+                (8, 10),
+                (10, 12),
             ],
             Layout::Jhmdb15 => &[
-                (0, 1), (0, 2), (0, 3), (0, 4), (1, 5), (1, 6), (3, 7), (4, 8), (5, 9), (6, 10),
-                (7, 11), (8, 12), (9, 13), (10, 14),
+                (0, 1),
+                (0, 2),
+                (0, 3),
+                (0, 4),
+                (1, 5),
+                (1, 6),
+                (3, 7),
+                (4, 8),
+                (5, 9),
+                (6, 10),
+                (7, 11),
+                (8, 12),
+                (9, 13),
+                (10, 14),
             ],
         }
     }
@@ -91,9 +140,18 @@ impl Layout {
     /// hips).
     pub fn torso(self) -> Torso {
         match self {
-            Layout::Coco17 => Torso { shoulders: [5, 6], hips: [11, 12] },
-            Layout::Penn13 => Torso { shoulders: [1, 2], hips: [7, 8] },
-            Layout::Jhmdb15 => Torso { shoulders: [3, 4], hips: [5, 6] },
+            Layout::Coco17 => Torso {
+                shoulders: [5, 6],
+                hips: [11, 12],
+            },
+            Layout::Penn13 => Torso {
+                shoulders: [1, 2],
+                hips: [7, 8],
+            },
+            Layout::Jhmdb15 => Torso {
+                shoulders: [3, 4],
+                hips: [5, 6],
+            },
         }
     }
 }
@@ -112,18 +170,48 @@ mod tests {
     #[test]
     fn every_layout_maps_names_onto_the_shared_set() {
         let coco = [
-            "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder",
-            "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip",
-            "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
+            "nose",
+            "left_eye",
+            "right_eye",
+            "left_ear",
+            "right_ear",
+            "left_shoulder",
+            "right_shoulder",
+            "left_elbow",
+            "right_elbow",
+            "left_wrist",
+            "right_wrist",
+            "left_hip",
+            "right_hip",
+            "left_knee",
+            "right_knee",
+            "left_ankle",
+            "right_ankle",
         ];
         let jhmdb = [
-            "neck", "belly", "head", "right_shoulder", "left_shoulder", "right_hip", "left_hip",
-            "right_elbow", "left_elbow", "right_knee", "left_knee", "right_wrist", "left_wrist",
-            "right_ankle", "left_ankle",
+            "neck",
+            "belly",
+            "head",
+            "right_shoulder",
+            "left_shoulder",
+            "right_hip",
+            "left_hip",
+            "right_elbow",
+            "left_elbow",
+            "right_knee",
+            "left_knee",
+            "right_wrist",
+            "left_wrist",
+            "right_ankle",
+            "left_ankle",
         ];
         for (layout, names) in [(Layout::Coco17, &coco[..]), (Layout::Jhmdb15, &jhmdb[..])] {
             for (shared, source) in SHARED_JOINTS.iter().zip(layout.to_shared()) {
-                let name = if names[source] == "nose" { "head" } else { names[source] };
+                let name = if names[source] == "nose" {
+                    "head"
+                } else {
+                    names[source]
+                };
                 assert_eq!(*shared, name, "{layout:?}");
             }
         }
@@ -141,7 +229,10 @@ mod tests {
                     }
                 }
             }
-            assert!(reached.iter().all(|&r| r), "{layout:?} has a joint no bone reaches");
+            assert!(
+                reached.iter().all(|&r| r),
+                "{layout:?} has a joint no bone reaches"
+            );
         }
     }
 
@@ -153,7 +244,10 @@ mod tests {
         }
         let penn = Layout::Penn13.mirror();
         for (i, name) in SHARED_JOINTS.iter().enumerate() {
-            let expected = name.replace("left", "@").replace("right", "left").replace('@', "right");
+            let expected = name
+                .replace("left", "@")
+                .replace("right", "left")
+                .replace('@', "right");
             assert_eq!(SHARED_JOINTS[penn[i]], expected);
         }
     }

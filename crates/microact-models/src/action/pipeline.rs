@@ -21,25 +21,46 @@ pub struct Pipeline {
 
 impl Default for Pipeline {
     fn default() -> Pipeline {
-        Pipeline { frames: 32, shared: true, min_score: 0.3 }
+        Pipeline {
+            frames: 32,
+            shared: true,
+            min_score: 0.3,
+        }
     }
 }
 
 impl Pipeline {
     /// Joints per frame the network sees for a source of `joints` joints.
     pub fn joints(&self, source_joints: usize) -> usize {
-        if self.shared { super::joints::SHARED_JOINTS.len() } else { source_joints }
+        if self.shared {
+            super::joints::SHARED_JOINTS.len()
+        } else {
+            source_joints
+        }
     }
 
     /// Stages before timing: shared joints, gaps filled, normalised.
     fn prepared(&self, seq: &Sequence, augment: &Augment, rng: &mut impl Rng) -> Sequence {
-        let seq = if self.shared { seq.to_shared() } else { seq.clone() };
-        augment.drop_joints(&seq, rng).fill_missing(self.min_score).normalise()
+        let seq = if self.shared {
+            seq.to_shared()
+        } else {
+            seq.clone()
+        };
+        augment
+            .drop_joints(&seq, rng)
+            .fill_missing(self.min_score)
+            .normalise()
     }
 
     /// Features for inference; `mirror` for the mirror image (test-time averaging).
     pub fn features(&self, seq: &Sequence, mirror: bool) -> Features {
-        let seq = self.prepared(seq, &Augment::NONE, &mut rand::rngs::StdRng::from_seed([0; 32])).resample(self.frames);
+        let seq = self
+            .prepared(
+                seq,
+                &Augment::NONE,
+                &mut rand::rngs::StdRng::from_seed([0; 32]),
+            )
+            .resample(self.frames);
         ddnet_features(&if mirror { seq.mirror() } else { seq })
     }
 
@@ -59,7 +80,9 @@ mod tests {
 
     #[test]
     fn features_see_shared_joints_at_the_network_length() {
-        let xy = (0..50 * 17).map(|i| [(i % 17) as f32 * 3.0, (i / 17) as f32 + (i % 17) as f32]).collect();
+        let xy = (0..50 * 17)
+            .map(|i| [(i % 17) as f32 * 3.0, (i / 17) as f32 + (i % 17) as f32])
+            .collect();
         let seq = Sequence::new(Layout::Coco17, xy, vec![0.9; 850]).unwrap();
         let pipeline = Pipeline::default();
         let f = pipeline.features(&seq, false);
@@ -67,7 +90,11 @@ mod tests {
         let mirrored = pipeline.features(&seq, true);
         assert_eq!(f.jcd.len(), mirrored.jcd.len());
         assert_ne!(f.slow, mirrored.slow);
-        let own = Pipeline { shared: false, ..pipeline }.features(&seq, false);
+        let own = Pipeline {
+            shared: false,
+            ..pipeline
+        }
+        .features(&seq, false);
         assert_eq!(own.joints, 17);
     }
 }

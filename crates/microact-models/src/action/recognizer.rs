@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use super::ddnet::{DdNet, DdNetConfig};
 use super::features::{Batch, Features};
-use super::sequence::Sequence;
 use super::joints::Layout;
 use super::pipeline::Pipeline;
+use super::sequence::Sequence;
 use crate::weights::{WeightsError, load_checked};
 
 /// Everything needed to rebuild a recognizer around its weights.
@@ -38,7 +38,13 @@ impl RecognizerSpec {
     }
 
     /// The network with the weights of `file` (its bytes, whose sha256 must be `sha256`).
-    pub fn load(&self, file: &str, bytes: Vec<u8>, sha256: &str, device: &Device) -> Result<DdNet, WeightsError> {
+    pub fn load(
+        &self,
+        file: &str,
+        bytes: Vec<u8>,
+        sha256: &str,
+        device: &Device,
+    ) -> Result<DdNet, WeightsError> {
         load_checked(self.model.init(device), file, bytes, sha256)
     }
 }
@@ -81,8 +87,11 @@ pub async fn logits(
     for chunk in clips.chunks(256) {
         let mut sum: Option<Tensor<2>> = None;
         for &view in views {
-            let features: Vec<Features> = chunk.iter().map(|s| pipeline.features(s, view)).collect();
-            let Some(batch) = Batch::new(&features, device) else { continue };
+            let features: Vec<Features> =
+                chunk.iter().map(|s| pipeline.features(s, view)).collect();
+            let Some(batch) = Batch::new(&features, device) else {
+                continue;
+            };
             let l = model.logits(batch);
             sum = Some(match sum {
                 Some(s) => s + l,
@@ -95,7 +104,9 @@ pub async fn logits(
                 .into_data_async()
                 .await
                 .map_err(|e| ReadbackError(e.to_string()))?;
-            let values: Vec<f32> = data.try_into_vec().map_err(|e| ReadbackError(format!("{e:?}")))?;
+            let values: Vec<f32> = data
+                .try_into_vec()
+                .map_err(|e| ReadbackError(format!("{e:?}")))?;
             out.extend(values.chunks_exact(classes).take(n).map(<[f32]>::to_vec));
         }
     }
@@ -104,7 +115,11 @@ pub async fn logits(
 
 /// Index of the largest value.
 pub fn argmax(values: &[f32]) -> usize {
-    values.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i)
+    values
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map_or(0, |(i, _)| i)
 }
 
 /// Probabilities from logits.
@@ -129,7 +144,10 @@ impl Unknown {
         let top = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let log_sum = top + logits.iter().map(|l| (l - top).exp()).sum::<f32>().ln();
         let best = softmax(logits).into_iter().fold(0.0, f32::max);
-        Unknown { max_softmax: 1.0 - best, energy: -log_sum }
+        Unknown {
+            max_softmax: 1.0 - best,
+            energy: -log_sum,
+        }
     }
 }
 

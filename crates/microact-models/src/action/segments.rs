@@ -27,7 +27,14 @@ pub struct SegmentConfig {
 /// exclusivity (models/cards/penn-ddnet.md).
 impl Default for SegmentConfig {
     fn default() -> SegmentConfig {
-        SegmentConfig { smooth: 5, enter: 0.4, exit: 0.25, min_frames: 12, max_unknown: 0.9, exclusive: true }
+        SegmentConfig {
+            smooth: 5,
+            enter: 0.4,
+            exit: 0.25,
+            min_frames: 12,
+            max_unknown: 0.9,
+            exclusive: true,
+        }
     }
 }
 
@@ -51,7 +58,11 @@ pub fn propose(scores: &FrameScores, config: &SegmentConfig) -> Vec<Proposal> {
             .map(|f| {
                 let p = &scores.probabilities[f];
                 let beaten = config.exclusive && super::recognizer::argmax(p) != class;
-                if scores.unknown[f] > config.max_unknown || beaten { 0.0 } else { p[class] }
+                if scores.unknown[f] > config.max_unknown || beaten {
+                    0.0
+                } else {
+                    p[class]
+                }
             })
             .collect();
         let smooth: Vec<f32> = (0..frames)
@@ -68,7 +79,12 @@ pub fn propose(scores: &FrameScores, config: &SegmentConfig) -> Vec<Proposal> {
                 Some(s) if p < config.exit => {
                     if f - s >= config.min_frames {
                         let score = smooth[s..f].iter().sum::<f32>() / (f - s) as f32;
-                        out.push(Proposal { class, start: s, end: f, score });
+                        out.push(Proposal {
+                            class,
+                            start: s,
+                            end: f,
+                            score,
+                        });
                     }
                     start = None;
                 }
@@ -82,7 +98,14 @@ pub fn propose(scores: &FrameScores, config: &SegmentConfig) -> Vec<Proposal> {
 
 /// Proposals as timeline segments of label set `set` (class `i` is label `classes[i]`), marked
 /// as proposed by model `model` at `version`, ids from `first_id`.
-pub fn to_segments(proposals: &[Proposal], set: &str, classes: &[String], model: &str, version: &str, first_id: u64) -> Vec<Segment> {
+pub fn to_segments(
+    proposals: &[Proposal],
+    set: &str,
+    classes: &[String],
+    model: &str,
+    version: &str,
+    first_id: u64,
+) -> Vec<Segment> {
     proposals
         .iter()
         .zip(first_id..)
@@ -94,7 +117,11 @@ pub fn to_segments(proposals: &[Proposal], set: &str, classes: &[String], model:
                 label: LabelRef::new(set, classes.get(p.class)?.clone()),
                 note: None,
                 attributes: Default::default(),
-                source: Source::Model { name: model.into(), version: version.into(), score: p.score },
+                source: Source::Model {
+                    name: model.into(),
+                    version: version.into(),
+                    score: p.score,
+                },
                 status: Status::Proposed,
             })
         })
@@ -106,29 +133,73 @@ mod tests {
     use super::*;
 
     fn scores(rows: &[(usize, [f32; 2])]) -> FrameScores {
-        let probabilities: Vec<Vec<f32>> = rows.iter().flat_map(|&(n, p)| std::iter::repeat_n(p.to_vec(), n)).collect();
+        let probabilities: Vec<Vec<f32>> = rows
+            .iter()
+            .flat_map(|&(n, p)| std::iter::repeat_n(p.to_vec(), n))
+            .collect();
         let unknown = vec![0.0; probabilities.len()];
-        FrameScores { probabilities, unknown }
+        FrameScores {
+            probabilities,
+            unknown,
+        }
     }
 
     #[test]
     fn hysteresis_bridges_dips_and_drops_short_runs() {
-        let s = scores(&[(20, [0.9, 0.1]), (3, [0.5, 0.5]), (20, [0.9, 0.1]), (30, [0.1, 0.9]), (5, [0.9, 0.1])]);
-        let config = SegmentConfig { smooth: 1, enter: 0.6, exit: 0.4, min_frames: 10, max_unknown: 0.9, exclusive: false };
+        let s = scores(&[
+            (20, [0.9, 0.1]),
+            (3, [0.5, 0.5]),
+            (20, [0.9, 0.1]),
+            (30, [0.1, 0.9]),
+            (5, [0.9, 0.1]),
+        ]);
+        let config = SegmentConfig {
+            smooth: 1,
+            enter: 0.6,
+            exit: 0.4,
+            min_frames: 10,
+            max_unknown: 0.9,
+            exclusive: false,
+        };
         let p = propose(&s, &config);
-        assert_eq!(p.iter().map(|p| (p.class, p.start, p.end)).collect::<Vec<_>>(), vec![(0, 0, 43), (1, 43, 73)]);
+        assert_eq!(
+            p.iter()
+                .map(|p| (p.class, p.start, p.end))
+                .collect::<Vec<_>>(),
+            vec![(0, 0, 43), (1, 43, 73)]
+        );
         assert!((p[1].score - 0.9).abs() < 1e-6);
         let segments = to_segments(&p, "penn-action", &["a".into(), "b".into()], "m", "1", 7);
-        assert_eq!((segments[1].id, segments[1].start, segments[1].label.label.as_str()), (SegmentId(8), 43, "b"));
+        assert_eq!(
+            (
+                segments[1].id,
+                segments[1].start,
+                segments[1].label.label.as_str()
+            ),
+            (SegmentId(8), 43, "b")
+        );
         assert_eq!(segments[0].status, Status::Proposed);
     }
 
     #[test]
     fn exclusive_frames_support_one_class() {
         let s = scores(&[(20, [0.55, 0.45])]);
-        let config = SegmentConfig { smooth: 1, enter: 0.4, exit: 0.3, min_frames: 5, max_unknown: 0.9, exclusive: false };
+        let config = SegmentConfig {
+            smooth: 1,
+            enter: 0.4,
+            exit: 0.3,
+            min_frames: 5,
+            max_unknown: 0.9,
+            exclusive: false,
+        };
         assert_eq!(propose(&s, &config).len(), 2);
-        let only = propose(&s, &SegmentConfig { exclusive: true, ..config });
+        let only = propose(
+            &s,
+            &SegmentConfig {
+                exclusive: true,
+                ..config
+            },
+        );
         assert_eq!(only.iter().map(|p| p.class).collect::<Vec<_>>(), vec![0]);
     }
 

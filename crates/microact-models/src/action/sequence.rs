@@ -46,7 +46,12 @@ impl Sequence {
         let (xy, score) = (0..frames * joints)
             .map(|i| point(i / joints, i % joints))
             .unzip();
-        Sequence { layout, frames, xy, score }
+        Sequence {
+            layout,
+            frames,
+            xy,
+            score,
+        }
     }
 
     /// Stage: the shared 13 joints (Penn Action's order).
@@ -105,10 +110,15 @@ impl Sequence {
         lengths.sort_by(f32::total_cmp);
         let mut scale = lengths.get(lengths.len() / 2).copied().unwrap_or(0.0);
         if scale <= 1e-6 {
-            let (lo, hi) = self.xy.iter().fold(
-                ([f32::MAX; 2], [f32::MIN; 2]),
-                |(lo, hi), p| ([lo[0].min(p[0]), lo[1].min(p[1])], [hi[0].max(p[0]), hi[1].max(p[1])]),
-            );
+            let (lo, hi) = self
+                .xy
+                .iter()
+                .fold(([f32::MAX; 2], [f32::MIN; 2]), |(lo, hi), p| {
+                    (
+                        [lo[0].min(p[0]), lo[1].min(p[1])],
+                        [hi[0].max(p[0]), hi[1].max(p[1])],
+                    )
+                });
             scale = distance(lo, hi).max(1e-6);
         }
         let mut out = self.clone();
@@ -124,7 +134,11 @@ impl Sequence {
         let joints = self.joints();
         let last = self.frames.saturating_sub(1) as f32;
         Sequence::from_fn(self.layout, frames, |f, j| {
-            let at = if frames > 1 { f as f32 * last / (frames - 1) as f32 } else { 0.0 };
+            let at = if frames > 1 {
+                f as f32 * last / (frames - 1) as f32
+            } else {
+                0.0
+            };
             let a = (at.floor() as usize).min(self.frames - 1);
             let b = (a + 1).min(self.frames - 1);
             let t = at - a as f32;
@@ -155,7 +169,10 @@ impl Sequence {
     }
 
     /// Stage: every point mapped through `transform`.
-    pub fn map_points(&self, mut transform: impl FnMut(usize, usize, [f32; 2]) -> [f32; 2]) -> Sequence {
+    pub fn map_points(
+        &self,
+        mut transform: impl FnMut(usize, usize, [f32; 2]) -> [f32; 2],
+    ) -> Sequence {
         Sequence::from_fn(self.layout, self.frames, |f, j| {
             let i = f * self.joints() + j;
             (transform(f, j, self.xy[i]), self.score[i])
@@ -182,7 +199,9 @@ fn distance(a: [f32; 2], b: [f32; 2]) -> f32 {
 fn mean(points: &[[f32; 2]]) -> Option<[f32; 2]> {
     let n = points.len() as f32;
     (!points.is_empty()).then(|| {
-        let s = points.iter().fold([0.0, 0.0], |s, p| [s[0] + p[0], s[1] + p[1]]);
+        let s = points
+            .iter()
+            .fold([0.0, 0.0], |s, p| [s[0] + p[0], s[1] + p[1]]);
         [s[0] / n, s[1] / n]
     })
 }
@@ -193,7 +212,9 @@ mod tests {
 
     /// A Penn-layout sequence whose joint `j` in frame `f` sits at `(f + j, 2j)`.
     fn ramp(frames: usize) -> Sequence {
-        Sequence::from_fn(Layout::Penn13, frames, |f, j| ([(f + j) as f32, 2.0 * j as f32], 1.0))
+        Sequence::from_fn(Layout::Penn13, frames, |f, j| {
+            ([(f + j) as f32, 2.0 * j as f32], 1.0)
+        })
     }
 
     #[test]
@@ -236,7 +257,11 @@ mod tests {
             s.score[f * 13 + 6] = 0.0;
         }
         let filled = s.fill_missing(0.5);
-        assert_eq!(filled.at(0, j), s.at(1, j), "held before the first confident frame");
+        assert_eq!(
+            filled.at(0, j),
+            s.at(1, j),
+            "held before the first confident frame"
+        );
         assert_eq!(filled.at(2, j), lerp(s.at(1, j), s.at(4, j), 1.0 / 3.0));
         assert_eq!(filled.score[2 * 13 + j], 0.0, "scores are kept");
         let others: Vec<[f32; 2]> = (0..13).filter(|&k| k != 6).map(|k| s.at(1, k)).collect();
@@ -245,13 +270,18 @@ mod tests {
 
     #[test]
     fn normalise_centres_hips_and_makes_the_torso_one() {
-        let s = ramp(3).map_points(|_, _, p| [p[0] * 10.0 + 100.0, p[1] * 10.0 - 50.0]).normalise();
+        let s = ramp(3)
+            .map_points(|_, _, p| [p[0] * 10.0 + 100.0, p[1] * 10.0 - 50.0])
+            .normalise();
         let hip = lerp(s.at(1, 7), s.at(1, 8), 0.5);
         assert!(hip[0].abs() < 1e-5 && hip[1].abs() < 1e-5, "{hip:?}");
         let shoulders = lerp(s.at(1, 1), s.at(1, 2), 0.5);
         assert!((distance(shoulders, hip) - 1.0).abs() < 1e-5);
         let flat = Sequence::from_fn(Layout::Penn13, 2, |_, j| ([j as f32, 0.0], 1.0));
-        assert!(flat.normalise().xy.iter().all(|p| p[0].is_finite()), "no torso, no NaN");
+        assert!(
+            flat.normalise().xy.iter().all(|p| p[0].is_finite()),
+            "no torso, no NaN"
+        );
     }
 
     #[test]

@@ -27,9 +27,16 @@ impl Windows {
     pub fn spans(&self, frames: usize) -> Vec<(usize, usize)> {
         let (length, stride) = (self.length.max(1), self.stride.max(1));
         if frames <= length {
-            return if frames == 0 { Vec::new() } else { vec![(0, frames)] };
+            return if frames == 0 {
+                Vec::new()
+            } else {
+                vec![(0, frames)]
+            };
         }
-        let mut spans: Vec<(usize, usize)> = (0..=frames - length).step_by(stride).map(|s| (s, s + length)).collect();
+        let mut spans: Vec<(usize, usize)> = (0..=frames - length)
+            .step_by(stride)
+            .map(|s| (s, s + length))
+            .collect();
         if spans.last().is_some_and(|&(_, end)| end < frames) {
             spans.push((frames - length, frames));
         }
@@ -56,7 +63,10 @@ pub async fn score_track(
     device: &Device,
 ) -> Result<FrameScores, ReadbackError> {
     let spans = windows.spans(track.frames);
-    let clips: Vec<Sequence> = spans.iter().map(|&(s, e)| track.select(&(s..e).collect::<Vec<_>>())).collect();
+    let clips: Vec<Sequence> = spans
+        .iter()
+        .map(|&(s, e)| track.select(&(s..e).collect::<Vec<_>>()))
+        .collect();
     let refs: Vec<&Sequence> = clips.iter().collect();
     let window_logits = logits(model, pipeline, &refs, false, device).await?;
     let classes = window_logits.first().map_or(0, Vec::len);
@@ -67,7 +77,10 @@ pub async fn score_track(
         let p = softmax(l);
         let u = Unknown::from_logits(l).max_softmax;
         for f in start..end {
-            probabilities[f].iter_mut().zip(&p).for_each(|(a, b)| *a += b);
+            probabilities[f]
+                .iter_mut()
+                .zip(&p)
+                .for_each(|(a, b)| *a += b);
             unknown[f] += u;
             covered[f] += 1;
         }
@@ -76,7 +89,10 @@ pub async fn score_track(
         probabilities[f].iter_mut().for_each(|v| *v /= n as f32);
         unknown[f] /= n as f32;
     }
-    Ok(FrameScores { probabilities, unknown })
+    Ok(FrameScores {
+        probabilities,
+        unknown,
+    })
 }
 
 /// A live pose source, frame by frame: hands out the latest window every `stride` frames once
@@ -91,7 +107,12 @@ pub struct Stream {
 
 impl Stream {
     pub fn new(windows: Windows, layout: Layout) -> Stream {
-        Stream { windows, layout, frames: VecDeque::new(), until_next: 0 }
+        Stream {
+            windows,
+            layout,
+            frames: VecDeque::new(),
+            until_next: 0,
+        }
     }
 
     /// Adds one frame's joints (`layout` order; a person not seen: scores 0). Returns the window
@@ -110,11 +131,14 @@ impl Stream {
             return None;
         }
         self.until_next = self.windows.stride.max(1);
-        let (xy, score) = self.frames.iter().fold((Vec::new(), Vec::new()), |(mut xy, mut s), (p, c)| {
-            xy.extend_from_slice(p);
-            s.extend_from_slice(c);
-            (xy, s)
-        });
+        let (xy, score) =
+            self.frames
+                .iter()
+                .fold((Vec::new(), Vec::new()), |(mut xy, mut s), (p, c)| {
+                    xy.extend_from_slice(p);
+                    s.extend_from_slice(c);
+                    (xy, s)
+                });
         Sequence::new(self.layout, xy, score)
     }
 
@@ -147,7 +171,10 @@ mod tests {
 
     #[test]
     fn windows_cover_every_frame_and_end_flush() {
-        let w = Windows { length: 10, stride: 4 };
+        let w = Windows {
+            length: 10,
+            stride: 4,
+        };
         assert_eq!(w.spans(0), vec![]);
         assert_eq!(w.spans(7), vec![(0, 7)]);
         assert_eq!(w.spans(10), vec![(0, 10)]);
@@ -157,13 +184,28 @@ mod tests {
 
     #[test]
     fn stream_hands_out_a_window_every_stride() {
-        let mut s = Stream::new(Windows { length: 5, stride: 3 }, Layout::Coco17);
+        let mut s = Stream::new(
+            Windows {
+                length: 5,
+                stride: 3,
+            },
+            Layout::Coco17,
+        );
         let due: Vec<usize> = (0..14)
             .filter(|&f| s.push(&vec![[f as f32, 0.0]; 17], &[1.0; 17]).is_some())
             .collect();
         assert_eq!(due, vec![4, 7, 10, 13]);
-        let mut s = Stream::new(Windows { length: 3, stride: 1 }, Layout::Coco17);
-        let window = (0..5).filter_map(|f| s.push(&vec![[f as f32, 0.0]; 17], &[1.0; 17])).last().unwrap();
+        let mut s = Stream::new(
+            Windows {
+                length: 3,
+                stride: 1,
+            },
+            Layout::Coco17,
+        );
+        let window = (0..5)
+            .filter_map(|f| s.push(&vec![[f as f32, 0.0]; 17], &[1.0; 17]))
+            .last()
+            .unwrap();
         assert_eq!((window.frames, window.at(0, 0)), (3, [2.0, 0.0]));
         assert!(s.push(&[[0.0, 0.0]; 3], &[1.0; 3]).is_none());
         s.reset();
@@ -174,10 +216,22 @@ mod tests {
     fn every_frame_gets_probabilities() {
         let device = Device::flex();
         let net = DdNetConfig::new(13, 4).with_filters(4).init(&device);
-        let xy = (0..50 * 17).map(|i| [(i % 17) as f32, (i / 17) as f32]).collect();
+        let xy = (0..50 * 17)
+            .map(|i| [(i % 17) as f32, (i / 17) as f32])
+            .collect();
         let track = Sequence::new(Layout::Coco17, xy, vec![1.0; 850]).unwrap();
-        let windows = Windows { length: 20, stride: 7 };
-        let scores = read_sync(score_track(&net, &Pipeline::default(), &track, windows, &device)).unwrap();
+        let windows = Windows {
+            length: 20,
+            stride: 7,
+        };
+        let scores = read_sync(score_track(
+            &net,
+            &Pipeline::default(),
+            &track,
+            windows,
+            &device,
+        ))
+        .unwrap();
         assert_eq!(scores.probabilities.len(), 50);
         for p in &scores.probabilities {
             assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4);

@@ -123,7 +123,11 @@ pub fn validation_split(samples: &[Sample], share: f32, seed: u64) -> (Vec<Sampl
     for c in 0..classes {
         let mut members: Vec<&Sample> = samples.iter().filter(|s| s.label == c).collect();
         members.shuffle(&mut rng);
-        let held = if members.len() >= 2 { ((members.len() as f32 * share).round() as usize).max(1) } else { 0 };
+        let held = if members.len() >= 2 {
+            ((members.len() as f32 * share).round() as usize).max(1)
+        } else {
+            0
+        };
         valid.extend(members[..held].iter().map(|s| (*s).clone()));
         train.extend(members[held..].iter().map(|s| (*s).clone()));
     }
@@ -139,7 +143,13 @@ fn epoch_order(samples: &[Sample], balanced: bool, rng: &mut StdRng) -> Vec<usiz
         return order;
     }
     let classes = samples.iter().map(|s| s.label + 1).max().unwrap_or(0);
-    let by_class: Vec<Vec<usize>> = (0..classes).map(|c| (0..samples.len()).filter(|&i| samples[i].label == c).collect()).collect();
+    let by_class: Vec<Vec<usize>> = (0..classes)
+        .map(|c| {
+            (0..samples.len())
+                .filter(|&i| samples[i].label == c)
+                .collect()
+        })
+        .collect();
     let present: Vec<&Vec<usize>> = by_class.iter().filter(|m| !m.is_empty()).collect();
     (0..samples.len())
         .map(|_| {
@@ -175,7 +185,9 @@ pub fn train<M: Classifier>(
     device.seed(config.seed);
     let mut rng = StdRng::seed_from_u64(config.seed);
     let (train, valid) = validation_split(samples, config.validation, config.seed);
-    let mut optim = AdamWConfig::new().with_weight_decay(config.weight_decay).init();
+    let mut optim = AdamWConfig::new()
+        .with_weight_decay(config.weight_decay)
+        .init();
     let loss_fn = CrossEntropyLossConfig::new()
         .with_smoothing((config.label_smoothing > 0.0).then_some(config.label_smoothing))
         .init(device);
@@ -194,13 +206,30 @@ pub fn train<M: Classifier>(
             if chunk.len() < 2 {
                 continue; // batch norm needs two clips
             }
-            let features: Vec<Features> = chunk.iter().map(|&i| pipeline.augmented(&train[i].seq, &config.augment, &mut rng)).collect();
+            let features: Vec<Features> = chunk
+                .iter()
+                .map(|&i| pipeline.augmented(&train[i].seq, &config.augment, &mut rng))
+                .collect();
             let labels: Vec<i64> = chunk.iter().map(|&i| train[i].label as i64).collect();
-            let Some(batch) = Batch::new(&features, device) else { continue };
-            let targets = Tensor::<1, Int>::from_data(TensorData::new(labels.clone(), [labels.len()]), device);
+            let Some(batch) = Batch::new(&features, device) else {
+                continue;
+            };
+            let targets = Tensor::<1, Int>::from_data(
+                TensorData::new(labels.clone(), [labels.len()]),
+                device,
+            );
             let logits = model.logits(batch);
-            let predicted: Vec<i64> = logits.clone().argmax(1).into_data().try_into_vec().unwrap_or_default();
-            right += predicted.iter().zip(&labels).filter(|(p, t)| p == t).count();
+            let predicted: Vec<i64> = logits
+                .clone()
+                .argmax(1)
+                .into_data()
+                .try_into_vec()
+                .unwrap_or_default();
+            right += predicted
+                .iter()
+                .zip(&labels)
+                .filter(|(p, t)| p == t)
+                .count();
             seen += labels.len();
             let loss = loss_fn.forward(logits, targets);
             loss_sum += loss.clone().into_scalar::<f32>() * chunk.len() as f32;
@@ -210,8 +239,10 @@ pub fn train<M: Classifier>(
             step += 1;
         }
         // A validation pass that cannot be read back counts as no improvement.
-        let validation_accuracy = (!valid.is_empty())
-            .then(|| evaluate(&model.valid(), pipeline, &valid, classes, false, &inner).map_or(0.0, |e| e.top1));
+        let validation_accuracy = (!valid.is_empty()).then(|| {
+            evaluate(&model.valid(), pipeline, &valid, classes, false, &inner)
+                .map_or(0.0, |e| e.top1)
+        });
         let epoch_report = EpochReport {
             epoch,
             loss: loss_sum / seen.max(1) as f32,
@@ -239,14 +270,36 @@ pub fn train<M: Classifier>(
 
 /// Area under the ROC curve of `scores` separating `positive` items from the rest (ties half).
 pub fn auroc(scores: &[f32], positive: &[bool]) -> Option<f32> {
-    let pos: Vec<f32> = scores.iter().zip(positive).filter(|(_, p)| **p).map(|(s, _)| *s).collect();
-    let neg: Vec<f32> = scores.iter().zip(positive).filter(|(_, p)| !**p).map(|(s, _)| *s).collect();
+    let pos: Vec<f32> = scores
+        .iter()
+        .zip(positive)
+        .filter(|(_, p)| **p)
+        .map(|(s, _)| *s)
+        .collect();
+    let neg: Vec<f32> = scores
+        .iter()
+        .zip(positive)
+        .filter(|(_, p)| !**p)
+        .map(|(s, _)| *s)
+        .collect();
     if pos.is_empty() || neg.is_empty() {
         return None;
     }
     let wins: f64 = pos
         .iter()
-        .map(|p| neg.iter().map(|n| if p > n { 1.0 } else if p == n { 0.5 } else { 0.0 }).sum::<f64>())
+        .map(|p| {
+            neg.iter()
+                .map(|n| {
+                    if p > n {
+                        1.0
+                    } else if p == n {
+                        0.5
+                    } else {
+                        0.0
+                    }
+                })
+                .sum::<f64>()
+        })
         .sum();
     Some((wins / (pos.len() * neg.len()) as f64) as f32)
 }
@@ -265,8 +318,14 @@ mod tests {
 
     #[test]
     fn auroc_of_perfect_random_and_reversed_scores() {
-        assert_eq!(auroc(&[0.9, 0.8, 0.1, 0.2], &[true, true, false, false]), Some(1.0));
-        assert_eq!(auroc(&[0.1, 0.2, 0.9, 0.8], &[true, true, false, false]), Some(0.0));
+        assert_eq!(
+            auroc(&[0.9, 0.8, 0.1, 0.2], &[true, true, false, false]),
+            Some(1.0)
+        );
+        assert_eq!(
+            auroc(&[0.1, 0.2, 0.9, 0.8], &[true, true, false, false]),
+            Some(0.0)
+        );
         assert_eq!(auroc(&[0.5, 0.5], &[true, false]), Some(0.5));
         assert_eq!(auroc(&[0.5], &[true]), None);
     }

@@ -14,12 +14,12 @@ use std::time::Instant;
 use burn::tensor::{Device, read_sync};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use microact_models::action::Sequence;
 use microact_models::action::datasets::{self, Dataset, Sample};
 use microact_models::action::graph::GraphNetConfig;
 use microact_models::action::recognizer::{Classifier, ReadbackError, Unknown, logits};
 use microact_models::action::segments::{SegmentConfig, propose, to_segments};
 use microact_models::action::stream::{Windows, score_track};
-use microact_models::action::Sequence;
 use microact_models::action::train::{self, Evaluation, TrainConfig, auroc};
 use microact_models::action::{Augment, DdNetConfig, Layout, Pipeline, RecognizerSpec};
 use microact_models::manifest::Manifest;
@@ -244,7 +244,9 @@ fn main() {
 fn device(backend: Backend) -> Result<Device, String> {
     match backend {
         Backend::Cpu => Ok(Device::flex()),
-        Backend::Wgpu => Device::wgpu_options().init().map_err(|e| format!("no wgpu adapter: {e}")),
+        Backend::Wgpu => Device::wgpu_options()
+            .init()
+            .map_err(|e| format!("no wgpu adapter: {e}")),
     }
 }
 
@@ -261,26 +263,58 @@ fn run_train(args: TrainArgs) -> Result<(), String> {
     let unknown_classes: Vec<usize> = args
         .holdout
         .iter()
-        .map(|name| data.classes.iter().position(|c| c == name).ok_or(format!("no class `{name}` in {}", data.name)))
+        .map(|name| {
+            data.classes
+                .iter()
+                .position(|c| c == name)
+                .ok_or(format!("no class `{name}` in {}", data.name))
+        })
         .collect::<Result<_, _>>()?;
     let mut held_out_test = Vec::new();
     if !unknown_classes.is_empty() {
         // Known classes renumbered in order; held-out clips leave training and are kept aside.
-        let kept: Vec<usize> = (0..data.classes.len()).filter(|c| !unknown_classes.contains(c)).collect();
-        let renumber = |s: &Sample| kept.iter().position(|&c| c == s.label).map(|label| Sample { label, ..s.clone() });
-        held_out_test = data.test.iter().filter(|s| unknown_classes.contains(&s.label)).cloned().collect();
+        let kept: Vec<usize> = (0..data.classes.len())
+            .filter(|c| !unknown_classes.contains(c))
+            .collect();
+        let renumber = |s: &Sample| {
+            kept.iter()
+                .position(|&c| c == s.label)
+                .map(|label| Sample { label, ..s.clone() })
+        };
+        held_out_test = data
+            .test
+            .iter()
+            .filter(|s| unknown_classes.contains(&s.label))
+            .cloned()
+            .collect();
         data.train = data.train.iter().filter_map(renumber).collect();
         data.test = data.test.iter().filter_map(renumber).collect();
         data.classes = kept.iter().map(|&c| data.classes[c].clone()).collect();
     }
-    let pipeline = Pipeline { frames: args.frames, shared: !args.native_joints, min_score: args.min_score };
-    let model_config = DdNetConfig::new(pipeline.joints(layout.joints()), data.classes.len()).with_filters(args.filters).with_frames(args.frames);
+    let pipeline = Pipeline {
+        frames: args.frames,
+        shared: !args.native_joints,
+        min_score: args.min_score,
+    };
+    let model_config = DdNetConfig::new(pipeline.joints(layout.joints()), data.classes.len())
+        .with_filters(args.filters)
+        .with_frames(args.frames);
     let network = match args.model {
         Network::Ddnet => format!("ddnet{}", args.filters),
         Network::Graph => "graph".to_string(),
     };
-    let name = args.name.clone().unwrap_or_else(|| format!("{}-{network}-seed{}", data.name, args.seed));
-    let spec = RecognizerSpec { name: name.clone(), dataset: data.name.clone(), classes: data.classes.clone(), layout, pipeline, model: model_config.clone() };
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("{}-{network}-seed{}", data.name, args.seed));
+    let spec = RecognizerSpec {
+        name: name.clone(),
+        dataset: data.name.clone(),
+        classes: data.classes.clone(),
+        layout,
+        pipeline,
+        model: model_config.clone(),
+    };
     let config = TrainConfig {
         epochs: args.epochs,
         batch: args.batch,
@@ -291,16 +325,47 @@ fn run_train(args: TrainArgs) -> Result<(), String> {
         validation: args.validation,
         patience: args.patience,
         balanced: args.balanced,
-        augment: if args.no_augment { Augment::NONE } else { Augment::TRAIN },
+        augment: if args.no_augment {
+            Augment::NONE
+        } else {
+            Augment::TRAIN
+        },
     };
     let inner = device(args.data.device)?;
     let autodiff = Device::autodiff(inner.clone());
     autodiff.seed(args.seed);
     match args.model {
-        Network::Ddnet => train_and_report(model_config.init(&autodiff), &args, spec, &data, &held_out_test, config, network, &inner, &autodiff),
+        Network::Ddnet => train_and_report(
+            model_config.init(&autodiff),
+            &args,
+            spec,
+            &data,
+            &held_out_test,
+            config,
+            network,
+            &inner,
+            &autodiff,
+        ),
         Network::Graph => {
-            let graph = GraphNetConfig::new(if pipeline.shared { Layout::Penn13 } else { layout }, data.classes.len());
-            train_and_report(graph.init(&autodiff), &args, spec, &data, &held_out_test, config, network, &inner, &autodiff)
+            let graph = GraphNetConfig::new(
+                if pipeline.shared {
+                    Layout::Penn13
+                } else {
+                    layout
+                },
+                data.classes.len(),
+            );
+            train_and_report(
+                graph.init(&autodiff),
+                &args,
+                spec,
+                &data,
+                &held_out_test,
+                config,
+                network,
+                &inner,
+                &autodiff,
+            )
         }
     }
 }
@@ -318,30 +383,69 @@ fn train_and_report<M: Classifier>(
     autodiff: &Device,
 ) -> Result<(), String> {
     let name = spec.name.clone();
-    println!("{name}: {} train / {} test clips, {} classes, {} parameters", data.train.len(), data.test.len(), data.classes.len(), model.num_params());
+    println!(
+        "{name}: {} train / {} test clips, {} classes, {} parameters",
+        data.train.len(),
+        data.test.len(),
+        data.classes.len(),
+        model.num_params()
+    );
     let bar = ProgressBar::new(config.epochs as u64);
-    bar.set_style(ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
     let started = Instant::now();
-    std::fs::create_dir_all(&args.out).map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
     let checkpoint = args.out.join(format!("{name}.checkpoint.bpk"));
-    let (model, reports) = train::train(model, &spec.pipeline, &data.train, data.classes.len(), &config, autodiff, |r, model| {
-        if args.checkpoint_every > 0 && r.epoch % args.checkpoint_every == 0 {
-            // A checkpoint that cannot be written is reported once and training goes on.
-            if let Err(e) = to_burnpack(model).and_then(|b| std::fs::write(&checkpoint, b).map_err(|e| e.to_string())) {
-                bar.println(format!("checkpoint not written ({}): {e}", checkpoint.display()));
+    let (model, reports) = train::train(
+        model,
+        &spec.pipeline,
+        &data.train,
+        data.classes.len(),
+        &config,
+        autodiff,
+        |r, model| {
+            if args.checkpoint_every > 0 && r.epoch % args.checkpoint_every == 0 {
+                // A checkpoint that cannot be written is reported once and training goes on.
+                if let Err(e) = to_burnpack(model)
+                    .and_then(|b| std::fs::write(&checkpoint, b).map_err(|e| e.to_string()))
+                {
+                    bar.println(format!(
+                        "checkpoint not written ({}): {e}",
+                        checkpoint.display()
+                    ));
+                }
             }
-        }
-        bar.set_position(r.epoch as u64);
-        let valid = r.validation_accuracy.map(|v| format!(" valid {:.3}", v)).unwrap_or_default();
-        bar.set_message(format!("loss {:.3} train {:.3}{valid} lr {:.2e}", r.loss, r.train_accuracy, r.lr));
-    });
+            bar.set_position(r.epoch as u64);
+            let valid = r
+                .validation_accuracy
+                .map(|v| format!(" valid {:.3}", v))
+                .unwrap_or_default();
+            bar.set_message(format!(
+                "loss {:.3} train {:.3}{valid} lr {:.2e}",
+                r.loss, r.train_accuracy, r.lr
+            ));
+        },
+    );
     bar.finish();
     let seconds = started.elapsed().as_secs_f64();
     println!("trained in {seconds:.0} s ({} epochs)", reports.len());
     let model = model.to_device(inner);
     let unknown = match held_out_test.is_empty() {
         true => None,
-        false => Some(unknown_report(&model, &spec, &data.test, held_out_test, &args.holdout, inner).map_err(|e| e.to_string())?),
+        false => Some(
+            unknown_report(
+                &model,
+                &spec,
+                &data.test,
+                held_out_test,
+                &args.holdout,
+                inner,
+            )
+            .map_err(|e| e.to_string())?,
+        ),
     };
     let mut report = measure(&model, spec, network, data, &args.data, inner, true)?;
     report.train = Some(config);
@@ -349,39 +453,81 @@ fn train_and_report<M: Classifier>(
     report.epochs_run = Some(reports.len());
     report.unknown = unknown;
     if let Some(u) = &report.unknown {
-        println!("unknown ({}): AUROC max-softmax {:.3}, energy {:.3}", u.held_out.join(","), u.auroc_max_softmax, u.auroc_energy);
+        println!(
+            "unknown ({}): AUROC max-softmax {:.3}, energy {:.3}",
+            u.held_out.join(","),
+            u.auroc_max_softmax,
+            u.auroc_energy
+        );
     }
     write(&args.out, &name, &model, &report, &reports)
 }
 
 fn run_eval(args: EvalArgs) -> Result<(), String> {
     let read = |p: &Path| std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
-    let manifest = Manifest::parse(&String::from_utf8_lossy(&read(&args.manifest)?)).map_err(|e| e.to_string())?;
+    let manifest = Manifest::parse(&String::from_utf8_lossy(&read(&args.manifest)?))
+        .map_err(|e| e.to_string())?;
     let entry = manifest.get(&args.name).map_err(|e| e.to_string())?;
-    let spec = entry.recognizer.clone().ok_or(format!("{} is not an action recognizer", args.name))?;
+    let spec = entry
+        .recognizer
+        .clone()
+        .ok_or(format!("{} is not an action recognizer", args.name))?;
     let file = args.manifest.with_file_name(&entry.file);
     let inner = device(args.data.device)?;
-    let model = spec.load(&entry.file, read(&file)?, &entry.sha256, &inner).map_err(|e| e.to_string())?;
+    let model = spec
+        .load(&entry.file, read(&file)?, &entry.sha256, &inner)
+        .map_err(|e| e.to_string())?;
     let (data, _) = load(&args.data)?;
     if data.classes != spec.classes {
-        return Err(format!("{} has other classes than {}", data.name, spec.name));
+        return Err(format!(
+            "{} has other classes than {}",
+            data.name, spec.name
+        ));
     }
     let already_int8 = entry.file.contains("-q8");
-    measure(&model, spec, "ddnet".into(), &data, &args.data, &inner, !already_int8).map(|_| ())
+    measure(
+        &model,
+        spec,
+        "ddnet".into(),
+        &data,
+        &args.data,
+        &inner,
+        !already_int8,
+    )
+    .map(|_| ())
 }
 
 /// Test accuracy (plain, mirrored, under noise, int8) printed and returned.
-fn measure<M: Classifier>(model: &M, spec: RecognizerSpec, network: String, data: &Dataset, args: &DataArgs, device: &Device, try_int8: bool) -> Result<Report, String> {
+fn measure<M: Classifier>(
+    model: &M,
+    spec: RecognizerSpec,
+    network: String,
+    data: &Dataset,
+    args: &DataArgs,
+    device: &Device,
+    try_int8: bool,
+) -> Result<Report, String> {
     let classes = data.classes.len();
     let pipeline = spec.pipeline;
-    let evaluate = |model: &M, samples: &[Sample], mirror: bool| train::evaluate(model, &pipeline, samples, classes, mirror, device).map_err(|e| e.to_string());
+    let evaluate = |model: &M, samples: &[Sample], mirror: bool| {
+        train::evaluate(model, &pipeline, samples, classes, mirror, device)
+            .map_err(|e| e.to_string())
+    };
     let test = evaluate(model, &data.test, false)?;
     let mirrored = evaluate(model, &data.test, true)?;
-    println!("test top-1 {:.2} % ({:.2} % with mirror averaging) on {} clips", 100.0 * test.top1, 100.0 * mirrored.top1, data.test.len());
+    println!(
+        "test top-1 {:.2} % ({:.2} % with mirror averaging) on {} clips",
+        100.0 * test.top1,
+        100.0 * mirrored.top1,
+        data.test.len()
+    );
     print_evaluation(&mirrored, &data.classes);
     let mut noise = Vec::new();
     for level in args.noise.iter().filter(|l| !l.is_empty()) {
-        let (jitter, drop) = level.split_once(':').and_then(|(j, d)| Some((j.parse::<f32>().ok()?, d.parse::<f32>().ok()?))).ok_or(format!("noise level `{level}` is not jitter:drop"))?;
+        let (jitter, drop) = level
+            .split_once(':')
+            .and_then(|(j, d)| Some((j.parse::<f32>().ok()?, d.parse::<f32>().ok()?)))
+            .ok_or(format!("noise level `{level}` is not jitter:drop"))?;
         let augment = Augment::noise(jitter, drop);
         let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(99);
         let noisy: Vec<Sample> = data
@@ -395,14 +541,39 @@ fn measure<M: Classifier>(model: &M, spec: RecognizerSpec, network: String, data
             })
             .collect();
         let e = evaluate(model, &noisy, true)?;
-        println!("noise jitter {jitter} drop {drop}: top-1 {:.2} %", 100.0 * e.top1);
+        println!(
+            "noise jitter {jitter} drop {drop}: top-1 {:.2} %",
+            100.0 * e.top1
+        );
         noise.push((level.clone(), e.top1));
     }
-    let config = SegmentConfig { smooth: args.smooth, enter: args.enter, exit: args.exit, min_frames: args.min_frames, exclusive: !args.overlapping, ..SegmentConfig::default() };
-    let segments = segment_report(model, &spec, data, Windows { length: args.window, stride: args.stride }, config, device)?;
+    let config = SegmentConfig {
+        smooth: args.smooth,
+        enter: args.enter,
+        exit: args.exit,
+        min_frames: args.min_frames,
+        exclusive: !args.overlapping,
+        ..SegmentConfig::default()
+    };
+    let segments = segment_report(
+        model,
+        &spec,
+        data,
+        Windows {
+            length: args.window,
+            stride: args.stride,
+        },
+        config,
+        device,
+    )?;
     println!(
         "segments over {} concatenated test clips: F1@0.5 {:.3} (P {:.3}, R {:.3}), F1@0.3 {:.3}, {} proposals",
-        segments.clips, segments.f1_at_0_5, segments.precision_at_0_5, segments.recall_at_0_5, segments.f1_at_0_3, segments.proposals
+        segments.clips,
+        segments.f1_at_0_5,
+        segments.precision_at_0_5,
+        segments.recall_at_0_5,
+        segments.f1_at_0_3,
+        segments.proposals
     );
     let float = to_burnpack(model)?;
     let int8 = match try_int8 {
@@ -431,7 +602,14 @@ fn measure<M: Classifier>(model: &M, spec: RecognizerSpec, network: String, data
     })
 }
 
-fn segment_report(model: &impl Classifier, spec: &RecognizerSpec, data: &Dataset, windows: Windows, config: SegmentConfig, device: &Device) -> Result<SegmentReport, String> {
+fn segment_report(
+    model: &impl Classifier,
+    spec: &RecognizerSpec,
+    data: &Dataset,
+    windows: Windows,
+    config: SegmentConfig,
+    device: &Device,
+) -> Result<SegmentReport, String> {
     let mut xy = Vec::new();
     let mut score = Vec::new();
     let mut truth = Vec::new();
@@ -439,7 +617,9 @@ fn segment_report(model: &impl Classifier, spec: &RecognizerSpec, data: &Dataset
     // Classes in turn (a clip of each class, then the next of each, …), so neighbours differ as
     // in a real recording and a proposal cannot span two clips of one class.
     let classes = data.classes.len();
-    let mut queues: Vec<Vec<&Sample>> = (0..classes).map(|c| data.test.iter().filter(|s| s.label == c).rev().collect()).collect();
+    let mut queues: Vec<Vec<&Sample>> = (0..classes)
+        .map(|c| data.test.iter().filter(|s| s.label == c).rev().collect())
+        .collect();
     let mut order = Vec::with_capacity(data.test.len());
     while queues.iter().any(|q| !q.is_empty()) {
         order.extend(queues.iter_mut().filter_map(Vec::pop));
@@ -447,13 +627,26 @@ fn segment_report(model: &impl Classifier, spec: &RecognizerSpec, data: &Dataset
     for s in order {
         xy.extend_from_slice(&s.seq.xy);
         score.extend_from_slice(&s.seq.score);
-        truth.push(microact_models::action::segments::Proposal { class: s.label, start: at, end: at + s.seq.frames, score: 1.0 });
+        truth.push(microact_models::action::segments::Proposal {
+            class: s.label,
+            start: at,
+            end: at + s.seq.frames,
+            score: 1.0,
+        });
         at += s.seq.frames;
     }
     let (mut predicted, mut reference) = (Vec::new(), Vec::new());
     if let Some(track) = Sequence::new(spec.layout, xy, score) {
-        let scores = read_sync(score_track(model, &spec.pipeline, &track, windows, device)).map_err(|e| e.to_string())?;
-        predicted = to_segments(&propose(&scores, &config), "set", &spec.classes, &spec.name, "1", 0);
+        let scores = read_sync(score_track(model, &spec.pipeline, &track, windows, device))
+            .map_err(|e| e.to_string())?;
+        predicted = to_segments(
+            &propose(&scores, &config),
+            "set",
+            &spec.classes,
+            &spec.name,
+            "1",
+            0,
+        );
         reference = to_segments(&truth, "set", &spec.classes, "truth", "1", 0);
     }
     let at = microact_core::metrics::segment_scores(&predicted, &reference, &[0.5, 0.3]);
@@ -479,24 +672,44 @@ fn run_ship(args: ShipArgs) -> Result<(), String> {
     let read = |p: &Path| std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
     let mut spec = RecognizerSpec::parse(&String::from_utf8_lossy(&read(&args.spec)?))?;
     spec.name = args.name.clone();
-    let report: serde_json::Value = serde_json::from_slice(&read(&args.report)?).map_err(|e| format!("{}: {e}", args.report.display()))?;
+    let report: serde_json::Value = serde_json::from_slice(&read(&args.report)?)
+        .map_err(|e| format!("{}: {e}", args.report.display()))?;
     let bytes = read(&args.weights)?;
     let sha = sha256_hex(&bytes);
     let cpu = Device::flex();
-    let model = spec.load(&args.weights.display().to_string(), bytes.clone(), &sha, &cpu).map_err(|e| e.to_string())?;
+    let model = spec
+        .load(
+            &args.weights.display().to_string(),
+            bytes.clone(),
+            &sha,
+            &cpu,
+        )
+        .map_err(|e| e.to_string())?;
     let int8 = to_burnpack(&quantize(model, INT8_MIN_WEIGHTS))?;
     let manifest_path = args.models.join("manifest.json");
-    let mut manifest: serde_json::Value = serde_json::from_slice(&read(&manifest_path)?).map_err(|e| format!("{}: {e}", manifest_path.display()))?;
+    let mut manifest: serde_json::Value = serde_json::from_slice(&read(&manifest_path)?)
+        .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
     let Some(models) = manifest.get_mut("models").and_then(|m| m.as_array_mut()) else {
         return Err(format!("{} has no models list", manifest_path.display()));
     };
     let measured = &report[0];
     for (name, file_bytes, format, accuracy) in [
-        (args.name.clone(), bytes, "burnpack, float16 weights (loaded as float32)", &measured["test_mirrored"]["top1"]),
-        (format!("{}-q8", args.name), int8, "burnpack: int8 symmetric per-output-channel kernels (>= 4096 weights), float16 elsewhere", &measured["int8"]["top1"]),
+        (
+            args.name.clone(),
+            bytes,
+            "burnpack, float16 weights (loaded as float32)",
+            &measured["test_mirrored"]["top1"],
+        ),
+        (
+            format!("{}-q8", args.name),
+            int8,
+            "burnpack: int8 symmetric per-output-channel kernels (>= 4096 weights), float16 elsewhere",
+            &measured["int8"]["top1"],
+        ),
     ] {
         let file = format!("{name}.bpk");
-        std::fs::write(args.models.join(&file), &file_bytes).map_err(|e| format!("cannot write {file}: {e}"))?;
+        std::fs::write(args.models.join(&file), &file_bytes)
+            .map_err(|e| format!("cannot write {file}: {e}"))?;
         let entry = serde_json::json!({
             "name": name,
             "task": "action",
@@ -514,15 +727,26 @@ fn run_ship(args: ShipArgs) -> Result<(), String> {
         println!("{file}: {} bytes", file_bytes.len());
     }
     let text = serde_json::to_string_pretty(&manifest).map_err(|e| e.to_string())? + "\n";
-    std::fs::write(&manifest_path, text).map_err(|e| format!("cannot write {}: {e}", manifest_path.display()))
+    std::fs::write(&manifest_path, text)
+        .map_err(|e| format!("cannot write {}: {e}", manifest_path.display()))
 }
 
 /// Kernels with at least this many weights are stored as int8 (all but DD-Net's first layers).
 const INT8_MIN_WEIGHTS: usize = 4096;
 
-fn unknown_report(model: &impl Classifier, spec: &RecognizerSpec, known: &[Sample], unknown: &[Sample], names: &[String], device: &Device) -> Result<UnknownReport, ReadbackError> {
+fn unknown_report(
+    model: &impl Classifier,
+    spec: &RecognizerSpec,
+    known: &[Sample],
+    unknown: &[Sample],
+    names: &[String],
+    device: &Device,
+) -> Result<UnknownReport, ReadbackError> {
     let clips: Vec<_> = known.iter().chain(unknown).map(|s| &s.seq).collect();
-    let scores: Vec<Unknown> = read_sync(logits(model, &spec.pipeline, &clips, true, device))?.iter().map(|l| Unknown::from_logits(l)).collect();
+    let scores: Vec<Unknown> = read_sync(logits(model, &spec.pipeline, &clips, true, device))?
+        .iter()
+        .map(|l| Unknown::from_logits(l))
+        .collect();
     let is_unknown: Vec<bool> = (0..clips.len()).map(|i| i >= known.len()).collect();
     let pick = |f: fn(&Unknown) -> f32| scores.iter().map(f).collect::<Vec<f32>>();
     Ok(UnknownReport {
@@ -549,13 +773,24 @@ fn print_evaluation(e: &Evaluation, classes: &[String]) {
     }
 }
 
-fn write<M: Classifier>(out: &Path, name: &str, model: &M, report: &Report, epochs: &[train::EpochReport]) -> Result<(), String> {
+fn write<M: Classifier>(
+    out: &Path,
+    name: &str,
+    model: &M,
+    report: &Report,
+    epochs: &[train::EpochReport],
+) -> Result<(), String> {
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    let put = |file: String, bytes: Vec<u8>| std::fs::write(out.join(&file), bytes).map_err(|e| format!("cannot write {file}: {e}"));
+    let put = |file: String, bytes: Vec<u8>| {
+        std::fs::write(out.join(&file), bytes).map_err(|e| format!("cannot write {file}: {e}"))
+    };
     let json = |v: &dyn erased::Json| v.to_json();
     put(format!("{name}.bpk"), to_burnpack(model)?)?;
     put(format!("{name}.json"), json(&report.spec).into_bytes())?;
-    put(format!("{name}.report.json"), json(&(report, epochs)).into_bytes())?;
+    put(
+        format!("{name}.report.json"),
+        json(&(report, epochs)).into_bytes(),
+    )?;
     println!("wrote {}/{name}.{{bpk,json,report.json}}", out.display());
     Ok(())
 }
