@@ -6,5 +6,6 @@ pub mod compute;
 pub mod format;
 pub mod media;
 pub mod ui;
+pub mod workspace;
 
 pub use ui::app::App;

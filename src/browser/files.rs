@@ -23,6 +23,10 @@ impl PickedFile {
         }
     }
 
+    pub(crate) fn file(&self) -> &File {
+        &self.file
+    }
+
     /// A `blob:` URL the video element can play from; revoke it with [`revoke_url`].
     pub fn object_url(&self) -> Result<String, String> {
         Url::create_object_url_with_blob(&self.file).map_err(|e| super::js_error_text(&e))

@@ -3,8 +3,10 @@
 
 pub mod camera;
 pub mod canvas;
+pub mod dom;
 pub mod fetch;
 pub mod files;
+pub mod storage;
 pub mod video;
 
 use wasm_bindgen::JsValue;
@@ -73,4 +75,11 @@ pub fn query_param(name: &str) -> Option<String> {
     web_sys::UrlSearchParams::new_with_str(&search)
         .ok()?
         .get(name)
+}
+
+/// Asks a yes/no question in the browser's own dialog; `false` when it cannot be shown.
+pub fn confirm(question: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.confirm_with_message(question).ok())
+        .unwrap_or(false)
 }

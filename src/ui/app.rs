@@ -2,30 +2,47 @@
 
 use leptos::prelude::*;
 
+use crate::ui::annotate::Annotate;
 use crate::ui::compute_panel::{Compute, ComputePanel};
 use crate::ui::frame_probe::FrameProbe;
+use crate::ui::help::Help;
 use crate::ui::notices::{NoticeList, Notices};
+use crate::ui::palette::Palette;
 use crate::ui::player::{Player, Viewer};
 use crate::ui::pose_panel::PosePanel;
+use crate::ui::project_bar::ProjectBar;
+use crate::ui::timeline::Timeline;
 
 #[component]
 pub fn App() -> impl IntoView {
     let notices = Notices::new();
     provide_context(notices);
     provide_context(Compute::new());
-    provide_context(Viewer::new(notices));
+    let viewer = Viewer::new(notices);
+    provide_context(viewer);
+    let annotate = Annotate::new(notices, viewer);
+    provide_context(annotate);
+    annotate.install();
     view! {
         <header class="top">
             <h1>"microact"</h1>
+            <ProjectBar/>
             <ComputePanel/>
         </header>
         <main class="workspace">
-            <Player/>
-            <PosePanel/>
-            <FrameProbe/>
+            <div class="main-column">
+                <Player/>
+                <Timeline/>
+            </div>
+            <aside class="side-column">
+                <Palette/>
+                <PosePanel/>
+                <FrameProbe/>
+            </aside>
         </main>
         <footer>
             <NoticeList/>
         </footer>
+        <Help/>
     }
 }

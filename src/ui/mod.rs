@@ -1,9 +1,14 @@
 //! Leptos components: they render state and dispatch to the browser layer and plain Rust.
 
+pub mod annotate;
 pub mod app;
 pub mod bench;
 pub mod compute_panel;
 pub mod frame_probe;
+pub mod help;
 pub mod notices;
+pub mod palette;
 pub mod player;
 pub mod pose_panel;
+pub mod project_bar;
+pub mod timeline;

@@ -88,7 +88,7 @@ impl Viewer {
         }
     }
 
-    fn frame_count(&self) -> Option<u64> {
+    pub fn frame_count(&self) -> Option<u64> {
         match (self.source.get(), self.rate.get()) {
             (Source::Clip(info), Some(rate)) => Some(media::frame_count(&info, rate)),
             _ => None,
@@ -249,7 +249,7 @@ impl Viewer {
         }
     }
 
-    fn toggle_play(&self) {
+    pub fn toggle_play(&self) {
         let notices = self.notices;
         let Some(el) = self.video.get_untracked() else {
             return;
@@ -268,7 +268,45 @@ impl Viewer {
         }
     }
 
-    fn step(&self, delta: i64) {
+    /// Pauses and shows frame `frame` (clamped to the clip).
+    pub fn seek(&self, frame: u64) {
+        let (Some(el), Some(rate), Some(count)) = (
+            self.video.get_untracked(),
+            self.rate.get_untracked(),
+            self.frame_count(),
+        ) else {
+            return;
+        };
+        if self.probing.get_untracked() {
+            return;
+        }
+        let target = frame.min(count.saturating_sub(1));
+        let _ = el.pause();
+        el.set_current_time(rate.seek_time(target));
+    }
+
+    /// Jumps without pausing (a looped segment going round).
+    pub fn jump(&self, frame: u64) {
+        if let (Some(el), Some(rate)) = (self.video.get_untracked(), self.rate.get_untracked()) {
+            el.set_current_time(rate.seek_time(frame));
+        }
+    }
+
+    pub fn pause(&self) {
+        if let Some(el) = self.video.get_untracked() {
+            let _ = el.pause();
+        }
+    }
+
+    /// Playback speed (1.0 is normal).
+    pub fn set_speed(&self, speed: f64) {
+        if let Some(el) = self.video.get_untracked() {
+            el.set_playback_rate(speed);
+            el.set_default_playback_rate(speed);
+        }
+    }
+
+    pub fn step(&self, delta: i64) {
         let (Some(el), Some(rate), Some(count)) = (
             self.video.get_untracked(),
             self.rate.get_untracked(),
@@ -350,20 +388,6 @@ pub fn Player() -> impl IntoView {
         viewer.stop_camera();
         viewer.release_url();
     });
-
-    let keys = window_event_listener(ev::keydown, move |e| {
-        if crate::browser::typing_in_field(&e) {
-            return;
-        }
-        match e.key().as_str() {
-            "ArrowLeft" | "," => viewer.step(-1),
-            "ArrowRight" | "." => viewer.step(1),
-            " " | "k" => viewer.toggle_play(),
-            _ => return,
-        }
-        e.prevent_default();
-    });
-    on_cleanup(move || keys.remove());
 
     let has_clip = move || matches!(viewer.source.get(), Source::Clip(_));
     let camera_on = move || viewer.source.get() == Source::Camera;

@@ -50,6 +50,10 @@ pub enum Edit {
     RemoveVideo {
         id: VideoId,
     },
+    /// Replaces a video's metadata (the clip's measured rate, size and hash), keeping its id.
+    SetVideo {
+        video: Video,
+    },
     /// Inserts a label set at `index`, or replaces the set with its id (keeping its place).
     PutLabelSet {
         index: usize,
@@ -239,6 +243,15 @@ impl Edit {
                 }
                 let video = project.videos.remove(index);
                 Ok(Edit::AddVideo { index, video })
+            }
+            Edit::SetVideo { video } => {
+                let slot = project
+                    .videos
+                    .iter_mut()
+                    .find(|v| v.id == video.id)
+                    .ok_or(EditError::NoVideo(video.id))?;
+                let old = std::mem::replace(slot, video);
+                Ok(Edit::SetVideo { video: old })
             }
             Edit::PutLabelSet { index, set } => {
                 if checked {

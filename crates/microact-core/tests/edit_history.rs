@@ -73,6 +73,11 @@ enum Intent {
         drop_unused: bool,
     },
     RemoveVideo,
+    /// The clip measured again: another rate and size for the first video.
+    Retime {
+        fps: u32,
+        frames: u64,
+    },
     Rename {
         name: String,
     },
@@ -124,6 +129,7 @@ fn intent() -> impl Strategy<Value = Intent> {
         (0..50usize, 0..4usize).prop_map(|(segment, track)| Intent::MoveToTrack { segment, track }),
         any::<bool>().prop_map(|drop_unused| Intent::LabelSet { drop_unused }),
         Just(Intent::RemoveVideo),
+        (1..120u32, 1..400u64).prop_map(|(fps, frames)| Intent::Retime { fps, frames }),
         "[a-z]{1,8}".prop_map(|name| Intent::Rename { name }),
     ]
 }
@@ -253,6 +259,13 @@ fn realise(project: &Project, intent: &Intent) -> Option<Edit> {
         }
         Intent::RemoveVideo => Edit::remove_video(project, project.videos.first()?.id),
         Intent::Rename { name } => Edit::RenameProject { name },
+        Intent::Retime { fps, frames } => {
+            let mut video = project.videos.first()?.clone();
+            video.rate = microact_core::time::FrameRate::new(fps, 1).ok()?;
+            video.frames = frames;
+            video.width += 2;
+            Edit::SetVideo { video }
+        }
     };
     Some(edit)
 }

@@ -1,0 +1,775 @@
+//! The annotation workspace's shared state in the page: the [`Workspace`] behind a signal, the
+//! keymap and its keys, autosave to IndexedDB with restore on reload, projects, and the
+//! import/export menu's actions. The panels (timeline, palette, project bar, help) render it.
+
+use leptos::ev;
+use leptos::html::Input;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use microact_core::formats::{self, Mode};
+use microact_core::model::{Frame, LabelRef, Project, TrackId, VideoId};
+use std::time::Duration;
+
+use crate::browser::{self, dom, files::PickedFile, storage};
+use crate::media;
+use crate::ui::notices::Notices;
+use crate::ui::player::{Source, Viewer};
+use crate::workspace::io::{self, Format, Picked};
+use crate::workspace::keys::{Chord, Command, Keymap};
+use crate::workspace::view::{TimeView, ZOOM_STEP};
+use crate::workspace::{OpenedClip, Refusal, Session, Workspace};
+
+/// Quiet time after a change before it is written (a drag writes once, at its end or pause).
+const SAVE_DELAY: Duration = Duration::from_millis(300);
+const LAST_PROJECT: &str = "last-project";
+const KEYMAP: &str = "keymap";
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SaveState {
+    /// Nothing loaded yet.
+    Starting,
+    Saving,
+    Saved,
+    /// The last write failed: the work is only in this tab.
+    Failed(String),
+}
+
+/// An import read and waiting for the person to choose merge or replace.
+#[derive(Clone, Debug)]
+pub struct PendingImport {
+    pub file: String,
+    pub format: Format,
+    pub project: Project,
+}
+
+/// A label key held down while the clip plays: the segment being recorded.
+#[derive(Clone, Debug)]
+struct Recording {
+    key: char,
+    track: TrackId,
+    start: Frame,
+    label: LabelRef,
+}
+
+#[derive(Clone, Copy)]
+pub struct Annotate {
+    pub ws: RwSignal<Workspace>,
+    pub keymap: RwSignal<Keymap>,
+    pub help: RwSignal<bool>,
+    /// The command waiting for a new chord in the help overlay.
+    pub rebinding: RwSignal<Option<Command>>,
+    pub search: NodeRef<Input>,
+    pub query: RwSignal<String>,
+    /// The selected segment's span while "loop" is on.
+    pub looping: RwSignal<Option<(Frame, Frame)>>,
+    /// The segment being recorded with a held key (track, start) for the timeline to draw.
+    pub recording_view: RwSignal<Option<(TrackId, Frame)>>,
+    recording: StoredValue<Option<Recording>>,
+    /// The lanes' width in pixels (the timeline measures it).
+    pub width: RwSignal<f64>,
+    pub project_id: RwSignal<String>,
+    pub projects: RwSignal<Vec<storage::StoredProject>>,
+    pub save: RwSignal<SaveState>,
+    pub pending_import: RwSignal<Option<PendingImport>>,
+    save_pending: StoredValue<bool>,
+    /// The playhead to go back to when the restored project's clip is opened again.
+    restore_playhead: StoredValue<Option<(VideoId, Frame)>>,
+    loaded: RwSignal<bool>,
+    pub notices: Notices,
+    pub viewer: Viewer,
+}
+
+impl Annotate {
+    pub fn new(notices: Notices, viewer: Viewer) -> Self {
+        Self {
+            ws: RwSignal::new(Workspace::new("Untitled project")),
+            keymap: RwSignal::new(Keymap::default()),
+            help: RwSignal::new(false),
+            rebinding: RwSignal::new(None),
+            search: NodeRef::new(),
+            query: RwSignal::new(String::new()),
+            looping: RwSignal::new(None),
+            recording_view: RwSignal::new(None),
+            recording: StoredValue::new(None),
+            width: RwSignal::new(800.0),
+            project_id: RwSignal::new(String::new()),
+            projects: RwSignal::new(Vec::new()),
+            save: RwSignal::new(SaveState::Starting),
+            pending_import: RwSignal::new(None),
+            save_pending: StoredValue::new(false),
+            restore_playhead: StoredValue::new(None),
+            loaded: RwSignal::new(false),
+            notices,
+            viewer,
+        }
+    }
+
+    /// Runs a workspace change; a refusal becomes a notice.
+    pub fn run<T>(&self, change: impl FnOnce(&mut Workspace) -> Result<T, Refusal>) -> Option<T> {
+        let mut out = None;
+        self.ws.update(|ws| out = Some(change(ws)));
+        match out? {
+            Ok(v) => Some(v),
+            Err(why) => {
+                self.notices.error(why);
+                None
+            }
+        }
+    }
+
+    fn playhead(&self) -> Frame {
+        self.viewer.frame().unwrap_or(0)
+    }
+
+    fn frames(&self) -> Frame {
+        self.ws
+            .with_untracked(|w| w.current_video().map(|v| v.frames))
+            .unwrap_or(1)
+    }
+
+    pub fn zoom(&self, factor: f64, anchor: Option<f64>) {
+        let width = self.width.get_untracked();
+        let frames = self.frames();
+        let anchor = anchor.unwrap_or_else(|| {
+            let view = self.ws.with_untracked(|w| w.view);
+            let x = view.x(self.playhead() as f64);
+            if (0.0..=width).contains(&x) {
+                x
+            } else {
+                width / 2.0
+            }
+        });
+        self.ws
+            .update(|w| w.view.zoom(factor, anchor, frames, width));
+    }
+
+    pub fn pan(&self, dx: f64) {
+        let (width, frames) = (self.width.get_untracked(), self.frames());
+        self.ws.update(|w| w.view.pan(dx, frames, width));
+    }
+
+    pub fn fit(&self) {
+        let (width, frames) = (self.width.get_untracked(), self.frames());
+        self.ws.update(|w| w.view = TimeView::fit(frames, width));
+    }
+
+    pub fn seek(&self, frame: Frame) {
+        self.viewer.seek(frame);
+    }
+
+    /// Runs a keyboard command.
+    pub fn command(&self, command: Command) {
+        let viewer = self.viewer;
+        let now = self.playhead();
+        let second = viewer
+            .rate
+            .get_untracked()
+            .map(|r| r.fps().round() as i64)
+            .unwrap_or(30);
+        match command {
+            Command::PlayPause => viewer.toggle_play(),
+            Command::FrameBack => viewer.step(-1),
+            Command::FrameForward => viewer.step(1),
+            Command::SecondBack => viewer.step(-second),
+            Command::SecondForward => viewer.step(second),
+            Command::PreviousBoundary | Command::NextBoundary => {
+                let forward = command == Command::NextBoundary;
+                match self.ws.with_untracked(|w| w.boundary(now, forward)) {
+                    Some(f) => viewer.seek(f.min(self.frames().saturating_sub(1))),
+                    None => self
+                        .notices
+                        .info("no segment boundary that way on this track"),
+                }
+            }
+            Command::Slower | Command::Faster | Command::NormalSpeed => {
+                let mut speed = 1.0;
+                self.ws.update(|w| {
+                    speed = match command {
+                        Command::NormalSpeed => {
+                            w.speed = 1.0;
+                            1.0
+                        }
+                        c => w.step_speed(c == Command::Faster),
+                    }
+                });
+                viewer.set_speed(speed);
+            }
+            Command::MarkIn => self.ws.update(|w| w.mark_in = Some(now)),
+            Command::MarkOut => {
+                self.run(|w| w.mark_out(now));
+            }
+            Command::Split => {
+                self.run(|w| w.split_selected(now));
+            }
+            Command::MergeNext => {
+                self.run(|w| w.merge_next());
+            }
+            Command::Delete => {
+                self.run(|w| w.delete_selected());
+            }
+            Command::Undo => {
+                let mut done = None;
+                self.ws.update(|w| done = w.undo());
+                if done.is_none() {
+                    self.notices.info("nothing to undo");
+                }
+            }
+            Command::Redo => {
+                let mut done = None;
+                self.ws.update(|w| done = w.redo());
+                if done.is_none() {
+                    self.notices.info("nothing to redo");
+                }
+            }
+            Command::ZoomIn => self.zoom(ZOOM_STEP, None),
+            Command::ZoomOut => self.zoom(1.0 / ZOOM_STEP, None),
+            Command::ZoomFit => self.fit(),
+            Command::LoopSegment => self.toggle_loop(),
+            Command::PreviousTrack => self.ws.update(|w| w.step_track(-1)),
+            Command::NextTrack => self.ws.update(|w| w.step_track(1)),
+            Command::SearchLabels => {
+                if let Some(el) = self.search.get_untracked() {
+                    dom::focus(&el);
+                }
+            }
+            Command::Deselect => {
+                self.help.set(false);
+                self.looping.set(None);
+                self.ws.update(|w| {
+                    w.selected = None;
+                    w.mark_in = None;
+                });
+            }
+            Command::Help => self.help.update(|h| *h = !*h),
+        }
+    }
+
+    pub fn toggle_loop(&self) {
+        if self.looping.get_untracked().is_some() {
+            self.looping.set(None);
+            return;
+        }
+        let span = self.ws.with_untracked(|w| {
+            w.selected
+                .and_then(|id| w.project.segment(id))
+                .map(|(_, s)| (s.start, s.end))
+        });
+        match span {
+            Some((start, end)) => {
+                self.looping.set(Some((start, end)));
+                self.viewer.jump(start);
+                if !self.viewer.playing.get_untracked() {
+                    self.viewer.toggle_play();
+                }
+            }
+            None => self.notices.error("select a segment to loop"),
+        }
+    }
+
+    /// The label keys of the palette as shown now.
+    fn label_key(&self, key: char) -> Option<LabelRef> {
+        let query = self.query.get_untracked();
+        self.ws.with_untracked(|w| {
+            let set = w.palette_set()?;
+            let shown = crate::workspace::search_labels(set, &query);
+            Workspace::label_keys(set, &shown)
+                .into_iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, l)| l)
+        })
+    }
+
+    fn on_keydown(&self, e: &ev::KeyboardEvent) {
+        let k = dom::key(e);
+        let chord = Chord::from_event(&k.key, k.ctrl, k.meta, k.shift, k.alt);
+        if let Some(command) = self.rebinding.get_untracked() {
+            if matches!(k.key.as_str(), "Shift" | "Control" | "Alt" | "Meta") {
+                return;
+            }
+            e.prevent_default();
+            self.rebinding.set(None);
+            if k.key == "Escape" {
+                return;
+            }
+            let mut lost = None;
+            self.keymap
+                .update(|m| lost = m.rebind(command, chord.clone()));
+            if let Some(lost) = lost {
+                self.notices.info(format!(
+                    "{chord} now runs “{}” instead of “{}”",
+                    command.describe(),
+                    lost.describe()
+                ));
+            }
+            self.save_keymap();
+            return;
+        }
+        if browser::typing_in_field(e) {
+            // Escape leaves a field; Enter in the label search applies the first match.
+            if k.key == "Escape" {
+                if let Some(el) = self.search.get_untracked() {
+                    let _ = el.blur();
+                }
+            }
+            return;
+        }
+        if let Some(command) = self.keymap.with_untracked(|m| m.command(&chord)) {
+            e.prevent_default();
+            if !k.repeat
+                || matches!(
+                    command,
+                    Command::FrameBack | Command::FrameForward | Command::Undo | Command::Redo
+                )
+            {
+                self.command(command);
+            }
+            return;
+        }
+        let Some(key) = chord.as_char() else { return };
+        let Some(label) = self.label_key(key) else {
+            return;
+        };
+        e.prevent_default();
+        if k.repeat {
+            return;
+        }
+        if self.viewer.playing.get_untracked() {
+            // Label while playing: the key held down is the segment's extent.
+            let Some(track) = self.ws.with_untracked(|w| w.track) else {
+                self.notices.error("add a track first");
+                return;
+            };
+            let start = self.playhead();
+            self.recording.set_value(Some(Recording {
+                key,
+                track,
+                start,
+                label: label.clone(),
+            }));
+            self.recording_view.set(Some((track, start)));
+            self.ws.update(|w| w.label = Some(label));
+        } else {
+            self.run(|w| w.choose_label(label));
+        }
+    }
+
+    fn on_keyup(&self, e: &ev::KeyboardEvent) {
+        let k = dom::key(e);
+        let Some(key) = Chord::from_event(&k.key, false, false, false, false).as_char() else {
+            return;
+        };
+        let Some(rec) = self.recording.with_value(|r| r.clone()) else {
+            return;
+        };
+        if rec.key != key {
+            return;
+        }
+        self.recording.set_value(None);
+        self.recording_view.set(None);
+        let end = self.playhead() + 1;
+        self.run(|w| {
+            w.label = Some(rec.label.clone());
+            w.create(rec.track, rec.start, end.max(rec.start + 1))
+        });
+    }
+
+    /// Writes the session soon (once for a burst of changes).
+    fn schedule_save(&self) {
+        if !self.loaded.get_untracked() || self.save_pending.get_value() {
+            return;
+        }
+        self.save_pending.set_value(true);
+        let this = *self;
+        set_timeout(
+            move || {
+                this.save_pending.set_value(false);
+                this.save_now();
+            },
+            SAVE_DELAY,
+        );
+    }
+
+    pub fn save_now(&self) {
+        let id = self.project_id.get_untracked();
+        let playhead = self.playhead();
+        let (name, json) = self.ws.with_untracked(|w| {
+            let mut session = w.session();
+            if self.viewer.frame().is_some() {
+                session.playhead = playhead;
+            }
+            (w.project.name.clone(), serde_json::to_string(&session))
+        });
+        let json = match json {
+            Ok(json) => json,
+            Err(e) => {
+                self.save.set(SaveState::Failed(format!(
+                    "the project could not be written as JSON: {e}"
+                )));
+                return;
+            }
+        };
+        self.save.set(SaveState::Saving);
+        let this = *self;
+        spawn_local(async move {
+            let saved = match storage::save_project(&id, &name, &json).await {
+                Ok(()) => storage::set_setting(LAST_PROJECT, &id).await,
+                Err(e) => Err(e),
+            };
+            match saved {
+                Ok(()) => {
+                    this.save.set(SaveState::Saved);
+                    this.refresh_projects();
+                }
+                Err(e) => {
+                    let first = !matches!(this.save.get_untracked(), SaveState::Failed(_));
+                    this.save.set(SaveState::Failed(e.clone()));
+                    if first {
+                        this.notices.error(format!(
+                            "Your work is not being saved in this browser ({e}). It is still here in this tab: use “Export now” to keep a copy."
+                        ));
+                    }
+                }
+            }
+        });
+    }
+
+    fn save_keymap(&self) {
+        let Ok(text) = self.keymap.with_untracked(serde_json::to_string) else {
+            return;
+        };
+        let notices = self.notices;
+        spawn_local(async move {
+            if let Err(e) = storage::set_setting(KEYMAP, &text).await {
+                notices.error(format!("The key bindings could not be saved: {e}"));
+            }
+        });
+    }
+
+    pub fn reset_keymap(&self) {
+        self.keymap.set(Keymap::default());
+        self.save_keymap();
+    }
+
+    pub fn refresh_projects(&self) {
+        let this = *self;
+        spawn_local(async move {
+            if let Ok(list) = storage::list_projects().await {
+                this.projects.set(list);
+            }
+        });
+    }
+
+    /// Loads the last project (or starts one) and the keymap; autosave starts after.
+    fn restore(&self) {
+        let this = *self;
+        spawn_local(async move {
+            if let Ok(Some(text)) = storage::setting(KEYMAP).await {
+                match serde_json::from_str::<Keymap>(&text) {
+                    Ok(map) => this.keymap.set(map),
+                    Err(e) => this.notices.error(format!(
+                        "The saved key bindings could not be read ({e}); the defaults apply."
+                    )),
+                }
+            }
+            let last = storage::setting(LAST_PROJECT).await;
+            match last {
+                Ok(Some(id)) => this.load(&id).await,
+                Ok(None) => this.project_id.set(storage::new_id()),
+                Err(e) => {
+                    this.project_id.set(storage::new_id());
+                    this.save.set(SaveState::Failed(e.clone()));
+                    this.notices.error(format!(
+                        "Projects cannot be saved in this browser ({e}). Work in this tab is kept until it closes: use “Export now” to keep a copy."
+                    ));
+                }
+            }
+            this.loaded.set(true);
+            this.refresh_projects();
+        });
+    }
+
+    async fn load(&self, id: &str) {
+        match storage::load_project(id).await {
+            Ok(Some(text)) => match serde_json::from_str::<Session>(&text) {
+                Ok(session) => {
+                    let playhead = session.video.map(|v| (v, session.playhead));
+                    self.restore_playhead.set_value(playhead);
+                    self.looping.set(None);
+                    self.ws.set(Workspace::from_session(session));
+                    self.project_id.set(id.to_string());
+                    self.reattach();
+                }
+                Err(e) => {
+                    // Keep the stored record untouched: start a new project beside it.
+                    self.project_id.set(storage::new_id());
+                    self.notices.error(format!("The saved project could not be read ({e}); it is kept as it was, and a new project is open."));
+                }
+            },
+            Ok(None) => self.project_id.set(storage::new_id()),
+            Err(e) => {
+                self.project_id.set(storage::new_id());
+                self.notices
+                    .error(format!("The saved project could not be loaded: {e}"));
+            }
+        }
+    }
+
+    /// After a load, the clip on screen joins the project if it is one of its videos.
+    fn reattach(&self) {
+        if let Some(clip) = self.opened_clip() {
+            self.attach(clip);
+        }
+    }
+
+    fn opened_clip(&self) -> Option<OpenedClip> {
+        let (Source::Clip(info), Some(rate)) = (
+            self.viewer.source.get_untracked(),
+            self.viewer.rate.get_untracked(),
+        ) else {
+            return None;
+        };
+        Some(OpenedClip {
+            frames: media::frame_count(&info, rate),
+            name: info.name,
+            bytes: info.bytes,
+            hash: String::new(),
+            rate,
+            width: info.width,
+            height: info.height,
+        })
+    }
+
+    fn attach(&self, clip: OpenedClip) {
+        let frames = clip.frames;
+        let width = self.width.get_untracked();
+        let before = self.ws.with_untracked(|w| w.video);
+        let Some(id) = self.run(|w| w.attach(&clip)) else {
+            return;
+        };
+        if before != Some(id) || self.ws.with_untracked(|w| w.view == TimeView::default()) {
+            self.ws.update(|w| w.view = TimeView::fit(frames, width));
+        } else {
+            self.ws.update(|w| w.view.clamp(frames, width));
+        }
+        if let Some((video, frame)) = self.restore_playhead.get_value()
+            && video == id
+        {
+            self.restore_playhead.set_value(None);
+            self.viewer.seek(frame);
+        }
+    }
+
+    pub fn new_project(&self) {
+        self.save_now();
+        self.looping.set(None);
+        self.restore_playhead.set_value(None);
+        self.ws.set(Workspace::new("Untitled project"));
+        self.project_id.set(storage::new_id());
+        self.reattach();
+        self.save_now();
+    }
+
+    pub fn open_project(&self, id: String) {
+        self.save_now();
+        let this = *self;
+        spawn_local(async move {
+            this.load(&id).await;
+            this.save_now();
+        });
+    }
+
+    pub fn duplicate_project(&self) {
+        self.save_now();
+        let copy = self.ws.with_untracked(|w| {
+            let mut s = w.session();
+            s.project.name = format!("{} (copy)", s.project.name);
+            s
+        });
+        self.ws.set(Workspace::from_session(copy));
+        self.project_id.set(storage::new_id());
+        self.save_now();
+    }
+
+    pub fn delete_project(&self, id: String) {
+        let this = *self;
+        spawn_local(async move {
+            if let Err(e) = storage::delete_project(&id).await {
+                this.notices
+                    .error(format!("The project could not be deleted: {e}"));
+                return;
+            }
+            if this.project_id.get_untracked() == id {
+                this.ws.set(Workspace::new("Untitled project"));
+                this.project_id.set(storage::new_id());
+                this.reattach();
+                this.save_now();
+            }
+            this.refresh_projects();
+        });
+    }
+
+    pub fn rename(&self, name: String) {
+        self.run(|w| {
+            w.apply_in_group(
+                "rename project",
+                microact_core::edit::Edit::RenameProject { name },
+                2_000_000,
+            )
+        });
+    }
+
+    /// Downloads the project in `format`.
+    pub fn export(&self, format: Format) {
+        let out = self.ws.with_untracked(|w| {
+            let set = w
+                .palette_set()
+                .cloned()
+                .unwrap_or_else(microact_core::labels::ma52);
+            io::export(&w.project, format, w.video, &set)
+        });
+        match out {
+            Ok(out) => {
+                for file in &out.files {
+                    if let Err(e) = dom::download(&file.name, file.mime, &file.bytes) {
+                        self.notices
+                            .error(format!("{} could not be downloaded: {e}", file.name));
+                    }
+                }
+                if out.left_out > 0 {
+                    self.notices.info(format!(
+                        "{}: {} segment(s) left out (their labels are not in the label set chosen, or they have no pose)",
+                        format.name(),
+                        out.left_out
+                    ));
+                }
+            }
+            Err(e) => self.notices.error(format!("Export failed: {e}")),
+        }
+    }
+
+    /// Reads picked files as `format` (or the format their name and content say) and asks
+    /// whether to merge or replace.
+    pub fn import(&self, picked: Vec<PickedFile>, format: Option<Format>) {
+        let this = *self;
+        spawn_local(async move {
+            let mut files = Vec::new();
+            for file in &picked {
+                match dom::read(file).await {
+                    Ok(bytes) => files.push(Picked {
+                        name: file.name.clone(),
+                        bytes,
+                    }),
+                    Err(e) => {
+                        this.notices.error(e);
+                        return;
+                    }
+                }
+            }
+            let Some(main) = files
+                .iter()
+                .find(|f| !f.name.ends_with(".pbtxt"))
+                .or(files.first())
+            else {
+                return;
+            };
+            let name = main.name.clone();
+            let Some(format) = format.or_else(|| Format::detect(&main.name, &main.bytes)) else {
+                this.notices.error(format!(
+                    "{name}: the format is not recognised; choose it in the list and import again"
+                ));
+                return;
+            };
+            let read = this.ws.with_untracked(|w| {
+                let set = w
+                    .palette_set()
+                    .cloned()
+                    .unwrap_or_else(microact_core::labels::ma52);
+                io::import(&w.project, format, &files, &set)
+            });
+            match read {
+                Ok(project) => this.pending_import.set(Some(PendingImport {
+                    file: name,
+                    format,
+                    project,
+                })),
+                Err(e) => this.notices.error(format!("{name} was not imported: {e}")),
+            }
+        });
+    }
+
+    pub fn finish_import(&self, mode: Option<Mode>) {
+        let Some(pending) = self.pending_import.get_untracked() else {
+            return;
+        };
+        self.pending_import.set(None);
+        let Some(mode) = mode else { return };
+        let summary = io::summary(&pending.project);
+        let done = self.run(|w| {
+            let edit = formats::merge(&w.project, &pending.project, mode);
+            let what = match mode {
+                Mode::Merge => "import (merge)",
+                Mode::Replace => "import (replace)",
+            };
+            w.apply(what, edit)?;
+            if w.video.is_none() || mode == Mode::Replace {
+                w.video = w.project.videos.first().map(|v| v.id);
+            }
+            Ok(())
+        });
+        if done.is_some() {
+            self.notices
+                .info(format!("Imported {} ({summary}).", pending.file));
+            self.reattach();
+        }
+    }
+
+    /// Installs the listeners and effects that tie the workspace to the page.
+    pub fn install(&self) {
+        let this = *self;
+        let down = window_event_listener(ev::keydown, move |e| this.on_keydown(&e));
+        let up = window_event_listener(ev::keyup, move |e| this.on_keyup(&e));
+        on_cleanup(move || {
+            down.remove();
+            up.remove();
+        });
+        // A clip whose rate is known joins the project.
+        Effect::new(move |_| {
+            let ready = matches!(this.viewer.source.get(), Source::Clip(_))
+                && this.viewer.rate.get().is_some();
+            if ready && let Some(clip) = this.opened_clip() {
+                this.attach(clip);
+                this.viewer.set_speed(this.ws.with_untracked(|w| w.speed));
+            }
+        });
+        // Autosave after every change of the workspace, and after the playhead moves while paused.
+        Effect::new(move |_| {
+            this.ws.track();
+            this.schedule_save();
+        });
+        Effect::new(move |_| {
+            let frame = this.viewer.frame();
+            if !this.viewer.playing.get() && frame.is_some() {
+                this.schedule_save();
+            }
+        });
+        // A looped segment goes round; the playhead stays in view.
+        Effect::new(move |_| {
+            let Some(frame) = this.viewer.frame() else {
+                return;
+            };
+            if let Some((start, end)) = this.looping.get()
+                && (frame >= end || frame + 1 < start)
+            {
+                this.viewer.jump(start);
+            }
+            let (width, frames) = (this.width.get_untracked(), this.frames());
+            let view = this.ws.with_untracked(|w| w.view);
+            let mut followed = view;
+            followed.follow(frame, frames, width);
+            if followed != view {
+                this.ws.update(|w| w.view = followed);
+            }
+        });
+        self.restore();
+    }
+}

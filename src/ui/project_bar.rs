@@ -1,0 +1,116 @@
+//! The project bar: the project's name, whether it is saved, the projects kept in this browser
+//! (open, duplicate, delete, new), and the import/export menu with its merge-or-replace question.
+
+use leptos::prelude::*;
+use microact_core::formats::Mode;
+
+use crate::browser::files;
+use crate::format;
+use crate::ui::annotate::{Annotate, SaveState};
+use crate::workspace::io::Format;
+
+#[component]
+pub fn ProjectBar() -> impl IntoView {
+    let a = expect_context::<Annotate>();
+    let ws = a.ws;
+    let name = move || ws.with(|w| w.project.name.clone());
+    let export_format = RwSignal::new(Format::Native.id().to_string());
+    let import_format = RwSignal::new(String::new());
+
+    let save_text = move || match a.save.get() {
+        SaveState::Starting => "loading…".to_string(),
+        SaveState::Saving => "saving…".to_string(),
+        SaveState::Saved => "saved in this browser".to_string(),
+        SaveState::Failed(e) => format!("not saved: {e}"),
+    };
+    let save_state = move || match a.save.get() {
+        SaveState::Starting => "starting",
+        SaveState::Saving => "saving",
+        SaveState::Saved => "saved",
+        SaveState::Failed(_) => "failed",
+    };
+    let failed = move || matches!(a.save.get(), SaveState::Failed(_));
+
+    let projects = move || a.projects.get();
+    let current = move || a.project_id.get();
+
+    view! {
+        <section class="project-bar" aria-label="Project" data-testid="project-bar">
+            <input class="project-name" data-testid="project-name" aria-label="Project name"
+                prop:value=name on:input=move |e| a.rename(event_target_value(&e))
+                on:change=move |_| ws.update(|w| w.seal()) />
+            <span class="save-state" data-testid="save-state" data-state=save_state>{save_text}</span>
+            <Show when=failed>
+                <button data-testid="export-now" on:click=move |_| a.export(Format::Native)>"Export now"</button>
+            </Show>
+            <details class="menu" data-testid="projects-menu">
+                <summary>"Projects"</summary>
+                <div class="menu-body">
+                    <div class="controls">
+                        <button data-testid="project-new" on:click=move |_| a.new_project()>"New project"</button>
+                        <button data-testid="project-duplicate" on:click=move |_| a.duplicate_project()>"Duplicate"</button>
+                    </div>
+                    <ul class="project-list" data-testid="project-list">
+                        <For each=projects key=|p| (p.id.clone(), p.name.clone(), p.updated as u64) let:p>
+                            {
+                                let id = p.id.clone();
+                                let open_id = p.id.clone();
+                                let delete_id = p.id.clone();
+                                let current_id = id.clone();
+                                let is_current = move || current() == current_id;
+                                let disabled = move || current() == id;
+                                view! {
+                                    <li data-testid="project-item" data-id=p.id.clone() class:current=is_current>
+                                        <span class="project-item-name">{p.name.clone()}</span>
+                                        <span class="readout">{format::bytes(p.bytes)}</span>
+                                        <button data-testid="project-open" disabled=disabled on:click=move |_| a.open_project(open_id.clone())>"Open"</button>
+                                        <button data-testid="project-delete" on:click=move |_| {
+                                            if crate::browser::confirm("Delete this project from this browser? Export it first to keep a copy.") {
+                                                a.delete_project(delete_id.clone());
+                                            }
+                                        }>"Delete"</button>
+                                    </li>
+                                }
+                            }
+                        </For>
+                    </ul>
+                </div>
+            </details>
+            <details class="menu" data-testid="io-menu">
+                <summary>"Import / export"</summary>
+                <div class="menu-body">
+                    <div class="controls">
+                        <select data-testid="export-format" aria-label="Export format"
+                            prop:value=move || export_format.get() on:change=move |e| export_format.set(event_target_value(&e))>
+                            {Format::ALL.into_iter().map(|f| view! { <option value=f.id()>{f.name()}</option> }).collect_view()}
+                        </select>
+                        <button data-testid="export" on:click=move |_| {
+                            if let Some(f) = Format::from_id(&export_format.get_untracked()) { a.export(f) }
+                        }>"Export"</button>
+                    </div>
+                    <div class="controls">
+                        <select data-testid="import-format" aria-label="Import format"
+                            prop:value=move || import_format.get() on:change=move |e| import_format.set(event_target_value(&e))>
+                            <option value="">"format from the file"</option>
+                            {Format::ALL.into_iter().filter(|f| f.can_import()).map(|f| view! { <option value=f.id()>{f.name()}</option> }).collect_view()}
+                        </select>
+                        <label class="button">
+                            "Import…"
+                            <input type="file" multiple=true class="visually-hidden" data-testid="import-file"
+                                on:change=move |e| a.import(files::from_input(&e), Format::from_id(&import_format.get_untracked())) />
+                        </label>
+                    </div>
+                    <p class="hint">"AVA: pick the CSV and its .pbtxt label map together. MMAction2 and AVA count classes in the palette's label set."</p>
+                </div>
+            </details>
+            {move || a.pending_import.get().map(|p| view! {
+                <div class="confirm" role="dialog" data-testid="import-confirm">
+                    <span>{format!("Import {} as {}: {}.", p.file, p.format.name(), crate::workspace::io::summary(&p.project))}</span>
+                    <button data-testid="import-merge" on:click=move |_| a.finish_import(Some(Mode::Merge))>"Merge into this project"</button>
+                    <button data-testid="import-replace" on:click=move |_| a.finish_import(Some(Mode::Replace))>"Replace its videos and tracks"</button>
+                    <button data-testid="import-cancel" on:click=move |_| a.finish_import(None)>"Cancel"</button>
+                </div>
+            })}
+        </section>
+    }
+}
