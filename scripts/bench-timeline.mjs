@@ -29,7 +29,6 @@ try {
   await page.getByTestId('import-replace').click();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="lane"]').length > 0, null, { timeout: 120_000 });
   const importMs = Date.now() - t0;
-  await page.getByTestId('io-menu').locator('summary').click();
 
   const lane = await page.getByTestId('lane').first().boundingBox();
   const x = lane.x + lane.width / 2;

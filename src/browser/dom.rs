@@ -38,8 +38,14 @@ pub fn local_x(e: &MouseEvent) -> f64 {
     f64::from(e.client_x()) - left
 }
 
-pub fn client_x(e: &MouseEvent) -> f64 {
-    f64::from(e.client_x())
+/// The pointer's y in the element the listener sits on, CSS pixels.
+pub fn local_y(e: &MouseEvent) -> f64 {
+    let top = e
+        .current_target()
+        .and_then(|t| t.dyn_into::<Element>().ok())
+        .map(|el| el.get_bounding_client_rect().top())
+        .unwrap_or(0.0);
+    f64::from(e.client_y()) - top
 }
 
 /// Keeps a drag's pointer events coming to the element the listener sits on.
@@ -92,6 +98,11 @@ pub fn wheel(e: &WheelEvent) -> Wheel {
 
 pub fn width(el: &HtmlElement) -> f64 {
     f64::from(el.client_width())
+}
+
+/// Width and height in CSS pixels.
+pub fn size(el: &HtmlElement) -> (f64, f64) {
+    (f64::from(el.client_width()), f64::from(el.client_height()))
 }
 
 pub fn focus(el: &HtmlElement) {

@@ -33,6 +33,34 @@ impl PickedFile {
     }
 }
 
+/// Bytes read at a time while hashing (keeps memory flat for large clips).
+const HASH_CHUNK: f64 = 4.0 * 1024.0 * 1024.0;
+
+/// The SHA-256 of the whole file, hex, read in chunks.
+pub async fn sha256(file: &PickedFile) -> Result<String, String> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let size = file.file.size();
+    let mut at = 0.0;
+    while at < size {
+        let end = (at + HASH_CHUNK).min(size);
+        let part = file
+            .file
+            .slice_with_f64_and_f64(at, end)
+            .map_err(|e| super::js_error_text(&e))?;
+        let buffer = wasm_bindgen_futures::JsFuture::from(part.array_buffer())
+            .await
+            .map_err(|e| format!("{} could not be read: {}", file.name, super::js_error_text(&e)))?;
+        hasher.update(js_sys::Uint8Array::new(&buffer).to_vec());
+        at = end;
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
 fn collect(list: Option<FileList>) -> Vec<PickedFile> {
     let Some(list) = list else { return Vec::new() };
     (0..list.length())

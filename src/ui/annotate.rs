@@ -56,6 +56,8 @@ pub struct Annotate {
     pub ws: RwSignal<Workspace>,
     pub keymap: RwSignal<Keymap>,
     pub help: RwSignal<bool>,
+    /// Whether a drag on the video draws the active track's person box.
+    pub drawing_box: RwSignal<bool>,
     /// The command waiting for a new chord in the help overlay.
     pub rebinding: RwSignal<Option<Command>>,
     pub search: NodeRef<Input>,
@@ -71,7 +73,13 @@ pub struct Annotate {
     pub projects: RwSignal<Vec<storage::StoredProject>>,
     pub save: RwSignal<SaveState>,
     pub pending_import: RwSignal<Option<PendingImport>>,
+    /// Whether the import/export menu is open.
+    pub io_open: RwSignal<bool>,
     save_pending: StoredValue<bool>,
+    /// The last clip hashed: name, size, SHA-256.
+    hashed: StoredValue<Option<(String, u64, String)>>,
+    /// Whether the person has been told that saving fails (once until a save succeeds).
+    save_warned: StoredValue<bool>,
     /// The playhead to go back to when the restored project's clip is opened again.
     restore_playhead: StoredValue<Option<(VideoId, Frame)>>,
     loaded: RwSignal<bool>,
@@ -85,6 +93,7 @@ impl Annotate {
             ws: RwSignal::new(Workspace::new("Untitled project")),
             keymap: RwSignal::new(Keymap::default()),
             help: RwSignal::new(false),
+            drawing_box: RwSignal::new(false),
             rebinding: RwSignal::new(None),
             search: NodeRef::new(),
             query: RwSignal::new(String::new()),
@@ -96,7 +105,10 @@ impl Annotate {
             projects: RwSignal::new(Vec::new()),
             save: RwSignal::new(SaveState::Starting),
             pending_import: RwSignal::new(None),
+            io_open: RwSignal::new(false),
             save_pending: StoredValue::new(false),
+            hashed: StoredValue::new(None),
+            save_warned: StoredValue::new(false),
             restore_playhead: StoredValue::new(None),
             loaded: RwSignal::new(false),
             notices,
@@ -234,6 +246,7 @@ impl Annotate {
             }
             Command::Deselect => {
                 self.help.set(false);
+                self.drawing_box.set(false);
                 self.looping.set(None);
                 self.ws.update(|w| {
                     w.selected = None;
@@ -241,6 +254,7 @@ impl Annotate {
                 });
             }
             Command::Help => self.help.update(|h| *h = !*h),
+            Command::DrawBox => self.drawing_box.update(|d| *d = !*d),
         }
     }
 
@@ -418,12 +432,13 @@ impl Annotate {
             match saved {
                 Ok(()) => {
                     this.save.set(SaveState::Saved);
+                    this.save_warned.set_value(false);
                     this.refresh_projects();
                 }
                 Err(e) => {
-                    let first = !matches!(this.save.get_untracked(), SaveState::Failed(_));
                     this.save.set(SaveState::Failed(e.clone()));
-                    if first {
+                    if !this.save_warned.get_value() {
+                        this.save_warned.set_value(true);
                         this.notices.error(format!(
                             "Your work is not being saved in this browser ({e}). It is still here in this tab: use “Export now” to keep a copy."
                         ));
@@ -478,6 +493,7 @@ impl Annotate {
                 Err(e) => {
                     this.project_id.set(storage::new_id());
                     this.save.set(SaveState::Failed(e.clone()));
+                    this.save_warned.set_value(true);
                     this.notices.error(format!(
                         "Projects cannot be saved in this browser ({e}). Work in this tab is kept until it closes: use “Export now” to keep a copy."
                     ));
@@ -551,12 +567,42 @@ impl Annotate {
         } else {
             self.ws.update(|w| w.view.clamp(frames, width));
         }
+        self.hash_clip(id);
         if let Some((video, frame)) = self.restore_playhead.get_value()
             && video == id
         {
             self.restore_playhead.set_value(None);
             self.viewer.seek(frame);
         }
+    }
+
+    /// Hashes the clip on screen in the background and records it with its video (or says that
+    /// it is another file than the project's).
+    fn hash_clip(&self, id: VideoId) {
+        let Some(file) = self.viewer.file.with_value(|f| f.clone()) else { return };
+        let known = self.ws.with_untracked(|w| w.project.video(id).map(|v| v.hash.clone()));
+        let this = *self;
+        let cached = self
+            .hashed
+            .with_value(|h| h.as_ref().filter(|(n, b, _)| *n == file.name && *b == file.bytes).map(|(_, _, h)| h.clone()));
+        spawn_local(async move {
+            let hash = match cached {
+                Some(hash) => hash,
+                None => match browser::files::sha256(&file).await {
+                    Ok(hash) => {
+                        this.hashed.set_value(Some((file.name.clone(), file.bytes, hash.clone())));
+                        hash
+                    }
+                    Err(e) => {
+                        this.notices.error(e);
+                        return;
+                    }
+                },
+            };
+            if known.as_deref() != Some(hash.as_str()) {
+                this.run(|w| w.set_hash(&file.name, file.bytes, &hash));
+            }
+        });
     }
 
     pub fn new_project(&self) {

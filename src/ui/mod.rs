@@ -3,6 +3,7 @@
 pub mod annotate;
 pub mod app;
 pub mod bench;
+pub mod boxes;
 pub mod compute_panel;
 pub mod frame_probe;
 pub mod help;

@@ -104,10 +104,15 @@ pub fn Palette() -> impl IntoView {
     };
 
     let on_search_key = move |e: leptos::ev::KeyboardEvent| {
-        if e.key() == "Enter" {
-            if let (Some(set), Some(first)) = (set(), shown().first().cloned()) {
-                choose(LabelRef::new(&set.id, &first));
+        match e.key().as_str() {
+            "Enter" => {
+                if let (Some(set), Some(first)) = (set(), shown().first().cloned()) {
+                    choose(LabelRef::new(&set.id, &first));
+                }
             }
+            // Escape leaves the search cleared (the page's key handler moves focus away).
+            "Escape" => a.query.set(String::new()),
+            _ => {}
         }
     };
 
@@ -198,7 +203,7 @@ pub fn Palette() -> impl IntoView {
                         on:change=move |e| import_set(files::from_input(&e)) />
                 </label>
             </div>
-            <input type="search" node_ref=a.search data-testid="label-search" placeholder="Search labels (/)"
+            <input type="text" node_ref=a.search data-testid="label-search" placeholder="Search labels (/)"
                 prop:value=move || a.query.get()
                 on:input=move |e| a.query.set(event_target_value(&e))
                 on:keydown=on_search_key />

@@ -11,6 +11,7 @@ use std::time::Duration;
 use crate::browser::{camera, files, video};
 use crate::format;
 use crate::media::{self, ClipInfo, MediaProblem};
+use crate::ui::boxes::BoxLayer;
 use crate::ui::notices::Notices;
 
 /// Frames to watch while measuring a clip's frame rate.
@@ -42,6 +43,8 @@ pub struct Viewer {
     opening: RwSignal<Option<(String, u64)>>,
     probe_times: StoredValue<Vec<f64>>,
     object_url: StoredValue<Option<String>>,
+    /// The file on screen (to hash it).
+    pub file: StoredValue<Option<files::PickedFile>, LocalStorage>,
     frames: StoredValue<Option<video::FrameWatch>, LocalStorage>,
     camera: StoredValue<Option<camera::Camera>, LocalStorage>,
     pub camera_tracks: RwSignal<usize>,
@@ -63,6 +66,7 @@ impl Viewer {
             opening: RwSignal::new(None),
             probe_times: StoredValue::new(Vec::new()),
             object_url: StoredValue::new(None),
+            file: StoredValue::new_local(None),
             frames: StoredValue::new_local(None),
             camera: StoredValue::new_local(None),
             camera_tracks: RwSignal::new(0),
@@ -117,7 +121,8 @@ impl Viewer {
         self.source.set(Source::Empty);
         self.rate.set(None);
         self.media_time.set(0.0);
-        self.opening.set(Some((file.name, file.bytes)));
+        self.opening.set(Some((file.name.clone(), file.bytes)));
+        self.file.set_value(Some(file));
         video::show_url(&el, &url);
     }
 
@@ -307,20 +312,10 @@ impl Viewer {
     }
 
     pub fn step(&self, delta: i64) {
-        let (Some(el), Some(rate), Some(count)) = (
-            self.video.get_untracked(),
-            self.rate.get_untracked(),
-            self.frame_count(),
-        ) else {
-            return;
-        };
-        if self.probing.get_untracked() {
-            return;
+        if let (Some(rate), Some(count)) = (self.rate.get_untracked(), self.frame_count()) {
+            let now = rate.frame_at(self.media_time.get_untracked());
+            self.seek(media::step_frame(now, delta, count));
         }
-        let _ = el.pause();
-        let target =
-            media::step_frame(rate.frame_at(self.media_time.get_untracked()), delta, count);
-        el.set_current_time(rate.seek_time(target));
     }
 
     fn start_camera(&self) {
@@ -455,6 +450,7 @@ pub fn Player() -> impl IntoView {
                     }
                 ></video>
                 <canvas node_ref=viewer.overlay class="overlay" data-testid="pose-overlay" width="0" height="0"></canvas>
+                <BoxLayer/>
                 </div>
                 <p class="drop-hint">"Drop a video here"</p>
             </div>

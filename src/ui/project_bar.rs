@@ -21,7 +21,11 @@ pub fn ProjectBar() -> impl IntoView {
         SaveState::Starting => "loading…".to_string(),
         SaveState::Saving => "saving…".to_string(),
         SaveState::Saved => "saved in this browser".to_string(),
-        SaveState::Failed(e) => format!("not saved: {e}"),
+        SaveState::Failed(_) => "not saved".to_string(),
+    };
+    let save_detail = move || match a.save.get() {
+        SaveState::Failed(e) => format!("Not saved in this browser: {e}"),
+        _ => "Every change is saved in this browser (IndexedDB)".to_string(),
     };
     let save_state = move || match a.save.get() {
         SaveState::Starting => "starting",
@@ -39,7 +43,7 @@ pub fn ProjectBar() -> impl IntoView {
             <input class="project-name" data-testid="project-name" aria-label="Project name"
                 prop:value=name on:input=move |e| a.rename(event_target_value(&e))
                 on:change=move |_| ws.update(|w| w.seal()) />
-            <span class="save-state" data-testid="save-state" data-state=save_state>{save_text}</span>
+            <span class="save-state" data-testid="save-state" data-state=save_state title=save_detail>{save_text}</span>
             <Show when=failed>
                 <button data-testid="export-now" on:click=move |_| a.export(Format::Native)>"Export now"</button>
             </Show>
@@ -76,8 +80,8 @@ pub fn ProjectBar() -> impl IntoView {
                     </ul>
                 </div>
             </details>
-            <details class="menu" data-testid="io-menu">
-                <summary>"Import / export"</summary>
+            <details class="menu" data-testid="io-menu" prop:open=move || a.io_open.get()>
+                <summary on:click=move |e| { e.prevent_default(); a.io_open.update(|o| *o = !*o); }>"Import / export"</summary>
                 <div class="menu-body">
                     <div class="controls">
                         <select data-testid="export-format" aria-label="Export format"

@@ -33,19 +33,23 @@ enum Drag {
         start_edge: bool,
         group: u64,
     },
-    Move {
-        id: SegmentId,
-        grab: f64,
-        x0: f64,
-        start: Frame,
-        len: Frame,
-        group: u64,
-        moving: bool,
-    },
+    Move(Moving),
+}
+
+/// A segment being dragged along its lane.
+#[derive(Clone, Copy, Debug)]
+struct Moving {
+    id: SegmentId,
+    /// Where in the segment (frames from its start) the pointer holds it.
+    grab: f64,
+    x0: f64,
+    len: Frame,
+    group: u64,
+    moving: bool,
 }
 
 /// One segment as a lane draws it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct SegBox {
     id: SegmentId,
     start: Frame,
@@ -66,6 +70,7 @@ struct Run {
     color: String,
 }
 
+#[derive(Clone, Debug, PartialEq)]
 enum LaneDraw {
     Segments(Vec<SegBox>),
     Runs(Vec<Run>),
@@ -234,7 +239,7 @@ pub fn Timeline() -> impl IntoView {
         }
     };
     let end_drag = move |_e: ev::PointerEvent| {
-        if let Some(Drag::Resize { .. } | Drag::Move { .. }) = drag.get_value() {
+        if let Some(Drag::Resize { .. } | Drag::Move(_)) = drag.get_value() {
             ws.update(|w| w.seal());
         }
         drag.set_value(None);
@@ -286,15 +291,14 @@ pub fn Timeline() -> impl IntoView {
                         ws.with_untracked(|w| w.project.segment(id).map(|(_, s)| (s.start, s.end)));
                     ws.update(|w| w.selected = Some(id));
                     if let Some((start, end)) = span {
-                        drag.set_value(Some(Drag::Move {
+                        drag.set_value(Some(Drag::Move(Moving {
                             id,
                             grab: frame_at(x) - start as f64,
                             x0: x,
-                            start,
                             len: end - start,
                             group,
                             moving: false,
-                        }));
+                        })));
                     }
                 }
                 _ => {
@@ -335,27 +339,13 @@ pub fn Timeline() -> impl IntoView {
                             a.ws.try_update(|w| w.apply_in_group("resize segment", edit, group));
                     }
                 }
-                Some(Drag::Move {
-                    id,
-                    grab,
-                    x0,
-                    start,
-                    len,
-                    group,
-                    moving,
-                }) => {
-                    if !moving && (x - x0).abs() < DRAG_SLOP {
+                Some(Drag::Move(mut m)) => {
+                    if !m.moving && (x - m.x0).abs() < DRAG_SLOP {
                         return;
                     }
-                    drag.set_value(Some(Drag::Move {
-                        id,
-                        grab,
-                        x0,
-                        start,
-                        len,
-                        group,
-                        moving: true,
-                    }));
+                    m.moving = true;
+                    drag.set_value(Some(Drag::Move(m)));
+                    let Moving { id, grab, len, group, .. } = m;
                     let total = frames();
                     let new_start = (frame_at(x) - grab).round().max(0.0) as Frame;
                     let new_start = new_start.min(total.saturating_sub(len));
@@ -391,44 +381,55 @@ pub fn Timeline() -> impl IntoView {
                         }
                     }
                 }
-                Some(Drag::Resize { .. } | Drag::Move { .. }) => ws.update(|w| w.seal()),
+                Some(Drag::Resize { .. } | Drag::Move(_)) => ws.update(|w| w.seal()),
                 _ => {}
             }
             drag.set_value(None);
         };
-        let draw = move || {
-            match lane_draw(&a, track) {
-            LaneDraw::Segments(boxes) => boxes
-                .into_iter()
-                .map(|s| {
-                    let left = s.start as f64 * ppf();
-                    let width = ((s.end - s.start) as f64 * ppf()).max(2.0);
-                    let class = format!("seg {}{}", s.status.as_str(), if s.selected { " selected" } else { "" });
-                    let selected = s.selected;
-                    view! {
-                        <div class=class data-testid="segment" data-seg=s.id.0.to_string() data-label=s.label_id
-                            data-start=s.start.to_string() data-end=s.end.to_string() data-status=s.status.as_str()
-                            title=s.title
-                            style=format!("left:{left:.2}px;width:{width:.2}px;--c:{}", s.color)>
-                            <span class="seg-text">{s.text}</span>
-                            <Show when=move || selected>
-                                <div class="handle start" data-edge="start" data-testid="handle-start"></div>
-                                <div class="handle end" data-edge="end" data-testid="handle-end"></div>
-                            </Show>
-                        </div>
-                    }
-                    .into_any()
-                })
-                .collect_view()
-                .into_any(),
-            LaneDraw::Runs(runs) => {
-                let base = offset();
-                runs.into_iter()
-                    .map(|r| view! { <div class="run" style=format!("left:{:.1}px;width:{:.1}px;background:{}", base + r.x, r.w, r.color)></div> }.into_any())
-                    .collect_view()
-                    .into_any()
+        // Computed once per change; segments are keyed so that panning or zooming keeps the
+        // elements already there and only restyles them.
+        let drawn = Memo::new(move |_| lane_draw(&a, track));
+        let boxes = move || {
+            drawn.with(|d| match d {
+                LaneDraw::Segments(b) => b.clone(),
+                LaneDraw::Runs(_) => Vec::new(),
+            })
+        };
+        let runs = move || {
+            drawn.with(|d| match d {
+                LaneDraw::Runs(r) => r.clone(),
+                LaneDraw::Segments(_) => Vec::new(),
+            })
+        };
+        let segment = move |s: SegBox| {
+            let (start, frames) = (s.start as f64, (s.end - s.start) as f64);
+            let class = format!("seg {}{}", s.status.as_str(), if s.selected { " selected" } else { "" });
+            let selected = s.selected;
+            let color = s.color.clone();
+            view! {
+                <div class=class data-testid="segment" data-seg=s.id.0.to_string() data-label=s.label_id.clone()
+                    data-start=s.start.to_string() data-end=s.end.to_string() data-status=s.status.as_str()
+                    title=s.title.clone()
+                    style=move || format!("left:{:.2}px;width:{:.2}px;--c:{color}", start * ppf(), (frames * ppf()).max(2.0))>
+                    <span class="seg-text">{s.text.clone()}</span>
+                    <Show when=move || selected>
+                        <div class="handle start" data-edge="start" data-testid="handle-start"></div>
+                        <div class="handle end" data-edge="end" data-testid="handle-end"></div>
+                    </Show>
+                </div>
             }
-        }
+        };
+        let draw = move || {
+            view! {
+                <For each=boxes key=|s| s.clone() children=segment />
+                {move || {
+                    let base = offset();
+                    runs()
+                        .into_iter()
+                        .map(|r| view! { <div class="run" style=format!("left:{:.1}px;width:{:.1}px;background:{}", base + r.x, r.w, r.color)></div> })
+                        .collect_view()
+                }}
+            }
         };
         let draft_box = move || {
             let (t, s, e) = draft.get()?;
@@ -528,6 +529,8 @@ pub fn Timeline() -> impl IntoView {
                     {move || history().1.map(|n| format!("Redo {n}")).unwrap_or_else(|| "Redo".into())}
                 </button>
                 <button data-testid="add-track" disabled=no_video on:click=move |_| { a.run(|w| w.add_track()); }>"+ Track"</button>
+                <button data-testid="draw-box" title="Draw the active track's person box on this frame (B)" class:on=move || a.drawing_box.get()
+                    disabled=no_video on:click=move |_| a.drawing_box.update(|d| *d = !*d)>"Box"</button>
                 <span class="spacer"></span>
                 <span class="readout" data-testid="speed">{move || format!("{}×", ws.with(|w| w.speed))}</span>
                 <button data-testid="zoom-out" title="Zoom out (−)" on:click=move |_| a.zoom(1.0 / ZOOM_STEP, None)>"−"</button>

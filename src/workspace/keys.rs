@@ -31,11 +31,12 @@ pub enum Command {
     NextTrack,
     SearchLabels,
     Deselect,
+    DrawBox,
     Help,
 }
 
 impl Command {
-    pub const ALL: [Command; 26] = [
+    pub const ALL: [Command; 27] = [
         Command::PlayPause,
         Command::FrameBack,
         Command::FrameForward,
@@ -61,6 +62,7 @@ impl Command {
         Command::NextTrack,
         Command::SearchLabels,
         Command::Deselect,
+        Command::DrawBox,
         Command::Help,
     ];
 
@@ -92,6 +94,7 @@ impl Command {
             Command::NextTrack => "next track",
             Command::SearchLabels => "search labels",
             Command::Deselect => "deselect / close",
+            Command::DrawBox => "draw the track's person box on this frame",
             Command::Help => "this help",
         }
     }
@@ -198,7 +201,7 @@ pub struct Keymap {
     bindings: Vec<(Chord, Command)>,
 }
 
-const DEFAULTS: [(&str, Command); 32] = [
+const DEFAULTS: [(&str, Command); 33] = [
     ("Space", Command::PlayPause),
     ("k", Command::PlayPause),
     ("ArrowLeft", Command::FrameBack),
@@ -230,6 +233,7 @@ const DEFAULTS: [(&str, Command); 32] = [
     ("ArrowDown", Command::NextTrack),
     ("/", Command::SearchLabels),
     ("Escape", Command::Deselect),
+    ("b", Command::DrawBox),
     ("?", Command::Help),
 ];
 

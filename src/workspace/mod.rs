@@ -33,6 +33,22 @@ pub struct OpenedClip {
     pub height: u32,
 }
 
+impl OpenedClip {
+    /// The project's record of this clip under `id`.
+    pub fn video(&self, id: VideoId) -> Video {
+        Video {
+            id,
+            name: self.name.clone(),
+            rate: self.rate,
+            frames: self.frames,
+            width: self.width,
+            height: self.height,
+            hash: self.hash.clone(),
+            bytes: self.bytes,
+        }
+    }
+}
+
 /// What a reload restores besides the project: the saved form of a [`Workspace`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Session {
@@ -150,13 +166,9 @@ impl Workspace {
         let id = match self.project.videos.iter().find(same).cloned() {
             Some(known) => {
                 let measured = Video {
-                    rate: clip.rate,
-                    frames: clip.frames,
-                    width: clip.width,
-                    height: clip.height,
-                    hash: clip.hash.clone(),
-                    bytes: clip.bytes,
-                    ..known.clone()
+                    name: known.name.clone(),
+                    hash: if clip.hash.is_empty() { known.hash.clone() } else { clip.hash.clone() },
+                    ..clip.video(known.id)
                 };
                 if measured != known {
                     self.apply("update video", Edit::SetVideo { video: measured })?;
@@ -165,16 +177,7 @@ impl Workspace {
             }
             None => {
                 let id = self.project.next_video_id();
-                let video = Video {
-                    id,
-                    name: clip.name.clone(),
-                    rate: clip.rate,
-                    frames: clip.frames,
-                    width: clip.width,
-                    height: clip.height,
-                    hash: clip.hash.clone(),
-                    bytes: clip.bytes,
-                };
+                let video = clip.video(id);
                 let add = Edit::AddVideo {
                     index: self.project.videos.len(),
                     video,
@@ -193,6 +196,25 @@ impl Workspace {
             self.track = self.lanes().first().map(|t| t.id);
         }
         Ok(id)
+    }
+
+    /// Records the content hash of the clip on screen once it is known. `Err` names a clip that
+    /// has the project's file name and size but other content.
+    pub fn set_hash(&mut self, name: &str, bytes: u64, hash: &str) -> Result<(), Refusal> {
+        let Some(video) = self.project.videos.iter().find(|v| v.name == name && v.bytes == bytes).cloned() else {
+            return Ok(());
+        };
+        if video.hash.is_empty() {
+            // A fact about the file found in the background, not an edit to undo.
+            let video = Video { hash: hash.to_string(), ..video };
+            return Edit::SetVideo { video }.apply(&mut self.project).map(drop).map_err(|e| e.to_string());
+        }
+        if video.hash != hash {
+            return Err(format!(
+                "{name} is not the file this project was made with: same name and size, other content. Its segments may not fit this clip."
+            ));
+        }
+        Ok(())
     }
 
     /// Applies `edit` as one undo step named `what`.
@@ -523,6 +545,23 @@ mod tests {
         changed.bytes = 5;
         ws.attach(&changed).unwrap();
         assert_eq!(ws.project.videos.len(), 3);
+    }
+
+    #[test]
+    fn the_hash_is_recorded_once_and_a_different_file_is_named() {
+        let mut c = clip("walk.webm");
+        c.hash = String::new();
+        let mut ws = Workspace::new("t");
+        ws.attach(&c).unwrap();
+        ws.set_hash("walk.webm", 1000, "aa").unwrap();
+        assert_eq!(ws.project.videos[0].hash, "aa");
+        // Re-opening without a hash yet keeps the recorded one.
+        ws.attach(&c).unwrap();
+        assert_eq!(ws.project.videos[0].hash, "aa");
+        assert!(ws.set_hash("walk.webm", 1000, "aa").is_ok());
+        let err = ws.set_hash("walk.webm", 1000, "bb").unwrap_err();
+        assert!(err.contains("not the file"), "{err}");
+        assert!(ws.set_hash("other.webm", 5, "cc").is_ok(), "not in the project: nothing to say");
     }
 
     #[test]

@@ -63,6 +63,7 @@ class Workspace extends AppPage {
 
   /** Drags across lane `i` from fraction f0 to f1 of its width. */
   async dragLane(i, f0, f1) {
+    await this.byTestId('lane').nth(i).scrollIntoViewIfNeeded();
     const box = await this.byTestId('lane').nth(i).boundingBox();
     const y = box.y + box.height / 2;
     await this.page.mouse.move(box.x + box.width * f0, y);
@@ -70,6 +71,10 @@ class Workspace extends AppPage {
     await this.page.mouse.move(box.x + box.width * (f0 + f1) / 2, y, { steps: 4 });
     await this.page.mouse.move(box.x + box.width * f1, y, { steps: 4 });
     await this.page.mouse.up();
+  }
+
+  async openIoMenu() {
+    if (!(await this.byTestId('io-menu').evaluate((d) => d.open))) await this.byTestId('io-menu').locator('summary').click();
   }
 
   async key(k) {
@@ -111,6 +116,7 @@ describe('annotation workspace', () => {
       await app.byTestId('segment-details').waitFor();
 
       // Resize by its end handle: one drag, one undo step.
+      await app.byTestId('handle-end').scrollIntoViewIfNeeded();
       const handle = await app.byTestId('handle-end').boundingBox();
       const lane = await app.byTestId('lane').first().boundingBox();
       await app.page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
@@ -174,6 +180,25 @@ describe('annotation workspace', () => {
       await app.byTestId('undo').click();
       assert.equal(await app.byTestId('lane').count(), 2);
       assert.equal(await app.byTestId('track-name').nth(1).inputValue(), 'Runner');
+
+      // A person box on this frame for the active track (B, then drag on the video); held on later
+      // frames until the next keyframe; undoable.
+      await app.byTestId('lane-head').nth(1).click();
+      await app.key('b');
+      await app.byTestId('video').scrollIntoViewIfNeeded();
+      const video = await app.byTestId('video').boundingBox();
+      await app.page.mouse.move(video.x + video.width * 0.6, video.y + video.height * 0.2);
+      await app.page.mouse.down();
+      await app.page.mouse.move(video.x + video.width * 0.8, video.y + video.height * 0.9, { steps: 5 });
+      await app.page.mouse.up();
+      const rect = (await app.byTestId('person-box').getAttribute('data-rect')).split(',').map(Number);
+      for (const [got, want] of rect.map((v, i) => [v, [0.6, 0.2, 0.8, 0.9][i]])) assert.ok(Math.abs(got - want) < 0.02, `${rect}`);
+      assert.match(await app.byTestId('person-box').innerText(), /Runner/);
+      await app.key('ArrowRight');
+      await app.waitForFrame(46);
+      assert.equal(await app.page.locator('[data-testid="person-box"].held').count(), 1);
+      await app.key('Control+z');
+      assert.equal(await app.byTestId('person-box').count(), 0);
 
       // Zoom: + and the button narrow the window; Fit shows the whole clip again.
       const fit = Number(await app.byTestId('timeline').getAttribute('data-px-per-frame'));
@@ -260,10 +285,11 @@ describe('annotation workspace', () => {
       await app.byTestId('track-description').first().fill('the woman walking on the left');
       await app.waitForSegments(1);
       const [made] = await app.segments();
-      await app.byTestId('io-menu').locator('summary').click();
+      await app.openIoMenu();
       const formats = await app.byTestId('export-format').locator('option').evaluateAll((os) => os.map((o) => o.value));
       assert.equal(formats.length, 10);
       for (const format of formats) {
+        await app.openIoMenu();
         await app.byTestId('export-format').selectOption(format);
         const want = format === 'ava' || format === 'refava' ? 2 : 1;
         const downloads = [];
@@ -307,7 +333,7 @@ describe('annotation workspace', () => {
     await writeFile(path, csv);
     await withBrowser(async (app) => {
       await app.openClip();
-      await app.byTestId('io-menu').locator('summary').click();
+      await app.openIoMenu();
       await app.byTestId('import-file').setInputFiles(path);
       await app.byTestId('import-confirm').waitFor();
       await app.byTestId('import-replace').click();
@@ -342,7 +368,7 @@ describe('annotation workspace', () => {
       const download = app.page.waitForEvent('download');
       await app.byTestId('export-now').click();
       assert.match((await download).suggestedFilename(), /\.microact\.json$/);
-      await app.byTestId('io-menu').locator('summary').click();
+      await app.openIoMenu();
       await app.byTestId('import-file').setInputFiles(path);
       await app.waitForNotice(/bad\.csv was not imported: CSV: line 2/);
       await app.waitForSegments(1);
