@@ -67,6 +67,9 @@ pub struct Annotate {
     /// The segment being recorded with a held key (track, start) for the timeline to draw.
     pub recording_view: RwSignal<Option<(TrackId, Frame)>>,
     recording: StoredValue<Option<Recording>>,
+    /// The timeline's zoom and pan (saved with the session, but not part of the workspace's
+    /// state: a zoom redraws the timeline only).
+    pub view: RwSignal<TimeView>,
     /// The lanes' width in pixels (the timeline measures it).
     pub width: RwSignal<f64>,
     pub project_id: RwSignal<String>,
@@ -75,7 +78,7 @@ pub struct Annotate {
     pub pending_import: RwSignal<Option<PendingImport>>,
     /// Whether the import/export menu is open.
     pub io_open: RwSignal<bool>,
-    save_pending: StoredValue<bool>,
+    save_generation: StoredValue<u64>,
     /// The last clip hashed: name, size, SHA-256.
     hashed: StoredValue<Option<(String, u64, String)>>,
     /// Whether the person has been told that saving fails (once until a save succeeds).
@@ -100,13 +103,14 @@ impl Annotate {
             looping: RwSignal::new(None),
             recording_view: RwSignal::new(None),
             recording: StoredValue::new(None),
+            view: RwSignal::new(TimeView::default()),
             width: RwSignal::new(800.0),
             project_id: RwSignal::new(String::new()),
             projects: RwSignal::new(Vec::new()),
             save: RwSignal::new(SaveState::Starting),
             pending_import: RwSignal::new(None),
             io_open: RwSignal::new(false),
-            save_pending: StoredValue::new(false),
+            save_generation: StoredValue::new(0),
             hashed: StoredValue::new(None),
             save_warned: StoredValue::new(false),
             restore_playhead: StoredValue::new(None),
@@ -143,7 +147,7 @@ impl Annotate {
         let width = self.width.get_untracked();
         let frames = self.frames();
         let anchor = anchor.unwrap_or_else(|| {
-            let view = self.ws.with_untracked(|w| w.view);
+            let view = self.view.get_untracked();
             let x = view.x(self.playhead() as f64);
             if (0.0..=width).contains(&x) {
                 x
@@ -151,18 +155,17 @@ impl Annotate {
                 width / 2.0
             }
         });
-        self.ws
-            .update(|w| w.view.zoom(factor, anchor, frames, width));
+        self.view.update(|v| v.zoom(factor, anchor, frames, width));
     }
 
     pub fn pan(&self, dx: f64) {
         let (width, frames) = (self.width.get_untracked(), self.frames());
-        self.ws.update(|w| w.view.pan(dx, frames, width));
+        self.view.update(|v| v.pan(dx, frames, width));
     }
 
     pub fn fit(&self) {
         let (width, frames) = (self.width.get_untracked(), self.frames());
-        self.ws.update(|w| w.view = TimeView::fit(frames, width));
+        self.view.set(TimeView::fit(frames, width));
     }
 
     pub fn seek(&self, frame: Frame) {
@@ -389,15 +392,18 @@ impl Annotate {
 
     /// Writes the session soon (once for a burst of changes).
     fn schedule_save(&self) {
-        if !self.loaded.get_untracked() || self.save_pending.get_value() {
+        if !self.loaded.get_untracked() {
             return;
         }
-        self.save_pending.set_value(true);
+        // Debounced: only the timer of the last change in a burst writes.
+        let generation = self.save_generation.get_value() + 1;
+        self.save_generation.set_value(generation);
         let this = *self;
         set_timeout(
             move || {
-                this.save_pending.set_value(false);
-                this.save_now();
+                if this.save_generation.get_value() == generation {
+                    this.save_now();
+                }
             },
             SAVE_DELAY,
         );
@@ -406,8 +412,9 @@ impl Annotate {
     pub fn save_now(&self) {
         let id = self.project_id.get_untracked();
         let playhead = self.playhead();
+        let view = self.view.get_untracked();
         let (name, json) = self.ws.with_untracked(|w| {
-            let mut session = w.session();
+            let mut session = w.session(view);
             if self.viewer.frame().is_some() {
                 session.playhead = playhead;
             }
@@ -511,6 +518,7 @@ impl Annotate {
                     let playhead = session.video.map(|v| (v, session.playhead));
                     self.restore_playhead.set_value(playhead);
                     self.looping.set(None);
+                    self.view.set(session.view);
                     self.ws.set(Workspace::from_session(session));
                     self.project_id.set(id.to_string());
                     self.reattach();
@@ -562,10 +570,10 @@ impl Annotate {
         let Some(id) = self.run(|w| w.attach(&clip)) else {
             return;
         };
-        if before != Some(id) || self.ws.with_untracked(|w| w.view == TimeView::default()) {
-            self.ws.update(|w| w.view = TimeView::fit(frames, width));
+        if before != Some(id) || self.view.get_untracked() == TimeView::default() {
+            self.view.set(TimeView::fit(frames, width));
         } else {
-            self.ws.update(|w| w.view.clamp(frames, width));
+            self.view.update(|v| v.clamp(frames, width));
         }
         self.hash_clip(id);
         if let Some((video, frame)) = self.restore_playhead.get_value()
@@ -626,8 +634,9 @@ impl Annotate {
 
     pub fn duplicate_project(&self) {
         self.save_now();
+        let view = self.view.get_untracked();
         let copy = self.ws.with_untracked(|w| {
-            let mut s = w.session();
+            let mut s = w.session(view);
             s.project.name = format!("{} (copy)", s.project.name);
             s
         });
@@ -790,6 +799,7 @@ impl Annotate {
         // Autosave after every change of the workspace, and after the playhead moves while paused.
         Effect::new(move |_| {
             this.ws.track();
+            this.view.track();
             this.schedule_save();
         });
         Effect::new(move |_| {
@@ -809,11 +819,11 @@ impl Annotate {
                 this.viewer.jump(start);
             }
             let (width, frames) = (this.width.get_untracked(), this.frames());
-            let view = this.ws.with_untracked(|w| w.view);
+            let view = this.view.get_untracked();
             let mut followed = view;
             followed.follow(frame, frames, width);
             if followed != view {
-                this.ws.update(|w| w.view = followed);
+                this.view.set(followed);
             }
         });
         self.restore();

@@ -16,8 +16,11 @@ use crate::workspace::{Workspace, search_labels};
 pub fn Palette() -> impl IntoView {
     let a = expect_context::<Annotate>();
     let ws = a.ws;
-    let set = move || ws.with(|w| w.palette_set().cloned());
-    let sets = move || {
+    // Memos: the palette is rebuilt when its set, the sets or the active label change, not on
+    // every edit of the project.
+    let set_memo = Memo::new(move |_| ws.with(|w| w.palette_set().cloned()));
+    let set = move || set_memo.get();
+    let sets_memo = Memo::new(move |_| {
         ws.with(|w| {
             w.project
                 .label_sets
@@ -25,7 +28,8 @@ pub fn Palette() -> impl IntoView {
                 .map(|s| (s.id.clone(), s.name.clone()))
                 .collect::<Vec<_>>()
         })
-    };
+    });
+    let sets = move || sets_memo.get();
     let shown = move || {
         set()
             .map(|s| search_labels(&s, &a.query.get()))
@@ -36,7 +40,8 @@ pub fn Palette() -> impl IntoView {
             .map(|s| Workspace::label_keys(&s, &shown()))
             .unwrap_or_default()
     };
-    let active = move || ws.with(|w| w.label.clone());
+    let active_memo = Memo::new(move |_| ws.with(|w| w.label.clone()));
+    let active = move || active_memo.get();
 
     let choose = move |label: LabelRef| {
         a.run(|w| w.choose_label(label));

@@ -78,6 +78,7 @@ enum LaneDraw {
 
 fn lane_draw(a: &Annotate, track: TrackId) -> LaneDraw {
     let width = a.width.get();
+    let view = a.view.get();
     a.ws.with(|w| {
         let Some(t) = w.project.track(track) else {
             return LaneDraw::Segments(Vec::new());
@@ -85,7 +86,7 @@ fn lane_draw(a: &Annotate, track: TrackId) -> LaneDraw {
         let Some(video) = w.project.video(t.video) else {
             return LaneDraw::Segments(Vec::new());
         };
-        let (t0, t1) = w.view.window(width);
+        let (t0, t1) = view.window(width);
         let index = TrackIndex::new(t);
         let count = index.visible(t0, t1).take(MAX_ELEMENTS + 1).count();
         let color = |s: &microact_core::model::Segment| {
@@ -99,8 +100,8 @@ fn lane_draw(a: &Annotate, track: TrackId) -> LaneDraw {
             let mut runs: Vec<Run> = Vec::new();
             let mut x = 0.0;
             while x < width {
-                let f0 = w.view.frame_at(x).floor().max(0.0) as Frame;
-                let f1 = (w.view.frame_at(x + 2.0).ceil() as Frame).max(f0 + 1);
+                let f0 = view.frame_at(x).floor().max(0.0) as Frame;
+                let f1 = (view.frame_at(x + 2.0).ceil() as Frame).max(f0 + 1);
                 if let Some(s) = index.visible(f0, f1).next() {
                     let c = color(s);
                     match runs.last_mut() {
@@ -181,7 +182,7 @@ pub fn Timeline() -> impl IntoView {
                 let frames = ws
                     .with_untracked(|w| w.current_video().map(|v| v.frames))
                     .unwrap_or(1);
-                ws.update(|s| s.view.clamp(frames, w));
+                a.view.update(|v| v.clamp(frames, w));
             }
         }
     };
@@ -196,10 +197,10 @@ pub fn Timeline() -> impl IntoView {
         ws.with(|w| w.current_video().map(|v| v.frames))
             .unwrap_or(0)
     };
-    let ppf = move || ws.with(|w| w.view.px_per_frame);
-    let offset = move || ws.with(|w| w.view.start * w.view.px_per_frame);
+    let ppf = move || a.view.with(|v| v.px_per_frame);
+    let offset = move || a.view.with(|v| v.start * v.px_per_frame);
     let playhead = move || a.viewer.frame().unwrap_or(0);
-    let playhead_x = move || ws.with(|w| w.view.x(playhead() as f64));
+    let playhead_x = move || a.view.with(|v| v.x(playhead() as f64));
 
     let on_wheel = move |e: ev::WheelEvent| {
         let wheel = dom::wheel(&e);
@@ -219,10 +220,8 @@ pub fn Timeline() -> impl IntoView {
 
     // Ruler: press or drag to seek.
     let scrub_to = move |x: f64| {
-        let f = ws.with_untracked(|w| {
-            w.view
-                .snap(x, w.current_video().map(|v| v.frames).unwrap_or(1))
-        });
+        let frames = ws.with_untracked(|w| w.current_video().map(|v| v.frames).unwrap_or(1));
+        let f = a.view.with_untracked(|v| v.snap(x, frames));
         a.seek(f);
     };
     let ruler_down = move |e: ev::PointerEvent| {
@@ -251,7 +250,7 @@ pub fn Timeline() -> impl IntoView {
             let Some(video) = w.current_video() else {
                 return Vec::new();
             };
-            w.view.ticks(width, video.rate)
+            a.view.with(|v| v.ticks(width, video.rate))
         })
     };
 
@@ -259,12 +258,10 @@ pub fn Timeline() -> impl IntoView {
 
     let lane = move |track: TrackId| {
         let snap_edge = move |x: f64| {
-            ws.with_untracked(|w| {
-                w.view
-                    .snap_edge(x, w.current_video().map(|v| v.frames).unwrap_or(1))
-            })
+            let frames = ws.with_untracked(|w| w.current_video().map(|v| v.frames).unwrap_or(1));
+            a.view.with_untracked(|v| v.snap_edge(x, frames))
         };
-        let frame_at = move |x: f64| ws.with_untracked(|w| w.view.frame_at(x));
+        let frame_at = move |x: f64| a.view.with_untracked(|v| v.frame_at(x));
         let down = move |e: ev::PointerEvent| {
             if !dom::primary_button(&e) {
                 return;
@@ -518,7 +515,7 @@ pub fn Timeline() -> impl IntoView {
 
     view! {
         <section class="timeline" aria-label="Timeline" data-testid="timeline"
-            data-px-per-frame=move || format!("{:.4}", ppf()) data-view-start=move || format!("{:.2}", ws.with(|w| w.view.start))>
+            data-px-per-frame=move || format!("{:.4}", ppf()) data-view-start=move || format!("{:.2}", a.view.with(|v| v.start))>
             <div class="timeline-bar">
                 <button data-testid="undo" title="Undo (Ctrl+Z)" disabled=move || history().0.is_none()
                     on:click=move |_| a.command(crate::workspace::keys::Command::Undo)>
@@ -574,9 +571,11 @@ pub fn Timeline() -> impl IntoView {
 fn SegmentDetails() -> impl IntoView {
     let a = expect_context::<Annotate>();
     let ws = a.ws;
-    let selected = move || {
+    // Rebuilt when another segment is selected; its fields follow edits reactively, so typing a
+    // note keeps the focus in the note.
+    let selected_id = Memo::new(move |_| ws.with(|w| w.selected.filter(|&id| w.project.segment(id).is_some())));
+    let facts = move |id: SegmentId| {
         ws.with(|w| {
-            let id = w.selected?;
             let (track, s) = w.project.segment(id)?;
             let video = w.project.video(track.video)?;
             let path = w
@@ -595,19 +594,24 @@ fn SegmentDetails() -> impl IntoView {
     };
     let group = 3_000_000u64;
     view! {
-        {move || selected().map(|(s, path, t0, t1, track)| {
-            let id = s.id;
-            let proposed = s.status == Status::Proposed;
-            let who = match &s.source {
-                Source::Human { annotator } => format!("by {annotator}"),
-                Source::Model { name, version, score } => format!("proposed by {name} {version} (score {score:.2})"),
+        {move || selected_id.get().map(|id| {
+            let proposed = move || facts(id).is_some_and(|(s, ..)| s.status == Status::Proposed);
+            let path = move || facts(id).map(|(_, p, ..)| p).unwrap_or_default();
+            let line = move || {
+                let Some((s, _, t0, t1, track)) = facts(id) else { return String::new() };
+                let who = match &s.source {
+                    Source::Human { annotator } => format!("by {annotator}"),
+                    Source::Model { name, version, score } => format!("proposed by {name} {version} (score {score:.2})"),
+                };
+                format!("{track} · {} – {} · frames {}–{} · {who} · {}", format::clock(t0), format::clock(t1), s.start, s.end, s.status.as_str())
             };
+            let note = move || facts(id).and_then(|(s, ..)| s.note).unwrap_or_default();
             view! {
                 <div class="segment-details" data-testid="segment-details" data-seg=id.0.to_string()>
                     <strong data-testid="details-label">{path}</strong>
-                    <span class="readout">{format!("{track} · {} – {} · frames {}–{} · {who} · {}", format::clock(t0), format::clock(t1), s.start, s.end, s.status.as_str())}</span>
+                    <span class="readout">{line}</span>
                     <textarea data-testid="segment-note" placeholder="Note" rows="1"
-                        prop:value=s.note.clone().unwrap_or_default()
+                        prop:value=note
                         on:input=move |e| {
                             let v = event_target_value(&e);
                             a.run(|w| {
@@ -617,7 +621,7 @@ fn SegmentDetails() -> impl IntoView {
                         }
                         on:change=move |_| ws.update(|w| w.seal())></textarea>
                     <div class="controls">
-                        <Show when=move || proposed>
+                        <Show when=proposed>
                             <button data-testid="accept" on:click=move |_| { a.run(|w| w.set_status(id, Status::Accepted)); }>"Accept"</button>
                             <button data-testid="reject" on:click=move |_| { a.run(|w| w.set_status(id, Status::Rejected)); }>"Reject"</button>
                         </Show>

@@ -85,7 +85,6 @@ pub struct Workspace {
     /// The label new segments get.
     pub label: Option<LabelRef>,
     pub mark_in: Option<Frame>,
-    pub view: TimeView,
     /// The frame the playhead was on when last saved (restored after a reload).
     pub playhead: Frame,
     pub speed: f64,
@@ -120,7 +119,6 @@ impl Workspace {
             track: s.track,
             label: s.label,
             mark_in: None,
-            view: s.view,
             playhead: s.playhead,
             speed: s.speed.clamp(SPEEDS[0], SPEEDS[SPEEDS.len() - 1]),
         };
@@ -128,14 +126,16 @@ impl Workspace {
         ws
     }
 
-    pub fn session(&self) -> Session {
+    /// The saved form, with the timeline's `view` (kept by the page, outside the workspace, so
+    /// zooming does not touch the project's state).
+    pub fn session(&self, view: TimeView) -> Session {
         Session {
             project: self.project.clone(),
             video: self.video,
             selected: self.selected,
             track: self.track,
             label: self.label.clone(),
-            view: self.view,
+            view,
             playhead: self.playhead,
             speed: self.speed,
         }
@@ -640,12 +640,17 @@ mod tests {
         ws.choose_label(label("nodding")).unwrap();
         let t = ws.track.unwrap();
         ws.create(t, 5, 9).unwrap();
-        ws.view.start = 3.5;
+        let view = TimeView {
+            start: 3.5,
+            px_per_frame: 2.0,
+        };
         ws.playhead = 7;
         ws.step_speed(false);
-        let text = serde_json::to_string(&ws.session()).unwrap();
-        let back = Workspace::from_session(serde_json::from_str(&text).unwrap());
-        assert_eq!(back.session(), ws.session());
+        let text = serde_json::to_string(&ws.session(view)).unwrap();
+        let saved: Session = serde_json::from_str(&text).unwrap();
+        assert_eq!(saved.view, view);
+        let back = Workspace::from_session(saved);
+        assert_eq!(back.session(view), ws.session(view));
         assert_eq!(back.speed, 0.75);
     }
 

@@ -114,6 +114,13 @@ describe('annotation workspace', () => {
       assert.equal(s.label, 'nodding');
       assert.ok(Math.abs(s.start - 6) <= 1 && Math.abs(s.end - 24) <= 1, JSON.stringify(s));
       await app.byTestId('segment-details').waitFor();
+      // A note typed key by key stays in its field (the details follow edits in place).
+      await app.byTestId('segment-note').pressSequentially('slow, twice');
+      assert.equal(await app.byTestId('segment-note').inputValue(), 'slow, twice');
+      await app.byTestId('segment-note').blur();
+      assert.match(await app.page.locator('[data-testid="segment"]').first().getAttribute('title'), /slow, twice/);
+      await app.key('Control+z');
+      assert.equal(await app.byTestId('segment-note').inputValue(), '', 'the note was one undo step');
 
       // Resize by its end handle: one drag, one undo step.
       await app.byTestId('handle-end').scrollIntoViewIfNeeded();
