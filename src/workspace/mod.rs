@@ -165,11 +165,13 @@ impl Workspace {
         };
         let id = match self.project.videos.iter().find(same).cloned() {
             Some(known) => {
-                let measured = Video {
+                let mut measured = Video {
                     name: known.name.clone(),
                     hash: if clip.hash.is_empty() { known.hash.clone() } else { clip.hash.clone() },
                     ..clip.video(known.id)
                 };
+                // A clip measured a few frames short (a rounded duration) keeps every segment.
+                measured.frames = measured.frames.max(self.project.latest_end(known.id));
                 if measured != known {
                     self.apply("update video", Edit::SetVideo { video: measured })?;
                 }

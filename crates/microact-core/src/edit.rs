@@ -245,6 +245,14 @@ impl Edit {
                 Ok(Edit::AddVideo { index, video })
             }
             Edit::SetVideo { video } => {
+                let end = project.latest_end(video.id);
+                if checked && end > video.frames {
+                    return Err(EditError::OutsideVideo {
+                        end,
+                        frames: video.frames,
+                        video: video.name.clone(),
+                    });
+                }
                 let slot = project
                     .videos
                     .iter_mut()

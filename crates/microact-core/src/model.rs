@@ -276,6 +276,14 @@ impl Project {
         self.tracks.iter().filter(move |t| t.video == video)
     }
 
+    /// The last frame any segment of `video` reaches (0 when it has none).
+    pub fn latest_end(&self, video: VideoId) -> Frame {
+        self.tracks_of(video)
+            .filter_map(|t| t.segments.iter().map(|s| s.end).max())
+            .max()
+            .unwrap_or(0)
+    }
+
     pub fn segments(&self) -> impl Iterator<Item = (&Track, &Segment)> {
         self.tracks
             .iter()

@@ -369,5 +369,15 @@ fn refused_edits_explain_themselves() {
         in_use.to_string(),
         "label \"nodding\" of set \"ma52\" is still used by 1 segment(s)"
     );
+    let mut shorter = project.videos[0].clone();
+    shorter.frames = 40;
+    let cut = Edit::SetVideo { video: shorter }
+        .apply(&mut copy)
+        .unwrap_err();
+    let end = project.latest_end(project.videos[0].id);
+    assert_eq!(
+        cut.to_string(),
+        format!("the segment ends at frame {end}, past the end of walk.webm (40 frames)")
+    );
     assert_eq!(copy, project);
 }
