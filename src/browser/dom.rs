@@ -142,12 +142,6 @@ pub fn download(name: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
 pub async fn read(file: &PickedFile) -> Result<Vec<u8>, String> {
     let buffer = JsFuture::from(file.file().array_buffer())
         .await
-        .map_err(|e| {
-            format!(
-                "{} could not be read: {}",
-                file.name,
-                super::js_error_text(&e)
-            )
-        })?;
+        .map_err(|e| file.read_error(&e))?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }

@@ -14,6 +14,15 @@ pub struct PickedFile {
 }
 
 impl PickedFile {
+    /// What the page says when the browser cannot read this file.
+    pub(crate) fn read_error(&self, e: &wasm_bindgen::JsValue) -> String {
+        format!(
+            "{} could not be read: {}",
+            self.name,
+            super::js_error_text(e)
+        )
+    }
+
     fn new(file: File) -> Self {
         Self {
             name: file.name(),
@@ -50,7 +59,7 @@ pub async fn sha256(file: &PickedFile) -> Result<String, String> {
             .map_err(|e| super::js_error_text(&e))?;
         let buffer = wasm_bindgen_futures::JsFuture::from(part.array_buffer())
             .await
-            .map_err(|e| format!("{} could not be read: {}", file.name, super::js_error_text(&e)))?;
+            .map_err(|e| file.read_error(&e))?;
         hasher.update(js_sys::Uint8Array::new(&buffer).to_vec());
         at = end;
     }

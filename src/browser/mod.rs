@@ -19,6 +19,11 @@ pub fn now_ms() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Milliseconds since the epoch (`Date.now()`).
+pub fn now_epoch_ms() -> f64 {
+    js_sys::Date::now()
+}
+
 /// Whether the browser exposes WebGPU at all (`navigator.gpu`). An adapter may still be refused.
 pub fn has_webgpu() -> bool {
     web_sys::window()

@@ -100,14 +100,26 @@ pub async fn list_projects() -> Result<Vec<StoredProject>, String> {
     Ok(list)
 }
 
+/// The settings key of a project's place (zoom, pan, playhead), saved apart from the project
+/// so that moving about does not rewrite a large project.
+pub fn place_key(id: &str) -> String {
+    format!("place:{id}")
+}
+
+/// Deletes a project and its place.
 pub async fn delete_project(id: &str) -> Result<(), String> {
     let db = open().await?;
     let tx = db
-        .transaction(&[PROJECTS], TransactionMode::ReadWrite)
+        .transaction(&[PROJECTS, SETTINGS], TransactionMode::ReadWrite)
         .map_err(text)?;
     tx.store(PROJECTS)
         .map_err(text)?
         .delete(id.into())
+        .await
+        .map_err(text)?;
+    tx.store(SETTINGS)
+        .map_err(text)?
+        .delete(place_key(id).into())
         .await
         .map_err(text)?;
     tx.done().await.map_err(text)?;

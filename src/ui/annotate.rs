@@ -24,6 +24,14 @@ const SAVE_DELAY: Duration = Duration::from_millis(300);
 const LAST_PROJECT: &str = "last-project";
 const KEYMAP: &str = "keymap";
 
+/// Where the person is in a project: saved on its own so that zooming or stepping does not
+/// rewrite a large project.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Place {
+    view: TimeView,
+    playhead: Frame,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum SaveState {
     /// Nothing loaded yet.
@@ -79,6 +87,7 @@ pub struct Annotate {
     /// Whether the import/export menu is open.
     pub io_open: RwSignal<bool>,
     save_generation: StoredValue<u64>,
+    place_generation: StoredValue<u64>,
     /// The last clip hashed: name, size, SHA-256.
     hashed: StoredValue<Option<(String, u64, String)>>,
     /// Whether the person has been told that saving fails (once until a save succeeds).
@@ -111,6 +120,7 @@ impl Annotate {
             pending_import: RwSignal::new(None),
             io_open: RwSignal::new(false),
             save_generation: StoredValue::new(0),
+            place_generation: StoredValue::new(0),
             hashed: StoredValue::new(None),
             save_warned: StoredValue::new(false),
             restore_playhead: StoredValue::new(None),
@@ -391,33 +401,62 @@ impl Annotate {
     }
 
     /// Writes the session soon (once for a burst of changes).
-    fn schedule_save(&self) {
+    /// Writes soon: the whole project after an edit (`full`), or only where the person is
+    /// (zoom, pan, playhead), which is cheap however large the project.
+    fn schedule_save(&self, full: bool) {
         if !self.loaded.get_untracked() {
             return;
         }
         // Debounced: only the timer of the last change in a burst writes.
-        let generation = self.save_generation.get_value() + 1;
-        self.save_generation.set_value(generation);
+        let counter = if full {
+            self.save_generation
+        } else {
+            self.place_generation
+        };
+        let generation = counter.get_value() + 1;
+        counter.set_value(generation);
         let this = *self;
         set_timeout(
             move || {
-                if this.save_generation.get_value() == generation {
-                    this.save_now();
+                if counter.get_value() == generation {
+                    if full {
+                        this.save_now()
+                    } else {
+                        this.save_place()
+                    }
                 }
             },
             SAVE_DELAY,
         );
     }
 
+    fn place(&self) -> Place {
+        Place {
+            view: self.view.get_untracked(),
+            playhead: self
+                .viewer
+                .frame()
+                .unwrap_or_else(|| self.ws.with_untracked(|w| w.playhead)),
+        }
+    }
+
+    fn save_place(&self) {
+        let Ok(text) = serde_json::to_string(&self.place()) else {
+            return;
+        };
+        let key = storage::place_key(&self.project_id.get_untracked());
+        spawn_local(async move {
+            // A failure here is reported by the next full save, which fails the same way.
+            let _ = storage::set_setting(&key, &text).await;
+        });
+    }
+
     pub fn save_now(&self) {
         let id = self.project_id.get_untracked();
-        let playhead = self.playhead();
-        let view = self.view.get_untracked();
+        let place = self.place();
         let (name, json) = self.ws.with_untracked(|w| {
-            let mut session = w.session(view);
-            if self.viewer.frame().is_some() {
-                session.playhead = playhead;
-            }
+            let mut session = w.session(place.view);
+            session.playhead = place.playhead;
             (w.project.name.clone(), serde_json::to_string(&session))
         });
         let json = match json {
@@ -440,7 +479,17 @@ impl Annotate {
                 Ok(()) => {
                     this.save.set(SaveState::Saved);
                     this.save_warned.set_value(false);
-                    this.refresh_projects();
+                    // The list learns of this save here rather than by reading every project back.
+                    let entry = storage::StoredProject {
+                        id: id.clone(),
+                        name,
+                        updated: browser::now_epoch_ms(),
+                        bytes: json.len() as u64,
+                    };
+                    this.projects.update(|list| {
+                        list.retain(|p| p.id != entry.id);
+                        list.insert(0, entry);
+                    });
                 }
                 Err(e) => {
                     this.save.set(SaveState::Failed(e.clone()));
@@ -514,7 +563,16 @@ impl Annotate {
     async fn load(&self, id: &str) {
         match storage::load_project(id).await {
             Ok(Some(text)) => match serde_json::from_str::<Session>(&text) {
-                Ok(session) => {
+                Ok(mut session) => {
+                    let place = storage::setting(&storage::place_key(id))
+                        .await
+                        .ok()
+                        .flatten();
+                    if let Some(place) = place.and_then(|p| serde_json::from_str::<Place>(&p).ok())
+                    {
+                        session.view = place.view;
+                        session.playhead = place.playhead;
+                    }
                     let playhead = session.video.map(|v| (v, session.playhead));
                     self.restore_playhead.set_value(playhead);
                     self.looping.set(None);
@@ -587,18 +645,25 @@ impl Annotate {
     /// Hashes the clip on screen in the background and records it with its video (or says that
     /// it is another file than the project's).
     fn hash_clip(&self, id: VideoId) {
-        let Some(file) = self.viewer.file.with_value(|f| f.clone()) else { return };
-        let known = self.ws.with_untracked(|w| w.project.video(id).map(|v| v.hash.clone()));
+        let Some(file) = self.viewer.file.with_value(|f| f.clone()) else {
+            return;
+        };
+        let known = self
+            .ws
+            .with_untracked(|w| w.project.video(id).map(|v| v.hash.clone()));
         let this = *self;
-        let cached = self
-            .hashed
-            .with_value(|h| h.as_ref().filter(|(n, b, _)| *n == file.name && *b == file.bytes).map(|(_, _, h)| h.clone()));
+        let cached = self.hashed.with_value(|h| {
+            h.as_ref()
+                .filter(|(n, b, _)| *n == file.name && *b == file.bytes)
+                .map(|(_, _, h)| h.clone())
+        });
         spawn_local(async move {
             let hash = match cached {
                 Some(hash) => hash,
                 None => match browser::files::sha256(&file).await {
                     Ok(hash) => {
-                        this.hashed.set_value(Some((file.name.clone(), file.bytes, hash.clone())));
+                        this.hashed
+                            .set_value(Some((file.name.clone(), file.bytes, hash.clone())));
                         hash
                     }
                     Err(e) => {
@@ -799,13 +864,13 @@ impl Annotate {
         // Autosave after every change of the workspace, and after the playhead moves while paused.
         Effect::new(move |_| {
             this.ws.track();
-            this.view.track();
-            this.schedule_save();
+            this.schedule_save(true);
         });
         Effect::new(move |_| {
+            this.view.track();
             let frame = this.viewer.frame();
             if !this.viewer.playing.get() && frame.is_some() {
-                this.schedule_save();
+                this.schedule_save(false);
             }
         });
         // A looped segment goes round; the playhead stays in view.

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::ui::actions_panel::{ActionsPanel, PoseFeed};
 use crate::ui::annotate::Annotate;
 use crate::ui::compute_panel::{Compute, ComputePanel};
 use crate::ui::frame_probe::FrameProbe;
@@ -18,6 +19,7 @@ pub fn App() -> impl IntoView {
     let notices = Notices::new();
     provide_context(notices);
     provide_context(Compute::new());
+    provide_context(PoseFeed::new());
     let viewer = Viewer::new(notices);
     provide_context(viewer);
     let annotate = Annotate::new(notices, viewer);
@@ -37,6 +39,7 @@ pub fn App() -> impl IntoView {
             <aside class="side-column">
                 <Palette/>
                 <PosePanel/>
+                <ActionsPanel/>
                 <FrameProbe/>
             </aside>
         </main>

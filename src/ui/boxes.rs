@@ -35,7 +35,12 @@ pub fn BoxLayer() -> impl IntoView {
     let point = move |e: &ev::PointerEvent| {
         let el = layer.get_untracked()?;
         let (w, h) = dom::size(&el);
-        (w > 0.0 && h > 0.0).then(|| ((dom::local_x(e) / w).clamp(0.0, 1.0), (dom::local_y(e) / h).clamp(0.0, 1.0)))
+        (w > 0.0 && h > 0.0).then(|| {
+            (
+                (dom::local_x(e) / w).clamp(0.0, 1.0),
+                (dom::local_y(e) / h).clamp(0.0, 1.0),
+            )
+        })
     };
     let rect = |(x0, y0): (f64, f64), (x1, y1): (f64, f64)| NormRect {
         x1: x0.min(x1) as f32,
@@ -56,7 +61,9 @@ pub fn BoxLayer() -> impl IntoView {
         }
     };
     let up = move |e: ev::PointerEvent| {
-        let (Some(s), Some(p)) = (start.get_value(), point(&e)) else { return };
+        let (Some(s), Some(p)) = (start.get_value(), point(&e)) else {
+            return;
+        };
         start.set_value(None);
         draft.set(None);
         let r = rect(s, p);
@@ -66,7 +73,14 @@ pub fn BoxLayer() -> impl IntoView {
         let Some(frame) = frame() else { return };
         a.run(|w| {
             let track = w.track.ok_or("add a track first")?;
-            w.apply("draw box", Edit::SetBox { track, frame, rect: Some(r) })
+            w.apply(
+                "draw box",
+                Edit::SetBox {
+                    track,
+                    frame,
+                    rect: Some(r),
+                },
+            )
         });
         a.drawing_box.set(false);
     };

@@ -1,5 +1,6 @@
 //! Leptos components: they render state and dispatch to the browser layer and plain Rust.
 
+pub mod actions_panel;
 pub mod annotate;
 pub mod app;
 pub mod bench;

@@ -15,6 +15,7 @@ use microact_models::pose::weights::{dequantize_movenet, load_movenet};
 
 use crate::browser::{self, canvas, fetch};
 use crate::compute::{self, Backend};
+use crate::ui::actions_panel::{PoseFeed, PoseFrame};
 use crate::ui::compute_panel::Compute;
 use crate::ui::notices::Notices;
 use crate::ui::player::{Source, Viewer};
@@ -63,6 +64,8 @@ struct Runner {
     viewer: Viewer,
     compute: Compute,
     notices: Notices,
+    /// Where the actions panel reads each result (absent on the benchmark page).
+    feed: Option<PoseFeed>,
 }
 
 impl Runner {
@@ -137,9 +140,18 @@ impl Runner {
         if let Some(overlay) = self.viewer.overlay.get_untracked() {
             draw(&overlay, source, &people)?;
         }
+        let ms = browser::now_ms() - started;
+        if let Some(feed) = self.feed {
+            feed.0.set(Some(PoseFrame {
+                people: people.clone(),
+                live,
+                at_ms: started,
+                pose_ms: ms,
+            }));
+        }
         self.status.set(Status::Ready(Outcome {
             people,
-            ms: browser::now_ms() - started,
+            ms,
             backend: backend.label(),
             model,
             frame,
@@ -301,6 +313,7 @@ pub fn PosePanel() -> impl IntoView {
         viewer,
         compute: expect_context::<Compute>(),
         notices: expect_context::<Notices>(),
+        feed: use_context::<PoseFeed>(),
     };
 
     // A new frame on screen, a new model or backend, or the toggle: run (or clear).

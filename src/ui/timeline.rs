@@ -18,7 +18,7 @@ use crate::workspace::view::ZOOM_STEP;
 /// Pixels a press must travel before it is a drag rather than a click.
 const DRAG_SLOP: f64 = 3.0;
 /// Above this many visible segments a lane draws runs of colour instead of one element each.
-const MAX_ELEMENTS: usize = 1500;
+const MAX_ELEMENTS: usize = 400;
 
 #[derive(Clone, Copy, Debug)]
 enum Drag {
@@ -342,7 +342,13 @@ pub fn Timeline() -> impl IntoView {
                     }
                     m.moving = true;
                     drag.set_value(Some(Drag::Move(m)));
-                    let Moving { id, grab, len, group, .. } = m;
+                    let Moving {
+                        id,
+                        grab,
+                        len,
+                        group,
+                        ..
+                    } = m;
                     let total = frames();
                     let new_start = (frame_at(x) - grab).round().max(0.0) as Frame;
                     let new_start = new_start.min(total.saturating_sub(len));
@@ -400,7 +406,11 @@ pub fn Timeline() -> impl IntoView {
         };
         let segment = move |s: SegBox| {
             let (start, frames) = (s.start as f64, (s.end - s.start) as f64);
-            let class = format!("seg {}{}", s.status.as_str(), if s.selected { " selected" } else { "" });
+            let class = format!(
+                "seg {}{}",
+                s.status.as_str(),
+                if s.selected { " selected" } else { "" }
+            );
             let selected = s.selected;
             let color = s.color.clone();
             view! {
@@ -573,7 +583,8 @@ fn SegmentDetails() -> impl IntoView {
     let ws = a.ws;
     // Rebuilt when another segment is selected; its fields follow edits reactively, so typing a
     // note keeps the focus in the note.
-    let selected_id = Memo::new(move |_| ws.with(|w| w.selected.filter(|&id| w.project.segment(id).is_some())));
+    let selected_id =
+        Memo::new(move |_| ws.with(|w| w.selected.filter(|&id| w.project.segment(id).is_some())));
     let facts = move |id: SegmentId| {
         ws.with(|w| {
             let (track, s) = w.project.segment(id)?;

@@ -167,7 +167,11 @@ impl Workspace {
             Some(known) => {
                 let mut measured = Video {
                     name: known.name.clone(),
-                    hash: if clip.hash.is_empty() { known.hash.clone() } else { clip.hash.clone() },
+                    hash: if clip.hash.is_empty() {
+                        known.hash.clone()
+                    } else {
+                        clip.hash.clone()
+                    },
                     ..clip.video(known.id)
                 };
                 // A clip measured a few frames short (a rounded duration) keeps every segment.
@@ -203,13 +207,25 @@ impl Workspace {
     /// Records the content hash of the clip on screen once it is known. `Err` names a clip that
     /// has the project's file name and size but other content.
     pub fn set_hash(&mut self, name: &str, bytes: u64, hash: &str) -> Result<(), Refusal> {
-        let Some(video) = self.project.videos.iter().find(|v| v.name == name && v.bytes == bytes).cloned() else {
+        let Some(video) = self
+            .project
+            .videos
+            .iter()
+            .find(|v| v.name == name && v.bytes == bytes)
+            .cloned()
+        else {
             return Ok(());
         };
         if video.hash.is_empty() {
             // A fact about the file found in the background, not an edit to undo.
-            let video = Video { hash: hash.to_string(), ..video };
-            return Edit::SetVideo { video }.apply(&mut self.project).map(drop).map_err(|e| e.to_string());
+            let video = Video {
+                hash: hash.to_string(),
+                ..video
+            };
+            return Edit::SetVideo { video }
+                .apply(&mut self.project)
+                .map(drop)
+                .map_err(|e| e.to_string());
         }
         if video.hash != hash {
             return Err(format!(
@@ -563,7 +579,10 @@ mod tests {
         assert!(ws.set_hash("walk.webm", 1000, "aa").is_ok());
         let err = ws.set_hash("walk.webm", 1000, "bb").unwrap_err();
         assert!(err.contains("not the file"), "{err}");
-        assert!(ws.set_hash("other.webm", 5, "cc").is_ok(), "not in the project: nothing to say");
+        assert!(
+            ws.set_hash("other.webm", 5, "cc").is_ok(),
+            "not in the project: nothing to say"
+        );
     }
 
     #[test]
