@@ -46,6 +46,7 @@ try {
     ['zoom in (Ctrl+wheel)', async () => { await page.keyboard.down('Control'); for (let i = 0; i < 12; i++) { await page.mouse.wheel(0, -100); await page.waitForTimeout(50); } await page.keyboard.up('Control'); }],
     ['pan (Shift+wheel)', async () => { await page.keyboard.down('Shift'); for (let i = 0; i < 40; i++) { await page.mouse.wheel(0, 120); await page.waitForTimeout(25); } await page.keyboard.up('Shift'); }],
     ['zoom out (Ctrl+wheel)', async () => { await page.keyboard.down('Control'); for (let i = 0; i < 12; i++) { await page.mouse.wheel(0, 100); await page.waitForTimeout(50); } await page.keyboard.up('Control'); }],
+    ['zoom out to the whole clip (runs of colour)', async () => { await page.keyboard.down('Control'); for (let i = 0; i < 30; i++) { await page.mouse.wheel(0, 100); await page.waitForTimeout(50); } await page.keyboard.up('Control'); }],
     ['scroll the page (wheel)', async () => { for (let i = 0; i < 20; i++) { await page.mouse.wheel(0, i < 10 ? 80 : -80); await page.waitForTimeout(25); } }],
   ];
   const rows = [];
@@ -58,7 +59,8 @@ try {
     rows.push({ name, frames: f.length, median: q(0.5), p95: q(0.95), max: f[f.length - 1], over50: f.filter((d) => d > 50).length });
   }
   const visible = await page.locator('[data-testid="segment"]').count();
-  console.log(`\n${segments} segments on ${tracks} tracks; import through the menu ${importMs} ms; ${visible} segment elements in view at the end\n`);
+  const runLanes = await page.locator('[data-testid="runs"]').count();
+  console.log(`\n${segments} segments on ${tracks} tracks; import through the menu ${importMs} ms; at the end ${visible} segment elements and ${runLanes} lanes drawn as runs\n`);
   console.log('| interaction | frames | median ms | p95 ms | max ms | frames > 50 ms |');
   console.log('|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.name} | ${r.frames} | ${r.median.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.max.toFixed(1)} | ${r.over50} |`);

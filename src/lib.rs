@@ -10,11 +10,23 @@ pub mod workspace;
 
 pub use ui::app::App;
 
+#[cfg(target_arch = "wasm32")]
+unsafe extern "C" {
+    /// Synthesised by wasm-ld: runs every constructor.
+    fn __wasm_call_ctors();
+}
+
 /// The page's entry point: the panic banner, then the app (or the pose benchmark with
 /// `?bench=pose`).
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start() {
+    // The constructors (cubecl's `inventory` registrations), once. Without this explicit call
+    // wasm-ld takes the module for a "command" and wraps every export so that it reruns them:
+    // each JsValue clone or drop then cost ~2 ms, and a zoom step of a 10 000-segment timeline
+    // 750 ms (the `.command_export` wrappers in a profile; inventory's docs describe it).
+    // SAFETY: called once, first, before anything reads what the constructors register.
+    unsafe { __wasm_call_ctors() };
     browser::install_panic_hook();
     match ui::bench::requested() {
         Some(runs) => leptos::mount::mount_to_body(move || {

@@ -29,7 +29,7 @@ async function liveGuess(app, backend) {
   await app.page.waitForFunction(
     ([e, want]) => e.dataset.state === 'failed' || (e.dataset.state === 'ready' && e.dataset.backend === want),
     [await el.elementHandle(), backend],
-    { timeout: 240_000 },
+    { timeout: 420_000 },
   );
   const d = await el.evaluate((e) => ({ ...e.dataset, text: e.innerText }));
   assert.equal(d.state, 'ready', d.text);
