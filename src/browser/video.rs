@@ -114,3 +114,80 @@ pub fn clear(video: &HtmlVideoElement) {
     let _ = video.remove_attribute("src");
     video.load();
 }
+
+type Settle = (js_sys::Function, js_sys::Function);
+
+/// Awaits a video element's events one at a time: each [`EventWaiter::after`] does something
+/// (set a source, seek) and resolves on the next `loadeddata` or `seeked`, or fails on `error`.
+/// Its listeners live as long as it does.
+pub struct EventWaiter {
+    video: HtmlVideoElement,
+    waiting: Rc<RefCell<Option<Settle>>>,
+    on_ready: Closure<dyn FnMut()>,
+    on_error: Closure<dyn FnMut()>,
+}
+
+const READY_EVENTS: [&str; 2] = ["loadeddata", "seeked"];
+
+impl EventWaiter {
+    pub fn new(video: &HtmlVideoElement) -> Result<Self, String> {
+        let waiting: Rc<RefCell<Option<Settle>>> = Rc::new(RefCell::new(None));
+        let slot = waiting.clone();
+        let on_ready = Closure::<dyn FnMut()>::new(move || {
+            if let Some((resolve, _)) = slot.borrow_mut().take() {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+        });
+        let slot = waiting.clone();
+        let el = video.clone();
+        let on_error = Closure::<dyn FnMut()>::new(move || {
+            if let Some((_, reject)) = slot.borrow_mut().take() {
+                let why = el
+                    .error()
+                    .map(|e| format!("{} (code {})", e.message(), e.code()))
+                    .unwrap_or_else(|| "the browser gave no reason".into());
+                let _ = reject.call1(&JsValue::NULL, &JsValue::from_str(&why));
+            }
+        });
+        for event in READY_EVENTS {
+            video
+                .add_event_listener_with_callback(event, on_ready.as_ref().unchecked_ref())
+                .map_err(|e| super::js_error_text(&e))?;
+        }
+        video
+            .add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref())
+            .map_err(|e| super::js_error_text(&e))?;
+        Ok(Self {
+            video: video.clone(),
+            waiting,
+            on_ready,
+            on_error,
+        })
+    }
+
+    /// Runs `action` on the element, then waits for the event it causes.
+    pub async fn after(&self, action: impl FnOnce(&HtmlVideoElement)) -> Result<(), String> {
+        let slot = self.waiting.clone();
+        let promise = js_sys::Promise::new(&mut |resolve, reject| {
+            *slot.borrow_mut() = Some((resolve, reject));
+        });
+        action(&self.video);
+        JsFuture::from(promise)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.as_string().unwrap_or_else(|| super::js_error_text(&e)))
+    }
+}
+
+impl Drop for EventWaiter {
+    fn drop(&mut self) {
+        for event in READY_EVENTS {
+            let _ = self
+                .video
+                .remove_event_listener_with_callback(event, self.on_ready.as_ref().unchecked_ref());
+        }
+        let _ = self
+            .video
+            .remove_event_listener_with_callback("error", self.on_error.as_ref().unchecked_ref());
+    }
+}

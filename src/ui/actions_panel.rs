@@ -18,7 +18,7 @@ use crate::ui::compute_panel::Compute;
 use crate::ui::pose_panel::fetch_manifest;
 
 /// The recognizer the panel runs (its float file: the int8 one cannot run on WebGPU).
-const MODEL: &str = "penn-ddnet";
+pub(crate) const MODEL: &str = "penn-ddnet";
 /// Pose frames a window spans, and between windows. The page's pose runs at a few frames a
 /// second, so 16 frames is a few seconds: about the length of a Penn Action clip.
 const WINDOWS: Windows = Windows {
@@ -198,19 +198,41 @@ impl Runner {
             return Ok(());
         }
         self.status.set(Status::Loading);
-        let manifest = fetch_manifest().await?;
-        let entry = manifest.get(MODEL).map_err(|e| e.to_string())?;
-        let spec = entry
-            .recognizer
-            .clone()
-            .ok_or_else(|| format!("{MODEL} in the manifest is not a recognizer"))?;
-        let bytes = fetch::bytes(&format!("models/{}", entry.file)).await?;
-        let net = spec
-            .load(&entry.file, bytes, &entry.sha256, device)
-            .map_err(|e| e.to_string())?;
-        self.loaded.set_value(Some(Loaded { backend, spec, net }));
+        let recognizer = load_recognizer(device).await?;
+        self.loaded.set_value(Some(Loaded {
+            backend,
+            spec: recognizer.spec,
+            net: recognizer.net,
+        }));
         Ok(())
     }
+}
+
+/// The shipped recognizer, loaded on `device`.
+pub(crate) struct Recognizer {
+    pub spec: RecognizerSpec,
+    pub net: DdNet,
+    /// What identifies the weights in a proposal's source (the start of their sha256).
+    pub version: String,
+}
+
+/// The page's recognizer ([`MODEL`]): fetched, checked and loaded on `device`.
+pub(crate) async fn load_recognizer(device: &Device) -> Result<Recognizer, String> {
+    let manifest = fetch_manifest().await?;
+    let entry = manifest.get(MODEL).map_err(|e| e.to_string())?;
+    let spec = entry
+        .recognizer
+        .clone()
+        .ok_or_else(|| format!("{MODEL} in the manifest is not a recognizer"))?;
+    let bytes = fetch::bytes(&format!("models/{}", entry.file)).await?;
+    let net = spec
+        .load(&entry.file, bytes, &entry.sha256, device)
+        .map_err(|e| e.to_string())?;
+    Ok(Recognizer {
+        spec,
+        net,
+        version: entry.sha256.chars().take(12).collect(),
+    })
 }
 
 fn window_fill(status: Status) -> usize {

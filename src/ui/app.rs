@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::ui::actions_panel::{ActionsPanel, PoseFeed};
+use crate::ui::analysis::AnalysisPanel;
 use crate::ui::annotate::Annotate;
 use crate::ui::compute_panel::{Compute, ComputePanel};
 use crate::ui::frame_probe::FrameProbe;
@@ -40,6 +41,7 @@ pub fn App() -> impl IntoView {
                 <Palette/>
                 <PosePanel/>
                 <ActionsPanel/>
+                <AnalysisPanel/>
                 <FrameProbe/>
             </aside>
         </main>

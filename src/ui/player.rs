@@ -126,6 +126,14 @@ impl Viewer {
         video::show_url(&el, &url);
     }
 
+    /// The object URL of the clip on screen (another element may play it too).
+    pub fn clip_url(&self) -> Option<String> {
+        match self.source.get_untracked() {
+            Source::Clip(_) => self.object_url.get_value(),
+            _ => None,
+        }
+    }
+
     fn release_url(&self) {
         if let Some(url) = self.object_url.try_update_value(Option::take).flatten() {
             files::revoke_url(&url);

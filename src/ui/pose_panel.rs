@@ -9,7 +9,7 @@ use microact_core::labels::palette;
 use microact_models::burn::tensor::Device;
 use microact_models::frame::{Rect, rgba_to_tensor};
 use microact_models::manifest::Manifest;
-use microact_models::pose::estimator::{Estimator, Input, PersonPose, SKELETON};
+use microact_models::pose::estimator::{Estimator, PersonPose, SKELETON};
 use microact_models::pose::net::MoveNet;
 use microact_models::pose::weights::{dequantize_movenet, load_movenet};
 
@@ -113,30 +113,17 @@ impl Runner {
         let Some(mut loaded) = self.loaded.try_update_value(Option::take).flatten() else {
             return Ok(());
         };
-        let result = async {
-            let input = loaded
-                .estimator
-                .plan(source, live)
-                .map_err(|e| format!("no frame to read: {e}"))?;
-            let size = loaded.estimator.input_size();
-            let rgba = canvas::grab_region(
-                &video,
-                &input_canvas,
-                size,
-                input.source_rect(),
-                input.dest_rect(size),
-            )?;
-            let tensor = rgba_to_tensor(&rgba, size, &device).map_err(|e| e.to_string())?;
-            loaded
-                .estimator
-                .estimate(tensor, &input, browser::now_ms())
-                .await
-                .map_err(|e| e.to_string())
-                .map(|people| (people, input))
-        }
+        let result = estimate_frame(
+            &mut loaded.estimator,
+            &video,
+            &input_canvas,
+            &device,
+            live,
+            browser::now_ms(),
+        )
         .await;
         self.loaded.set_value(Some(loaded));
-        let (people, _input): (Vec<PersonPose>, Input) = result?;
+        let people = result?;
         if let Some(overlay) = self.viewer.overlay.get_untracked() {
             draw(&overlay, source, &people)?;
         }
@@ -190,6 +177,34 @@ impl Runner {
         }));
         Ok(())
     }
+}
+
+/// The people on the frame `video` shows: planned (`live`: SinglePose follows the person),
+/// drawn into `scratch` at the network's size, estimated at `timestamp_ms`.
+pub(crate) async fn estimate_frame(
+    estimator: &mut Estimator,
+    video: &web_sys::HtmlVideoElement,
+    scratch: &web_sys::HtmlCanvasElement,
+    device: &Device,
+    live: bool,
+    timestamp_ms: f64,
+) -> Result<Vec<PersonPose>, String> {
+    let input = estimator
+        .plan(canvas::video_size(video), live)
+        .map_err(|e| format!("no frame to read: {e}"))?;
+    let size = estimator.input_size();
+    let rgba = canvas::grab_region(
+        video,
+        scratch,
+        size,
+        input.source_rect(),
+        input.dest_rect(size),
+    )?;
+    let tensor = rgba_to_tensor(&rgba, size, device).map_err(|e| e.to_string())?;
+    estimator
+        .estimate(tensor, &input, timestamp_ms)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// `models/manifest.json`, fetched and read.

@@ -2,6 +2,7 @@
 //! selected, the label being applied, the mark-in point and the timeline's view. The UI renders
 //! it and sends it commands; every change of the project goes through `microact-core`'s edits.
 
+pub mod analysis;
 pub mod io;
 pub mod keys;
 pub mod view;
@@ -521,7 +522,7 @@ pub fn search_labels(set: &labels::LabelSet, query: &str) -> Vec<String> {
 pub const SPEEDS: [f64; 9] = [0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0];
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn clip(name: &str) -> OpenedClip {
@@ -540,7 +541,8 @@ mod tests {
         LabelRef::new("ma52", name)
     }
 
-    fn workspace() -> Workspace {
+    /// A new project with a 2 s, 30 fps clip attached.
+    pub(crate) fn workspace() -> Workspace {
         let mut ws = Workspace::new("test");
         ws.attach(&clip("walk.webm")).unwrap();
         ws

@@ -438,6 +438,55 @@ impl Edit {
             .map(Edit::Batch)
     }
 
+    /// A model's new proposals for `track`: its earlier proposals there that nobody accepted or
+    /// rejected go, each of `proposals` comes in with a fresh id unless the track is exclusive
+    /// and it overlaps a segment that stays. Human segments and decided proposals are never
+    /// touched. Returns the edit and how many proposals were left out.
+    pub fn replace_proposals(
+        project: &Project,
+        track: TrackId,
+        model: &str,
+        proposals: Vec<Segment>,
+    ) -> Result<(Edit, usize), EditError> {
+        let lane = project.track(track).ok_or(EditError::NoTrack(track))?;
+        let stale = |s: &Segment| {
+            s.status == Status::Proposed
+                && matches!(&s.source, crate::model::Source::Model { name, .. } if name == model)
+        };
+        let mut edits: Vec<Edit> = lane
+            .segments
+            .iter()
+            .filter(|s| stale(s))
+            .map(|s| Edit::RemoveSegment { track, id: s.id })
+            .collect();
+        let kept: Vec<&Segment> = lane.segments.iter().filter(|s| !stale(s)).collect();
+        let mut next = project.next_segment_id().0;
+        let mut left_out = 0;
+        let mut added: Vec<Segment> = Vec::new();
+        for mut segment in proposals {
+            let clash = lane.meta.exclusive
+                && kept
+                    .iter()
+                    .copied()
+                    .chain(&added)
+                    .any(|s| s.overlaps(&segment));
+            if clash {
+                left_out += 1;
+                continue;
+            }
+            segment.id = SegmentId(next);
+            segment.status = Status::Proposed;
+            next += 1;
+            added.push(segment);
+        }
+        edits.extend(
+            added
+                .into_iter()
+                .map(|segment| Edit::PutSegment { track, segment }),
+        );
+        Ok((Edit::Batch(edits), left_out))
+    }
+
     /// Accepts every proposal in `track` (all tracks when `None`) scoring at least `threshold`.
     pub fn accept_above(project: &Project, track: Option<TrackId>, threshold: f32) -> Edit {
         let ids: Vec<SegmentId> = project

@@ -439,7 +439,7 @@ pub fn jhmdb14() -> LabelSet {
 
 /// A one-level set whose ids are `classes` (dataset spelling), names with spaces, and keys in
 /// [`SHORTCUT_KEYS`] order.
-fn flat_set(id: &str, name: &str, classes: &[&str]) -> LabelSet {
+pub fn flat_set(id: &str, name: &str, classes: &[&str]) -> LabelSet {
     let labels = classes
         .iter()
         .enumerate()

@@ -127,6 +127,23 @@ pub fn many_segments(n: usize, tracks: usize) -> Project {
     project
 }
 
+/// A proposal of Penn Action's `squat` by model `model` over `[start, end)`, scoring `score`
+/// (id 0: edits give it a fresh one).
+pub fn proposal(model: &str, start: u64, end: u64, score: f32) -> Segment {
+    segment(
+        0,
+        start,
+        end,
+        LabelRef::new("penn_action", "squat"),
+        Source::Model {
+            name: model.into(),
+            version: "1".into(),
+            score,
+        },
+        Status::Proposed,
+    )
+}
+
 fn model(score: f32) -> Source {
     Source::Model {
         name: "ddnet-penn".into(),

@@ -6,7 +6,7 @@ use microact_core::labels;
 use microact_core::model::{
     LabelRef, NormRect, Project, Segment, SegmentId, Source, Status, TrackMeta,
 };
-use microact_core::sample::sample_project;
+use microact_core::sample::{self, sample_project};
 use proptest::prelude::*;
 
 /// An edit described by numbers, turned into a concrete [`Edit`] against whatever the project
@@ -380,4 +380,62 @@ fn refused_edits_explain_themselves() {
         format!("the segment ends at frame {end}, past the end of walk.webm (40 frames)")
     );
     assert_eq!(copy, project);
+}
+
+#[test]
+fn new_proposals_replace_the_models_undecided_ones_and_never_touch_the_rest() {
+    let mut original = sample_project();
+    original.tracks[0].meta.exclusive = false;
+    let proposal = |start, end| sample::proposal("ddnet-penn", start, end, 0.7);
+    let track = original.tracks[0].id;
+    let fresh = vec![proposal(30, 60), proposal(95, 110), proposal(100, 130)];
+
+    let (edit, left_out) =
+        Edit::replace_proposals(&original, track, "ddnet-penn", fresh.clone()).unwrap();
+    assert_eq!(left_out, 0);
+    let mut project = original.clone();
+    let mut history = History::default();
+    history.apply(&mut project, "analyse", edit).unwrap();
+    let spans = |p: &Project| -> Vec<(u64, u64, Status)> {
+        p.tracks[0]
+            .segments
+            .iter()
+            .map(|s| (s.start, s.end, s.status))
+            .collect()
+    };
+    // The old proposal at 120..150 is gone; the human ones stay; the new ones come in proposed.
+    assert_eq!(
+        spans(&project),
+        vec![
+            (0, 45, Status::Accepted),
+            (30, 60, Status::Proposed),
+            (45, 90, Status::Accepted),
+            (95, 110, Status::Proposed),
+            (100, 130, Status::Proposed),
+        ]
+    );
+    let ids: std::collections::BTreeSet<u64> = project.segments().map(|(_, s)| s.id.0).collect();
+    assert_eq!(ids.len(), project.segments().count(), "ids stay unique");
+    history.undo(&mut project);
+    assert_eq!(project, original);
+
+    // An exclusive track keeps out whatever overlaps what stays or came in before it.
+    let mut exclusive = original.clone();
+    exclusive.tracks[0].meta.exclusive = true;
+    let (edit, left_out) = Edit::replace_proposals(&exclusive, track, "ddnet-penn", fresh).unwrap();
+    assert_eq!(left_out, 2);
+    edit.apply(&mut exclusive).unwrap();
+    assert_eq!(
+        spans(&exclusive),
+        vec![
+            (0, 45, Status::Accepted),
+            (45, 90, Status::Accepted),
+            (95, 110, Status::Proposed)
+        ]
+    );
+
+    // Another model's proposals and decided ones (the rejected 60..75 of track 1) are not its.
+    let (edit, _) =
+        Edit::replace_proposals(&original, original.tracks[1].id, "ddnet-penn", vec![]).unwrap();
+    assert_eq!(edit, Edit::Batch(vec![]));
 }

@@ -1,0 +1,483 @@
+//! Clip analysis: every frame of the clip on screen, decoded by seeking a second, hidden video
+//! element (the one on screen stays free), through MoveNet (SinglePose, following the person)
+//! and then the recognizer over the whole pose track; its proposals go into the person's track
+//! as one undo step. A progress bar with frames/s and time left, cancel and resume; accept every
+//! proposal above a score.
+
+use leptos::html::{Canvas, Video};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use microact_core::labels::flat_set;
+use microact_core::model::{PoseFrame, PoseTrack, VideoId};
+use microact_core::time::FrameRate;
+use microact_models::action::joints::Layout;
+use microact_models::action::segments::{SegmentConfig, propose, to_segments};
+use microact_models::action::sequence::Sequence;
+use microact_models::action::stream::{Windows, score_track};
+use microact_models::pose::estimator::Estimator;
+
+use crate::browser;
+use crate::browser::video::EventWaiter;
+use crate::ui::actions_panel::{MODEL, load_recognizer};
+use crate::ui::annotate::Annotate;
+use crate::ui::compute_panel::Compute;
+use crate::ui::notices::Notices;
+use crate::ui::pose_panel::{estimate_frame, fetch_manifest, load_pose_net};
+use crate::workspace::analysis::Analysed;
+
+/// The pose network analysis runs (SinglePose follows one person from frame to frame).
+const POSE_MODEL: &str = "movenet-lightning";
+/// Windows over the clip's own frames: about a second at 30 fps, the length of the recognizer's
+/// training clips once resampled (the segment defaults were chosen with these).
+const WINDOWS: Windows = Windows {
+    length: 32,
+    stride: 2,
+};
+/// MoveNet's 17 COCO keypoints.
+const KEYPOINTS: usize = 17;
+
+#[derive(Clone, Debug, PartialEq)]
+enum Phase {
+    Idle,
+    Loading,
+    /// Pose on each frame.
+    Running,
+    /// Cancelled: frames so far are kept for a resume.
+    Paused,
+    /// The recognizer over the whole track.
+    Scoring,
+    Done(Summary),
+    Failed(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Summary {
+    added: usize,
+    left_out: usize,
+    frames: u64,
+    with_person: usize,
+    frames_per_s: f64,
+    recognizer_ms: f64,
+    backend: &'static str,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Progress {
+    done: u64,
+    total: u64,
+    frames_per_s: f64,
+}
+
+/// The analysis of one clip, kept across a cancel.
+#[derive(Clone, Debug)]
+struct Job {
+    video: VideoId,
+    url: String,
+    rate: FrameRate,
+    frames: u64,
+    /// Keypoints `[x, y, score]` in source pixels, frame by frame while there is a person.
+    poses: Vec<Option<(u32, Vec<[f32; 3]>)>>,
+}
+
+#[derive(Clone, Copy)]
+struct Analyser {
+    phase: RwSignal<Phase>,
+    progress: RwSignal<Progress>,
+    job: StoredValue<Option<Job>>,
+    cancel: StoredValue<bool>,
+    video: NodeRef<Video>,
+    input: NodeRef<Canvas>,
+    threshold: RwSignal<f32>,
+    annotate: Annotate,
+    compute: Compute,
+    notices: Notices,
+}
+
+impl Analyser {
+    fn busy(self) -> bool {
+        matches!(
+            self.phase.get_untracked(),
+            Phase::Loading | Phase::Running | Phase::Scoring
+        )
+    }
+
+    /// Starts over on the clip on screen (`fresh`) or goes on from where a cancel stopped.
+    fn start(self, fresh: bool) {
+        if self.busy() {
+            return;
+        }
+        if fresh || self.job.with_value(Option::is_none) {
+            match self.new_job() {
+                Ok(job) => self.job.set_value(Some(job)),
+                Err(why) => {
+                    self.notices.error(why);
+                    return;
+                }
+            }
+        }
+        self.cancel.set_value(false);
+        spawn_local(async move {
+            if let Err(why) = self.run().await {
+                self.notices.error(format!("Analysis stopped: {why}"));
+                self.phase.set(Phase::Failed(why));
+            }
+        });
+    }
+
+    fn new_job(self) -> Result<Job, String> {
+        let viewer = self.annotate.viewer;
+        let (Some(url), Some(rate), Some(frames)) = (
+            viewer.clip_url(),
+            viewer.rate.get_untracked(),
+            viewer.frame_count(),
+        ) else {
+            return Err("Open a clip (and let its frame rate be measured) to analyse it.".into());
+        };
+        let video = self
+            .annotate
+            .ws
+            .with_untracked(|w| w.video)
+            .ok_or("Open a clip to analyse it.")?;
+        Ok(Job {
+            video,
+            url,
+            rate,
+            frames,
+            poses: Vec::new(),
+        })
+    }
+
+    async fn run(self) -> Result<(), String> {
+        let (Some(device), Some(backend), Some(el), Some(input_canvas)) = (
+            self.compute.device(),
+            self.compute.backend.get_untracked(),
+            self.video.get_untracked(),
+            self.input.get_untracked(),
+        ) else {
+            return Err("the page is not ready yet".into());
+        };
+        let Some(job) = self.job.get_value() else {
+            return Ok(());
+        };
+        self.phase.set(Phase::Loading);
+        let manifest = fetch_manifest().await?;
+        let mut estimator =
+            Estimator::new(load_pose_net(&manifest, POSE_MODEL, backend, &device).await?);
+        let waiter = EventWaiter::new(&el)?;
+        if el.src() != job.url {
+            waiter
+                .after(|v| {
+                    v.set_muted(true);
+                    v.set_src(&job.url);
+                })
+                .await
+                .map_err(|e| format!("the clip could not be decoded: {e}"))?;
+        }
+        self.phase.set(Phase::Running);
+        let started = browser::now_ms();
+        let first = job.poses.len() as u64;
+        for frame in first..job.frames {
+            if self.cancel.get_value() {
+                let kept = self.job.with_value(Option::is_some);
+                self.phase
+                    .set(if kept { Phase::Paused } else { Phase::Idle });
+                return Ok(());
+            }
+            let at = job.rate.seek_time(frame);
+            waiter
+                .after(|v| v.set_current_time(at))
+                .await
+                .map_err(|e| format!("frame {frame} could not be decoded: {e}"))?;
+            let people = estimate_frame(
+                &mut estimator,
+                &el,
+                &input_canvas,
+                &device,
+                true,
+                job.rate.start_of(frame) * 1000.0,
+            )
+            .await
+            .map_err(|e| format!("frame {frame}: {e}"))?;
+            let pose = people.first().map(|p| {
+                (
+                    p.id,
+                    p.keypoints.iter().map(|k| [k.x, k.y, k.score]).collect(),
+                )
+            });
+            self.job.update_value(|j| {
+                if let Some(j) = j.as_mut() {
+                    j.poses.push(pose);
+                }
+            });
+            let elapsed_s = (browser::now_ms() - started) / 1000.0;
+            self.progress.set(Progress {
+                done: frame + 1,
+                total: job.frames,
+                frames_per_s: (frame + 1 - first) as f64 / elapsed_s.max(1e-3),
+            });
+        }
+        let frames_per_s = self.progress.get_untracked().frames_per_s;
+
+        self.phase.set(Phase::Scoring);
+        let Some(job) = self.job.get_value() else {
+            return Ok(());
+        };
+        let recognizer = load_recognizer(&device).await?;
+        let scoring = browser::now_ms();
+        let sequence = pose_sequence(&job.poses).ok_or("no person was found in the clip")?;
+        let scores = score_track(
+            &recognizer.net,
+            &recognizer.spec.pipeline,
+            &sequence,
+            WINDOWS,
+            &device,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        let recognizer_ms = browser::now_ms() - scoring;
+        let spec = &recognizer.spec;
+        let set_id = spec.dataset.replace('-', "_");
+        let classes: Vec<&str> = spec.classes.iter().map(String::as_str).collect();
+        let analysed = Analysed {
+            pose: pose_track(job.video, &job.poses),
+            model: MODEL.to_string(),
+            labels: flat_set(&set_id, &spec.dataset, &classes),
+            proposals: to_segments(
+                &propose(&scores, &SegmentConfig::default()),
+                &set_id,
+                &spec.classes,
+                MODEL,
+                &recognizer.version,
+                0,
+            ),
+        };
+        let with_person = job.poses.iter().flatten().count();
+        let taken = self
+            .annotate
+            .ws
+            .try_update(|w| w.take_analysis(analysed))
+            .ok_or("the workspace is gone")??;
+        self.job.set_value(None);
+        self.phase.set(Phase::Done(Summary {
+            added: taken.added,
+            left_out: taken.left_out,
+            frames: job.frames,
+            with_person,
+            frames_per_s,
+            recognizer_ms,
+            backend: backend.label(),
+        }));
+        Ok(())
+    }
+}
+
+/// The frames' first person as a recognizer input (frames without one: scores 0).
+fn pose_sequence(poses: &[Option<(u32, Vec<[f32; 3]>)>]) -> Option<Sequence> {
+    if poses.iter().all(Option::is_none) {
+        return None;
+    }
+    let mut xy = Vec::with_capacity(poses.len() * KEYPOINTS);
+    let mut score = Vec::with_capacity(poses.len() * KEYPOINTS);
+    for pose in poses {
+        match pose {
+            Some((_, keypoints)) if keypoints.len() == KEYPOINTS => {
+                xy.extend(keypoints.iter().map(|k| [k[0], k[1]]));
+                score.extend(keypoints.iter().map(|k| k[2]));
+            }
+            _ => {
+                xy.extend([[0.0; 2]; KEYPOINTS]);
+                score.extend([0.0; KEYPOINTS]);
+            }
+        }
+    }
+    Sequence::new(Layout::Coco17, xy, score)
+}
+
+/// The frames' first person as the project stores poses, under the id they had first.
+fn pose_track(video: VideoId, poses: &[Option<(u32, Vec<[f32; 3]>)>]) -> PoseTrack {
+    let person = poses
+        .iter()
+        .flatten()
+        .map(|(id, _)| *id)
+        .next()
+        .unwrap_or(1);
+    PoseTrack {
+        video,
+        person,
+        layout: "coco17".into(),
+        frames: poses
+            .iter()
+            .enumerate()
+            .filter_map(|(f, p)| {
+                p.as_ref().map(|(_, keypoints)| PoseFrame {
+                    frame: f as u64,
+                    keypoints: keypoints.clone(),
+                })
+            })
+            .collect(),
+    }
+}
+
+fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+#[component]
+pub fn AnalysisPanel() -> impl IntoView {
+    let annotate = expect_context::<Annotate>();
+    let a = Analyser {
+        phase: RwSignal::new(Phase::Idle),
+        progress: RwSignal::new(Progress::default()),
+        job: StoredValue::new(None),
+        cancel: StoredValue::new(false),
+        video: NodeRef::new(),
+        input: NodeRef::new(),
+        threshold: RwSignal::new(0.5),
+        annotate,
+        compute: expect_context::<Compute>(),
+        notices: expect_context::<Notices>(),
+    };
+    // Another clip (or the camera): what was analysed belongs to the one before.
+    Effect::new(move |_| {
+        annotate.viewer.source.track();
+        a.cancel.set_value(true);
+        a.job.set_value(None);
+        if matches!(a.phase.get_untracked(), Phase::Paused) {
+            a.phase.set(Phase::Idle);
+        }
+    });
+
+    let state = move || match a.phase.get() {
+        Phase::Idle => "idle",
+        Phase::Loading => "loading",
+        Phase::Running => "running",
+        Phase::Paused => "paused",
+        Phase::Scoring => "scoring",
+        Phase::Done(_) => "done",
+        Phase::Failed(_) => "failed",
+    };
+    let text = move || {
+        let p = a.progress.get();
+        match a.phase.get() {
+            Phase::Idle => {
+                "Finds the person's pose in every frame, then proposes segments.".to_string()
+            }
+            Phase::Loading => "loading the models…".into(),
+            Phase::Running => {
+                let left = (p.total - p.done) as f64 / p.frames_per_s.max(1e-3);
+                format!(
+                    "frame {} of {} · {:.1} frames/s · {} left",
+                    p.done,
+                    p.total,
+                    p.frames_per_s,
+                    clock(left)
+                )
+            }
+            Phase::Paused => format!("cancelled at frame {} of {}", p.done, p.total),
+            Phase::Scoring => format!("recognising actions over {} frames…", p.total),
+            Phase::Done(s) => format!(
+                "{} proposal{} from {MODEL}{} · {} frames ({} with a person) at {:.1} frames/s · recognizer {:.0} ms on {}",
+                s.added,
+                if s.added == 1 { "" } else { "s" },
+                if s.left_out > 0 {
+                    format!(" ({} overlapping segments left out)", s.left_out)
+                } else {
+                    String::new()
+                },
+                s.frames,
+                s.with_person,
+                s.frames_per_s,
+                s.recognizer_ms,
+                s.backend
+            ),
+            Phase::Failed(why) => why,
+        }
+    };
+    let open = move || annotate.ws.with(|w| w.open_proposals());
+    let has_clip =
+        move || annotate.viewer.frame_count().is_some() && annotate.ws.with(|w| w.video.is_some());
+    let running = move || {
+        matches!(
+            a.phase.get(),
+            Phase::Loading | Phase::Running | Phase::Scoring
+        )
+    };
+    let accept = move |_| {
+        let t = a.threshold.get_untracked();
+        if let Some(n) = annotate.run(|w| w.accept_above(t)) {
+            a.notices.info(format!(
+                "{n} proposal{} accepted",
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+    };
+
+    view! {
+        <section class="analysis-panel" aria-label="Clip analysis">
+            <h2>"Clip analysis"</h2>
+            <div class="controls">
+                <button data-testid="analyse" prop:disabled=move || running() || !has_clip()
+                    on:click=move |_| a.start(true)>"Analyse clip"</button>
+                <Show when=running>
+                    <button data-testid="analysis-cancel" on:click=move |_| a.cancel.set_value(true)>"Cancel"</button>
+                </Show>
+                <Show when=move || matches!(a.phase.get(), Phase::Paused)>
+                    <button data-testid="analysis-resume" on:click=move |_| a.start(false)>"Resume"</button>
+                </Show>
+            </div>
+            <progress data-testid="analysis-progress"
+                max=move || a.progress.get().total.max(1).to_string()
+                value=move || a.progress.get().done.to_string()></progress>
+            <output data-testid="analysis" data-state=state
+                data-done=move || a.progress.get().done.to_string()
+                data-proposals=move || match a.phase.get() { Phase::Done(s) => s.added.to_string(), _ => String::new() }>
+                {text}
+            </output>
+            <div class="controls">
+                <label>"Accept proposals scoring ≥ "
+                    <input type="number" min="0" max="1" step="0.05" data-testid="accept-threshold"
+                        prop:value=move || format!("{:.2}", a.threshold.get())
+                        on:change=move |e| {
+                            if let Ok(t) = event_target_value(&e).parse::<f32>() {
+                                a.threshold.set(t.clamp(0.0, 1.0));
+                            }
+                        } />
+                </label>
+                <button data-testid="accept-above" prop:disabled=move || open() == 0 on:click=accept>
+                    {move || format!("Accept ({} open)", open())}
+                </button>
+            </div>
+            <video node_ref=a.video class="visually-hidden" muted=true preload="auto" aria-hidden="true"></video>
+            <canvas node_ref=a.input class="visually-hidden"></canvas>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_without_a_person_score_zero_and_are_left_out_of_the_track() {
+        let kp = |v: f32| vec![[v, v + 1.0, 0.8]; KEYPOINTS];
+        let poses = vec![None, Some((3, kp(1.0))), None, Some((3, kp(2.0)))];
+        let seq = pose_sequence(&poses).unwrap();
+        assert_eq!(seq.frames, 4);
+        assert_eq!(seq.score[0], 0.0);
+        assert_eq!(seq.xy[KEYPOINTS], [1.0, 2.0]);
+        let track = pose_track(VideoId(2), &poses);
+        assert_eq!(track.person, 3);
+        assert_eq!(
+            track.frames.iter().map(|f| f.frame).collect::<Vec<_>>(),
+            vec![1, 3]
+        );
+        assert!(pose_sequence(&[None, None]).is_none());
+    }
+
+    #[test]
+    fn clock_reads_minutes_and_seconds() {
+        assert_eq!(clock(75.4), "1:15");
+        assert_eq!(clock(-3.0), "0:00");
+    }
+}

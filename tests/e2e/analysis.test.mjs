@@ -1,0 +1,125 @@
+// Clip analysis in the page: a real clip analysed frame by frame (MoveNet, then the shipped
+// recognizer over the whole pose track), started on WebGPU, cancelled, resumed on the CPU; its
+// proposals land in the person's track, can be accepted above a score, undone, and exported with
+// the pose track.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { launch } from './support/browser.mjs';
+import { serveDist } from './support/server.mjs';
+import { AppPage } from './support/app-page.mjs';
+
+const CLIP = fileURLToPath(new URL('../fixtures/walk-2s.webm', import.meta.url));
+const FRAMES = 60;
+
+let server;
+before(async () => {
+  server = await serveDist();
+});
+after(async () => {
+  await server?.close();
+});
+
+const analysis = (app) => app.byTestId('analysis').evaluate((e) => ({ ...e.dataset, text: e.innerText }));
+
+async function waitForAnalysis(app, states, timeout) {
+  await app.page.waitForFunction(
+    ([e, want]) => want.includes(e.dataset.state) || e.dataset.state === 'failed',
+    [await app.byTestId('analysis').elementHandle(), states],
+    { timeout },
+  );
+  const a = await analysis(app);
+  assert.ok(states.includes(a.state), a.text);
+  return a;
+}
+
+const segments = (app) => app.page.locator('[data-testid="segment"]').evaluateAll((els) =>
+  els.map((e) => ({ label: e.dataset.label, start: Number(e.dataset.start), end: Number(e.dataset.end), status: e.dataset.status })));
+
+async function download(app, format) {
+  if (!(await app.byTestId('io-menu').evaluate((d) => d.open))) await app.byTestId('io-menu').locator('summary').click();
+  await app.byTestId('export-format').selectOption(format);
+  const got = app.page.waitForEvent('download');
+  await app.byTestId('export').click();
+  return readFile(await (await got).path());
+}
+
+describe('clip analysis', () => {
+  test('proposes segments over a real clip: cancel, resume on the CPU, accept above a score, undo, export', async () => {
+    const browser = await launch();
+    try {
+      const context = await browser.newContext({ acceptDownloads: true });
+      const app = new AppPage(await context.newPage());
+      await app.open(server.url);
+      await app.selfTest();
+      assert.equal(await app.backend(), 'webgpu');
+      await app.openFile(CLIP);
+      assert.equal(await app.frameRate(), '30/1');
+      await app.byTestId('lane').first().waitFor();
+
+      // WebGPU (SwiftShader) for a few frames, then cancel: the frames so far are kept.
+      await app.byTestId('analyse').click();
+      await app.page.waitForFunction((e) => Number(e.dataset.done) >= 2, await app.byTestId('analysis').elementHandle(), { timeout: 180_000 });
+      await app.byTestId('analysis-cancel').click();
+      const paused = await waitForAnalysis(app, ['paused'], 60_000);
+      const kept = Number(paused.done);
+      assert.ok(kept >= 2 && kept < FRAMES, paused.text);
+      assert.match(paused.text, /cancelled at frame \d+ of 60/);
+
+      // The rest on the CPU.
+      await app.switchBackend();
+      await app.selfTest();
+      await app.byTestId('analysis-resume').click();
+      await app.page.waitForFunction((e) => e.dataset.state === 'running' || e.dataset.state === 'done', await app.byTestId('analysis').elementHandle());
+      const progress = await app.byTestId('analysis-progress').evaluate((p) => [p.value, p.max]);
+      assert.ok(progress[0] >= kept && progress[1] === FRAMES, `progress ${progress}`);
+      const done = await waitForAnalysis(app, ['done'], 240_000);
+      console.log(`analysis: ${done.text}`);
+      assert.match(done.text, /60 frames \(\d+ with a person\)/);
+      const proposals = Number(done.proposals);
+      assert.ok(proposals >= 1, `the recognizer proposed something: ${done.text}`);
+
+      const made = await segments(app);
+      assert.equal(made.length, proposals);
+      for (const s of made) {
+        assert.equal(s.status, 'proposed');
+        assert.ok(s.start >= 0 && s.end <= FRAMES && s.end > s.start, JSON.stringify(s));
+      }
+
+      // Accept everything scoring at least 0, then undo that, then undo the analysis.
+      await app.byTestId('accept-threshold').fill('0');
+      await app.byTestId('accept-threshold').dispatchEvent('change');
+      await app.byTestId('accept-above').click();
+      await app.page.waitForFunction(() => [...document.querySelectorAll('[data-testid="segment"]')].every((e) => e.dataset.status === 'accepted'));
+      await app.page.keyboard.press('Control+z');
+      await app.page.waitForFunction(() => [...document.querySelectorAll('[data-testid="segment"]')].every((e) => e.dataset.status === 'proposed'));
+
+      // The project file holds the pose track and the proposals, with the model and its score.
+      const project = JSON.parse((await download(app, 'native')).toString('utf8'));
+      const pose = project.project.poses[0];
+      assert.ok(pose, 'a pose track is stored');
+      assert.equal(pose.layout, 'coco17');
+      assert.ok(pose.frames.length > FRAMES / 2, `${pose.frames.length} frames with a person`);
+      assert.equal(pose.frames[0].keypoints.length, 17);
+      const tracks = project.project.tracks;
+      const stored = tracks.flatMap((t) => t.segments);
+      assert.equal(stored.length, proposals);
+      for (const s of stored) {
+        assert.deepEqual([s.source.kind, s.source.name, s.status], ['model', 'penn-ddnet', 'proposed'], JSON.stringify(s));
+        assert.ok(s.source.score > 0 && s.source.score <= 1, JSON.stringify(s));
+      }
+      await app.byTestId('label-set').selectOption('penn_action');
+      const pickle = await download(app, 'mmaction-poses');
+      assert.ok(pickle.length > FRAMES * 17 * 2 * 2, `pose pickle of ${pickle.length} bytes`);
+
+      await app.page.keyboard.press('Control+z');
+      await app.page.waitForFunction(() => document.querySelectorAll('[data-testid="segment"]').length === 0);
+      assert.equal(await app.byTestId('accept-above').isDisabled(), true);
+      assert.deepEqual(await app.notices('error'), []);
+      app.assertNoConsoleErrors();
+    } finally {
+      await browser.close();
+    }
+  });
+});
