@@ -1,6 +1,6 @@
 // Refreshes the screenshots of the page's main states in docs/screenshots/ (1280×720, light and
 // dark): the empty page, the workspace with labelled tracks, the keyboard help, an import
-// waiting for merge-or-replace.
+// waiting for merge-or-replace, a clip analysed into proposals.
 //
 //   trunk build --release && node scripts/screenshots.mjs
 import { mkdir } from 'node:fs/promises';
@@ -18,7 +18,10 @@ try {
   for (const scheme of ['light', 'dark']) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: scheme });
     const page = await context.newPage();
-    const shot = (name) => page.screenshot({ path: `${out}/${name}-${scheme}.png` });
+    const shot = async (name) => {
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: `${out}/${name}-${scheme}.png` });
+    };
     await page.goto(server.url);
     await page.getByTestId('backend').waitFor();
     await page.waitForTimeout(500);
@@ -36,13 +39,16 @@ try {
       await page.mouse.up();
     };
     const label = async (q) => {
+      // Nothing selected: choosing a label would relabel it.
+      await page.evaluate(() => document.activeElement?.blur());
+      await page.keyboard.press('Escape');
       await page.getByTestId('label-search').fill(q);
       await page.getByTestId('label-search').press('Enter');
       await page.getByTestId('label-search').press('Escape');
     };
     await page.getByTestId('track-description').first().fill('the woman walking towards the camera');
-    await label('walking'); await drag(0, 0.02, 0.45);
-    await label('turning'); await drag(0, 0.5, 0.8);
+    await label('turning head'); await drag(0, 0.02, 0.45);
+    await label('turning around'); await drag(0, 0.5, 0.8);
     await page.getByTestId('add-track').click();
     await page.getByTestId('track-description').nth(1).fill('the man standing on the right');
     await label('crossing arms'); await drag(1, 0.1, 0.9);
@@ -59,6 +65,16 @@ try {
 
     await page.getByTestId('io-menu').locator('summary').click();
     await shot('import-export');
+    await page.getByTestId('io-menu').locator('summary').click();
+
+    // The clip analysed on the CPU: proposals in the first track.
+    await page.getByTestId('selftest').and(page.locator('[data-state="passed"]')).waitFor({ timeout: 120_000 });
+    await page.getByTestId('switch-backend').click();
+    await page.getByTestId('selftest').and(page.locator('[data-state="passed"]')).waitFor({ timeout: 120_000 });
+    await page.getByTestId('analyse').click();
+    await page.getByTestId('analysis').and(page.locator('[data-state="done"]')).waitFor({ timeout: 120_000 });
+    await page.getByTestId('analysis').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${out}/analysis-${scheme}.png` });
     await context.close();
   }
 } finally {

@@ -52,6 +52,8 @@ enum Phase {
 
 #[derive(Clone, Debug, PartialEq)]
 struct Summary {
+    /// The track the proposals went into.
+    track: String,
     added: usize,
     left_out: usize,
     frames: u64,
@@ -258,7 +260,14 @@ impl Analyser {
             .try_update(|w| w.take_analysis(analysed))
             .ok_or("the workspace is gone")??;
         self.job.set_value(None);
+        let track = self.annotate.ws.with_untracked(|w| {
+            w.project
+                .track(taken.track)
+                .map(|t| t.meta.name.clone())
+                .unwrap_or_default()
+        });
         self.phase.set(Phase::Done(Summary {
+            track,
             added: taken.added,
             left_out: taken.left_out,
             frames: job.frames,
@@ -377,9 +386,10 @@ pub fn AnalysisPanel() -> impl IntoView {
             Phase::Paused => format!("cancelled at frame {} of {}", p.done, p.total),
             Phase::Scoring => format!("recognising actions over {} frames…", p.total),
             Phase::Done(s) => format!(
-                "{} proposal{} from {MODEL}{} · {} frames ({} with a person) at {:.1} frames/s · recognizer {:.0} ms on {}",
+                "{} proposal{} from {MODEL} in {}{} · {} frames ({} with a person) at {:.1} frames/s · recognizer {:.0} ms on {}",
                 s.added,
                 if s.added == 1 { "" } else { "s" },
+                s.track,
                 if s.left_out > 0 {
                     format!(" ({} overlapping segments left out)", s.left_out)
                 } else {

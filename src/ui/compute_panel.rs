@@ -113,7 +113,7 @@ pub fn ComputePanel() -> impl IntoView {
 
     view! {
         <section class="compute" aria-label="Compute backend">
-            <span class="label">"Compute: "</span>
+            <span class="caption">"Compute: "</span>
             <strong data-testid="backend" data-backend=move || compute.backend.get().map(Backend::id).unwrap_or("none")>
                 {move || compute.backend.get().map(Backend::label).unwrap_or("choosing…")}
             </strong>
