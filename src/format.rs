@@ -19,6 +19,16 @@ pub fn clock(seconds: f64) -> String {
     }
 }
 
+/// Whole seconds as `m:ss` (a time left); negative reads as none.
+pub fn seconds_left(seconds: f64) -> String {
+    let s = if seconds.is_finite() {
+        seconds.max(0.0).round() as u64
+    } else {
+        0
+    };
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
 /// Bytes in the largest unit that keeps a number ≥ 1 (decimal units, as file managers show).
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
@@ -40,6 +50,13 @@ pub fn bytes(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seconds_left_reads_minutes_and_seconds() {
+        assert_eq!(seconds_left(75.4), "1:15");
+        assert_eq!(seconds_left(-3.0), "0:00");
+        assert_eq!(seconds_left(f64::INFINITY), "0:00");
+    }
 
     #[test]
     fn clock_formats() {

@@ -12,13 +12,11 @@ use microact_models::action::stream::{Stream, Windows, classify};
 use microact_models::burn::tensor::Device;
 use microact_models::pose::estimator::PersonPose;
 
-use crate::browser::{self, fetch};
+use crate::browser;
 use crate::compute::Backend;
 use crate::ui::compute_panel::Compute;
-use crate::ui::pose_panel::fetch_manifest;
+use crate::ui::models_panel::{RecognizerChoice, load_recognizer};
 
-/// The recognizer the panel runs (its float file: the int8 one cannot run on WebGPU).
-pub(crate) const MODEL: &str = "penn-ddnet";
 /// Pose frames a window spans, and between windows. The page's pose runs at a few frames a
 /// second, so 16 frames is a few seconds: about the length of a Penn Action clip.
 const WINDOWS: Windows = Windows {
@@ -80,6 +78,7 @@ struct Guess {
 
 struct Loaded {
     backend: Backend,
+    model: String,
     spec: RecognizerSpec,
     net: DdNet,
 }
@@ -96,6 +95,7 @@ struct Runner {
     fps: StoredValue<f64>,
     busy: StoredValue<bool>,
     compute: Compute,
+    choice: RecognizerChoice,
 }
 
 impl Runner {
@@ -191,48 +191,23 @@ impl Runner {
     }
 
     async fn ensure_loaded(self, backend: Backend, device: &Device) -> Result<(), String> {
-        if self
-            .loaded
-            .with_value(|l| l.as_ref().is_some_and(|l| l.backend == backend))
-        {
+        let model = self.choice.0.get_untracked();
+        if self.loaded.with_value(|l| {
+            l.as_ref()
+                .is_some_and(|l| l.backend == backend && l.model == model)
+        }) {
             return Ok(());
         }
         self.status.set(Status::Loading);
-        let recognizer = load_recognizer(device).await?;
+        let recognizer = load_recognizer(&model, backend, device).await?;
         self.loaded.set_value(Some(Loaded {
             backend,
+            model: recognizer.name,
             spec: recognizer.spec,
             net: recognizer.net,
         }));
         Ok(())
     }
-}
-
-/// The shipped recognizer, loaded on `device`.
-pub(crate) struct Recognizer {
-    pub spec: RecognizerSpec,
-    pub net: DdNet,
-    /// What identifies the weights in a proposal's source (the start of their sha256).
-    pub version: String,
-}
-
-/// The page's recognizer ([`MODEL`]): fetched, checked and loaded on `device`.
-pub(crate) async fn load_recognizer(device: &Device) -> Result<Recognizer, String> {
-    let manifest = fetch_manifest().await?;
-    let entry = manifest.get(MODEL).map_err(|e| e.to_string())?;
-    let spec = entry
-        .recognizer
-        .clone()
-        .ok_or_else(|| format!("{MODEL} in the manifest is not a recognizer"))?;
-    let bytes = fetch::bytes(&format!("models/{}", entry.file)).await?;
-    let net = spec
-        .load(&entry.file, bytes, &entry.sha256, device)
-        .map_err(|e| e.to_string())?;
-    Ok(Recognizer {
-        spec,
-        net,
-        version: entry.sha256.chars().take(12).collect(),
-    })
 }
 
 fn window_fill(status: Status) -> usize {
@@ -266,7 +241,17 @@ pub fn ActionsPanel() -> impl IntoView {
         fps: StoredValue::new(0.0),
         busy: StoredValue::new(false),
         compute: expect_context::<Compute>(),
+        choice: expect_context::<RecognizerChoice>(),
     };
+    let model = move || runner.choice.0.get();
+    // Another recognizer: the guess so far was the old one's.
+    Effect::new(move |first: Option<()>| {
+        runner.choice.0.track();
+        if first.is_some() {
+            runner.reset();
+            runner.status.set(Status::Idle);
+        }
+    });
     Effect::new(move |_| {
         if let Some(frame) = feed.0.get() {
             runner.take(frame);
@@ -288,7 +273,7 @@ pub fn ActionsPanel() -> impl IntoView {
         Status::Idle => {
             "Turn on skeletons and play a clip or start the camera to see actions.".to_string()
         }
-        Status::Loading => format!("loading {MODEL}…"),
+        Status::Loading => format!("loading {}…", model()),
         Status::Filling(n) => format!("collecting poses: {n} of {} frames", WINDOWS.length),
         Status::Failed(e) => e,
         Status::Ready(g) => format!(
@@ -311,7 +296,7 @@ pub fn ActionsPanel() -> impl IntoView {
 
     view! {
         <section class="actions-panel" aria-label="Actions">
-            <h2>"Actions " <small>{MODEL}</small></h2>
+            <h2>"Actions " <small>{model}</small></h2>
             <output data-testid="actions" data-state=state data-top=top_json
                 data-backend=move || guess().map(|g| g.backend).unwrap_or_default()
                 data-unknown=move || guess().map(|g| format!("{:.3}", g.unknown)).unwrap_or_default()

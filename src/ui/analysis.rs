@@ -7,7 +7,6 @@
 use leptos::html::{Canvas, Video};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use microact_core::labels::flat_set;
 use microact_core::model::{PoseFrame, PoseTrack, VideoId};
 use microact_core::time::FrameRate;
 use microact_models::action::joints::Layout;
@@ -18,9 +17,10 @@ use microact_models::pose::estimator::Estimator;
 
 use crate::browser;
 use crate::browser::video::EventWaiter;
-use crate::ui::actions_panel::{MODEL, load_recognizer};
+use crate::format::seconds_left;
 use crate::ui::annotate::Annotate;
 use crate::ui::compute_panel::Compute;
+use crate::ui::models_panel::{RecognizerChoice, load_recognizer, recognizer_labels};
 use crate::ui::notices::Notices;
 use crate::ui::pose_panel::{estimate_frame, fetch_manifest, load_pose_net};
 use crate::workspace::analysis::Analysed;
@@ -52,6 +52,7 @@ enum Phase {
 
 #[derive(Clone, Debug, PartialEq)]
 struct Summary {
+    model: String,
     /// The track the proposals went into.
     track: String,
     added: usize,
@@ -92,6 +93,7 @@ struct Analyser {
     threshold: RwSignal<f32>,
     annotate: Annotate,
     compute: Compute,
+    choice: RecognizerChoice,
     notices: Notices,
 }
 
@@ -224,7 +226,7 @@ impl Analyser {
         let Some(job) = self.job.get_value() else {
             return Ok(());
         };
-        let recognizer = load_recognizer(&device).await?;
+        let recognizer = load_recognizer(&self.choice.0.get_untracked(), backend, &device).await?;
         let scoring = browser::now_ms();
         let sequence = pose_sequence(&job.poses).ok_or("no person was found in the clip")?;
         let scores = score_track(
@@ -238,17 +240,16 @@ impl Analyser {
         .map_err(|e| e.to_string())?;
         let recognizer_ms = browser::now_ms() - scoring;
         let spec = &recognizer.spec;
-        let set_id = spec.dataset.replace('-', "_");
-        let classes: Vec<&str> = spec.classes.iter().map(String::as_str).collect();
+        let set_id = spec.label_set_id();
         let analysed = Analysed {
             pose: pose_track(job.video, &job.poses),
-            model: MODEL.to_string(),
-            labels: flat_set(&set_id, &spec.dataset, &classes),
+            model: recognizer.name.clone(),
+            labels: recognizer_labels(spec),
             proposals: to_segments(
                 &propose(&scores, &SegmentConfig::default()),
                 &set_id,
                 &spec.classes,
-                MODEL,
+                &recognizer.name,
                 &recognizer.version,
                 0,
             ),
@@ -267,6 +268,7 @@ impl Analyser {
                 .unwrap_or_default()
         });
         self.phase.set(Phase::Done(Summary {
+            model: recognizer.name.clone(),
             track,
             added: taken.added,
             left_out: taken.left_out,
@@ -327,11 +329,6 @@ fn pose_track(video: VideoId, poses: &[Option<(u32, Vec<[f32; 3]>)>]) -> PoseTra
     }
 }
 
-fn clock(seconds: f64) -> String {
-    let s = seconds.max(0.0).round() as u64;
-    format!("{}:{:02}", s / 60, s % 60)
-}
-
 #[component]
 pub fn AnalysisPanel() -> impl IntoView {
     let annotate = expect_context::<Annotate>();
@@ -345,6 +342,7 @@ pub fn AnalysisPanel() -> impl IntoView {
         threshold: RwSignal::new(0.5),
         annotate,
         compute: expect_context::<Compute>(),
+        choice: expect_context::<RecognizerChoice>(),
         notices: expect_context::<Notices>(),
     };
     // Another clip (or the camera): what was analysed belongs to the one before.
@@ -380,15 +378,16 @@ pub fn AnalysisPanel() -> impl IntoView {
                     p.done,
                     p.total,
                     p.frames_per_s,
-                    clock(left)
+                    seconds_left(left)
                 )
             }
             Phase::Paused => format!("cancelled at frame {} of {}", p.done, p.total),
             Phase::Scoring => format!("recognising actions over {} frames…", p.total),
             Phase::Done(s) => format!(
-                "{} proposal{} from {MODEL} in {}{} · {} frames ({} with a person) at {:.1} frames/s · recognizer {:.0} ms on {}",
+                "{} proposal{} from {} in {}{} · {} frames ({} with a person) at {:.1} frames/s · recognizer {:.0} ms on {}",
                 s.added,
                 if s.added == 1 { "" } else { "s" },
+                s.model,
                 s.track,
                 if s.left_out > 0 {
                     format!(" ({} overlapping segments left out)", s.left_out)
@@ -483,11 +482,5 @@ mod tests {
             vec![1, 3]
         );
         assert!(pose_sequence(&[None, None]).is_none());
-    }
-
-    #[test]
-    fn clock_reads_minutes_and_seconds() {
-        assert_eq!(clock(75.4), "1:15");
-        assert_eq!(clock(-3.0), "0:00");
     }
 }

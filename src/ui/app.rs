@@ -8,6 +8,7 @@ use crate::ui::annotate::Annotate;
 use crate::ui::compute_panel::{Compute, ComputePanel};
 use crate::ui::frame_probe::FrameProbe;
 use crate::ui::help::Help;
+use crate::ui::models_panel::{ModelsPanel, RecognizerChoice};
 use crate::ui::notices::{NoticeList, Notices};
 use crate::ui::palette::Palette;
 use crate::ui::player::{Player, Viewer};
@@ -21,6 +22,7 @@ pub fn App() -> impl IntoView {
     provide_context(notices);
     provide_context(Compute::new());
     provide_context(PoseFeed::new());
+    provide_context(RecognizerChoice::new());
     let viewer = Viewer::new(notices);
     provide_context(viewer);
     let annotate = Annotate::new(notices, viewer);
@@ -42,6 +44,7 @@ pub fn App() -> impl IntoView {
                 <PosePanel/>
                 <ActionsPanel/>
                 <AnalysisPanel/>
+                <ModelsPanel/>
                 <FrameProbe/>
             </aside>
         </main>

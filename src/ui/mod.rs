@@ -9,6 +9,7 @@ pub mod boxes;
 pub mod compute_panel;
 pub mod frame_probe;
 pub mod help;
+pub mod models_panel;
 pub mod notices;
 pub mod palette;
 pub mod player;

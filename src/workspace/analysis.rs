@@ -3,7 +3,7 @@
 
 use microact_core::edit::Edit;
 use microact_core::labels::LabelSet;
-use microact_core::model::{PoseTrack, Segment, Status, Track, TrackId};
+use microact_core::model::{PoseTrack, Project, Segment, Status, Track, TrackId};
 
 use super::{Refusal, Workspace};
 
@@ -39,27 +39,13 @@ impl Workspace {
         }
         let mut edits = Vec::new();
         let mut after = self.project.clone();
-        let mut step = |edit: Edit, after: &mut microact_core::model::Project| {
+        let mut step = |edit: Edit, after: &mut Project| {
             let done = edit.clone().apply(after).map(|_| ());
             edits.push(edit);
             done.map_err(|e| e.to_string())
         };
-        match self.project.label_set(&a.labels.id) {
-            None => step(
-                Edit::PutLabelSet {
-                    index: self.project.label_sets.len(),
-                    set: a.labels.clone(),
-                },
-                &mut after,
-            )?,
-            Some(set) => {
-                if let Some(missing) = a.labels.labels.iter().find(|l| set.label(&l.id).is_none()) {
-                    return Err(format!(
-                        "the project's label set {} has no label {:?} for {}'s proposals",
-                        set.name, missing.id, a.model
-                    ));
-                }
-            }
+        if let Some(edit) = label_set_edit(&self.project, &a.labels, &a.model)? {
+            step(edit, &mut after)?;
         }
         let lanes = self.lanes();
         let track = lanes
@@ -107,6 +93,16 @@ impl Workspace {
         })
     }
 
+    /// Adds a model's classes as a label set unless the project has it (one undo step); false
+    /// when it was there already.
+    pub fn add_label_set(&mut self, set: LabelSet) -> Result<bool, Refusal> {
+        let model = set.name.clone();
+        match label_set_edit(&self.project, &set, &model)? {
+            Some(edit) => self.apply("add label set", edit).map(|()| true),
+            None => Ok(false),
+        }
+    }
+
     /// Accepts the proposals of the video on screen that score at least `threshold`; returns
     /// how many.
     pub fn accept_above(&mut self, threshold: f32) -> Result<usize, Refusal> {
@@ -136,6 +132,25 @@ impl Workspace {
             .flat_map(|t| &t.segments)
             .filter(|s| s.status == Status::Proposed)
             .count()
+    }
+}
+
+/// The edit that adds `set` to `project`, `None` when the project has a set with its id and
+/// every one of its labels; refused when that set lacks one (`model`'s output could not be
+/// labelled).
+fn label_set_edit(project: &Project, set: &LabelSet, model: &str) -> Result<Option<Edit>, Refusal> {
+    let Some(have) = project.label_set(&set.id) else {
+        return Ok(Some(Edit::PutLabelSet {
+            index: project.label_sets.len(),
+            set: set.clone(),
+        }));
+    };
+    match set.labels.iter().find(|l| have.label(&l.id).is_none()) {
+        Some(missing) => Err(format!(
+            "the project's label set {} has no label {:?} for {model}",
+            have.name, missing.id
+        )),
+        None => Ok(None),
     }
 }
 
@@ -199,6 +214,16 @@ mod tests {
         ws.undo();
         assert_eq!(ws.project, before);
         assert!(ws.accept_above(0.5).is_err(), "nothing to accept");
+    }
+
+    #[test]
+    fn a_models_classes_become_a_label_set_once() {
+        let mut ws = workspace();
+        ws.project.label_sets.retain(|s| s.id != "jhmdb14");
+        assert_eq!(ws.add_label_set(labels::jhmdb14()), Ok(true));
+        assert_eq!(ws.add_label_set(labels::jhmdb14()), Ok(false));
+        assert_eq!(ws.undo().as_deref(), Some("add label set"));
+        assert!(ws.project.label_set("jhmdb14").is_none());
     }
 
     #[test]

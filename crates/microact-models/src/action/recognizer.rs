@@ -37,6 +37,17 @@ impl RecognizerSpec {
         Ok(spec)
     }
 
+    /// The id of the project label set its classes are: the dataset without its split,
+    /// `-` as `_` (`penn-action` → `penn_action`, `jhmdb14-split1` → `jhmdb14`), as the
+    /// built-in sets name them.
+    pub fn label_set_id(&self) -> String {
+        let dataset = self
+            .dataset
+            .split_once("-split")
+            .map_or(self.dataset.as_str(), |(d, _)| d);
+        dataset.replace('-', "_")
+    }
+
     /// The network with the weights of `file` (its bytes, whose sha256 must be `sha256`).
     pub fn load(
         &self,
@@ -164,5 +175,23 @@ mod tests {
         assert!((unsure.energy + (1.0 + 3f32.ln())).abs() < 1e-5);
         assert!(sure.energy < unsure.energy);
         assert_eq!(argmax(&softmax(&[0.0, 3.0, 1.0])), 1);
+    }
+
+    #[test]
+    fn label_set_ids_are_the_built_in_sets_names() {
+        let manifest = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/manifest.json"),
+        )
+        .unwrap();
+        let manifest = crate::manifest::Manifest::parse(&manifest).unwrap();
+        let mut spec = manifest
+            .get("penn-ddnet")
+            .unwrap()
+            .recognizer
+            .clone()
+            .unwrap();
+        assert_eq!(spec.label_set_id(), "penn_action");
+        spec.dataset = "jhmdb14-split1".into();
+        assert_eq!(spec.label_set_id(), "jhmdb14");
     }
 }

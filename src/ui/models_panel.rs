@@ -1,0 +1,170 @@
+//! The models `models/manifest.json` offers (name, task, size, storage, accuracy, licence) and
+//! the choice of recognizer for live actions and clip analysis; choosing one adds its classes to
+//! the project as a label set.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use microact_core::labels::{LabelSet, flat_set};
+use microact_models::action::DdNet;
+use microact_models::action::recognizer::RecognizerSpec;
+use microact_models::burn::tensor::Device;
+use microact_models::manifest::Manifest;
+use microact_models::weights::dequantize;
+
+use crate::browser::fetch;
+use crate::compute::{self, Backend};
+use crate::format::bytes as format_bytes;
+use crate::ui::annotate::Annotate;
+use crate::ui::pose_panel::fetch_manifest;
+
+/// The recognizer chosen until the person picks another.
+pub const DEFAULT_RECOGNIZER: &str = "penn-ddnet";
+
+/// The recognizer (a manifest name) live actions and clip analysis run.
+#[derive(Clone, Copy)]
+pub struct RecognizerChoice(pub RwSignal<String>);
+
+impl RecognizerChoice {
+    pub fn new() -> RecognizerChoice {
+        RecognizerChoice(RwSignal::new(DEFAULT_RECOGNIZER.to_string()))
+    }
+}
+
+impl Default for RecognizerChoice {
+    fn default() -> RecognizerChoice {
+        RecognizerChoice::new()
+    }
+}
+
+/// A recognizer from the manifest, loaded.
+pub(crate) struct Recognizer {
+    pub name: String,
+    pub spec: RecognizerSpec,
+    pub net: DdNet,
+    /// What identifies the weights in a proposal's source (the start of their sha256).
+    pub version: String,
+}
+
+/// Recognizer `model`: fetched, checked and loaded for `backend` (int8 files are expanded to
+/// float on the CPU first where the backend is WebGPU, which has no int8 kernels).
+pub(crate) async fn load_recognizer(
+    model: &str,
+    backend: Backend,
+    device: &Device,
+) -> Result<Recognizer, String> {
+    let manifest = fetch_manifest().await?;
+    let entry = manifest.get(model).map_err(|e| e.to_string())?;
+    let spec = entry
+        .recognizer
+        .clone()
+        .ok_or_else(|| format!("{model} in the manifest is not a recognizer"))?;
+    let bytes = fetch::bytes(&format!("models/{}", entry.file)).await?;
+    let expand = backend == Backend::WebGpu && entry.is_int8();
+    let load_on = if expand {
+        compute::cpu_device()
+    } else {
+        device.clone()
+    };
+    let net = spec
+        .load(&entry.file, bytes, &entry.sha256, &load_on)
+        .map_err(|e| e.to_string())?;
+    Ok(Recognizer {
+        name: model.to_string(),
+        spec,
+        net: if expand { dequantize(net, device) } else { net },
+        version: entry.sha256.chars().take(12).collect(),
+    })
+}
+
+/// The recognizer's classes as a label set (one level, ids as the dataset spells them).
+pub(crate) fn recognizer_labels(spec: &RecognizerSpec) -> LabelSet {
+    let classes: Vec<&str> = spec.classes.iter().map(String::as_str).collect();
+    flat_set(&spec.label_set_id(), &spec.dataset, &classes)
+}
+
+/// The recognizer's classes added to the project unless it has them (one undo step);
+/// `Some(false)` when it had them, `None` when refused (the notice says why).
+pub(crate) fn add_label_set(annotate: &Annotate, spec: &RecognizerSpec) -> Option<bool> {
+    annotate.run(|w| w.add_label_set(recognizer_labels(spec)))
+}
+
+#[component]
+pub fn ModelsPanel() -> impl IntoView {
+    let annotate = expect_context::<Annotate>();
+    let choice = expect_context::<RecognizerChoice>();
+    let manifest: RwSignal<Option<Result<Manifest, String>>> = RwSignal::new(None);
+    spawn_local(async move {
+        manifest.set(Some(fetch_manifest().await));
+    });
+    let choose = move |name: String| {
+        let spec = manifest.with_untracked(|m| {
+            m.as_ref()
+                .and_then(|m| m.as_ref().ok())
+                .and_then(|m| m.get(&name).ok())
+                .and_then(|e| e.recognizer.clone())
+        });
+        if let Some(spec) = spec {
+            if add_label_set(&annotate, &spec) == Some(true) {
+                annotate.notices.info(format!(
+                    "{name}'s {} classes are now the label set {}",
+                    spec.classes.len(),
+                    spec.label_set_id()
+                ));
+            }
+        }
+        choice.0.set(name);
+    };
+    let rows = move || match manifest.get() {
+        None => view! { <p>"reading models/manifest.json…"</p> }.into_any(),
+        Some(Err(why)) => view! { <p class="error">{why}</p> }.into_any(),
+        Some(Ok(m)) => {
+            let rows = m
+                .models
+                .iter()
+                .map(|e| {
+                    let classes = e
+                        .recognizer
+                        .as_ref()
+                        .map(|r| format!("{} classes ({})", r.classes.len(), r.dataset))
+                        .unwrap_or_else(|| e.task.clone());
+                    let storage = if e.is_int8() { "int8" } else { "float16" };
+                    view! {
+                        <tr data-testid="model-row" data-name=e.name.clone()>
+                            <td>{e.name.clone()}</td>
+                            <td>{classes}</td>
+                            <td>{format!("{} · {storage}", format_bytes(e.bytes))}</td>
+                            <td>{e.accuracy().unwrap_or_default()}</td>
+                            <td class="licence">{e.licence.clone()}</td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            let options = m
+                .action_models()
+                .map(|(e, _)| {
+                    let name = e.name.clone();
+                    let selected = name == choice.0.get_untracked();
+                    view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
+                })
+                .collect_view();
+            view! {
+                <label>"Recognizer "
+                    <select data-testid="recognizer" on:change=move |e| choose(event_target_value(&e))>
+                        {options}
+                    </select>
+                </label>
+                <table class="models">
+                    <thead><tr><th>"model"</th><th>"does"</th><th>"size"</th><th>"accuracy"</th><th>"licence"</th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <details class="models-panel" data-testid="models">
+            <summary>"Models"</summary>
+            {rows}
+        </details>
+    }
+}
