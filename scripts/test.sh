@@ -22,5 +22,5 @@ step "install" scripts/install.sh test
 step "native tests" cargo test --workspace --features microact-models/train
 step "fuzz importers (60 s)" scripts/fuzz.sh 60
 step "wasm release build" trunk build --release
-step "e2e (headless Chromium)" node --test --test-concurrency=1 tests/e2e/
+step "e2e (headless Chromium)" node --test --test-concurrency=1 --test-timeout=600000 tests/e2e/
 echo "==> all tiers passed in $((SECONDS - started)) s"

@@ -226,7 +226,9 @@ describe('annotation workspace', () => {
       await app.openClip();
       await app.byTestId('label-set').selectOption('penn_action');
       await app.key('Space');
-      await app.page.waitForFunction(() => !document.querySelector('[data-testid="video"]').paused);
+      // The app's own state (its button), not only the element's: the key is read against it.
+      await app.page.waitForFunction(() => !document.querySelector('[data-testid="video"]').paused
+        && document.querySelector('[data-testid="play"]').innerText === 'Pause');
       await app.page.keyboard.down('3');
       await app.page.waitForTimeout(600);
       await app.page.keyboard.up('3');
@@ -301,12 +303,15 @@ describe('annotation workspace', () => {
         await app.byTestId('export-format').selectOption(format);
         const want = format === 'ava' || format === 'refava' ? 2 : 1;
         const downloads = [];
-        const got = new Promise((ok) => {
-          const on = (d) => { downloads.push(d); if (downloads.length === want) { app.page.off('download', on); ok(); } };
+        let on;
+        let timer;
+        const got = new Promise((ok, fail) => {
+          on = (d) => { downloads.push(d); if (downloads.length === want) ok(); };
           app.page.on('download', on);
+          timer = setTimeout(() => fail(new Error(`${format}: ${downloads.length} of ${want} downloads in 30 s`)), 30_000);
         });
         await app.byTestId('export').click();
-        await got;
+        await got.finally(() => { clearTimeout(timer); app.page.off('download', on); });
         const paths = [];
         for (const d of downloads) {
           const path = join(dir, d.suggestedFilename());

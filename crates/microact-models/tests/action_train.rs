@@ -119,9 +119,9 @@ fn training_fits_real_clips() {
     assert!(fitted.top1 >= 0.9, "train top-1 {}", fitted.top1);
 }
 
-/// The shipped Penn Action recognizer, loaded as the page loads it (manifest, sha256), on the
-/// committed test clips: the accuracy its manifest entry states for them, and the same logits on
-/// wgpu (Mesa lavapipe) as on the CPU.
+/// The shipped recognizers (Penn Action; JHMDB-14 split 1), loaded as the page loads them
+/// (manifest, sha256), on the committed test clips: the accuracy each manifest entry states for
+/// them, and the same logits on wgpu (Mesa lavapipe) as on the CPU.
 #[test]
 fn shipped_recognizer_reproduces_its_card_on_the_committed_clips() {
     use microact_models::action::recognizer::{argmax, logits};
@@ -130,10 +130,16 @@ fn shipped_recognizer_reproduces_its_card_on_the_committed_clips() {
     let text = std::fs::read_to_string(models.join("manifest.json")).unwrap();
     let manifest = Manifest::parse(&text).unwrap();
     let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let data = datasets::penn_action(&fixtures().join("penn")).unwrap();
-    let clips: Vec<_> = data.test.iter().map(|s| &s.seq).collect();
+    let penn = datasets::penn_action(&fixtures().join("penn")).unwrap();
+    let jhmdb = datasets::jhmdb_parts(&fixtures().join("jhmdb14_tiny.pkl")).unwrap();
     let cpu = Device::flex();
-    for name in ["penn-ddnet", "penn-ddnet-q8"] {
+    for (name, data) in [
+        ("penn-ddnet", &penn),
+        ("penn-ddnet-q8", &penn),
+        ("jhmdb-ddnet", &jhmdb),
+        ("jhmdb-ddnet-q8", &jhmdb),
+    ] {
+        let clips: Vec<_> = data.test.iter().map(|s| &s.seq).collect();
         let entry = manifest.get(name).unwrap();
         let spec = entry.recognizer.as_ref().unwrap();
         assert_eq!(spec.classes, data.classes);
@@ -151,6 +157,7 @@ fn shipped_recognizer_reproduces_its_card_on_the_committed_clips() {
             .iter()
             .find(|m| m["name"] == name)
             .unwrap();
+        println!("{name}: {right} of {} committed test clips", clips.len());
         assert_eq!(
             right as u64,
             card["committed_clips"]["correct"].as_u64().unwrap(),
@@ -161,6 +168,7 @@ fn shipped_recognizer_reproduces_its_card_on_the_committed_clips() {
             card["committed_clips"]["clips"].as_u64().unwrap()
         );
     }
+    let clips: Vec<_> = penn.test.iter().map(|s| &s.seq).collect();
     let entry = manifest.get("penn-ddnet").unwrap();
     let spec = entry.recognizer.as_ref().unwrap();
     let gpu = Device::wgpu_options().init().unwrap_or_else(|e| {

@@ -693,6 +693,14 @@ fn run_ship(args: ShipArgs) -> Result<(), String> {
         return Err(format!("{} has no models list", manifest_path.display()));
     };
     let measured = &report[0];
+    let test_clips: u64 = measured["test"]["confusion"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|row| row.as_array())
+        .flatten()
+        .filter_map(serde_json::Value::as_u64)
+        .sum();
     for (name, file_bytes, format, accuracy) in [
         (
             args.name.clone(),
@@ -720,6 +728,7 @@ fn run_ship(args: ShipArgs) -> Result<(), String> {
             "licence": args.licence,
             "card": args.card,
             "test_top1": accuracy,
+            "test_clips": test_clips,
             "recognizer": spec,
         });
         models.retain(|m| m["name"] != serde_json::Value::String(name.clone()));
