@@ -300,7 +300,9 @@ pub fn ActionsPanel() -> impl IntoView {
             <output data-testid="actions" data-state=state data-top=top_json
                 data-backend=move || guess().map(|g| g.backend).unwrap_or_default()
                 data-unknown=move || guess().map(|g| format!("{:.3}", g.unknown)).unwrap_or_default()
-                data-recognizer-ms=move || guess().map(|g| format!("{:.1}", g.recognizer_ms)).unwrap_or_default()>
+                data-recognizer-ms=move || guess().map(|g| format!("{:.1}", g.recognizer_ms)).unwrap_or_default()
+                data-pose-ms=move || guess().map(|g| format!("{:.1}", g.pose_ms)).unwrap_or_default()
+                data-fps=move || guess().map(|g| format!("{:.2}", g.fps)).unwrap_or_default()>
                 {text}
             </output>
             {move || guess().map(|g| {

@@ -1,13 +1,14 @@
 //! Clip analysis: every frame of the clip on screen, decoded by seeking a second, hidden video
-//! element (the one on screen stays free), through MoveNet (SinglePose, following the person)
-//! and then the recognizer over the whole pose track; its proposals go into the person's track
-//! as one undo step. A progress bar with frames/s and time left, cancel and resume; accept every
-//! proposal above a score.
+//! element (the one on screen stays free), through MoveNet (SinglePose following one person, or
+//! MultiPose and its tracker for everyone) and then the recognizer over each person's pose
+//! track; their proposals, boxes and per-frame confidence go into a track per person as one undo
+//! step. A progress bar with frames/s and time left, cancel and resume; accept every proposal
+//! above a score.
 
 use leptos::html::{Canvas, Video};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use microact_core::model::{PoseFrame, PoseTrack, VideoId};
+use microact_core::model::{Confidence, VideoId};
 use microact_core::time::FrameRate;
 use microact_models::action::joints::Layout;
 use microact_models::action::segments::{SegmentConfig, propose, to_segments};
@@ -15,18 +16,43 @@ use microact_models::action::sequence::Sequence;
 use microact_models::action::stream::{Windows, score_track};
 use microact_models::pose::estimator::Estimator;
 
-use crate::browser;
 use crate::browser::video::EventWaiter;
+use crate::browser::{self, canvas};
 use crate::format::seconds_left;
 use crate::ui::annotate::Annotate;
 use crate::ui::compute_panel::Compute;
 use crate::ui::models_panel::{RecognizerChoice, load_recognizer, recognizer_labels};
 use crate::ui::notices::Notices;
 use crate::ui::pose_panel::{estimate_frame, fetch_manifest, load_pose_net};
-use crate::workspace::analysis::Analysed;
+use crate::workspace::analysis::{Analysed, Seen, people, person_boxes, person_frames, pose_track};
 
-/// The pose network analysis runs (SinglePose follows one person from frame to frame).
-const POSE_MODEL: &str = "movenet-lightning";
+/// Who is analysed, and the pose network that finds them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum People {
+    /// SinglePose, following one person from frame to frame.
+    One,
+    /// MultiPose (up to 6) with its tracker: a track per person.
+    Everyone,
+}
+
+impl People {
+    fn pose_model(self) -> &'static str {
+        match self {
+            People::One => "movenet-lightning",
+            People::Everyone => "movenet-multipose",
+        }
+    }
+
+    fn id(self) -> &'static str {
+        match self {
+            People::One => "one",
+            People::Everyone => "everyone",
+        }
+    }
+}
+
+/// A person seen on fewer frames than this (and than a tenth of the clip) gets no track.
+const MIN_PERSON_FRAMES: usize = 16;
 /// Windows over the clip's own frames: about a second at 30 fps, the length of the recognizer's
 /// training clips once resampled (the segment defaults were chosen with these).
 const WINDOWS: Windows = Windows {
@@ -53,8 +79,8 @@ enum Phase {
 #[derive(Clone, Debug, PartialEq)]
 struct Summary {
     model: String,
-    /// The track the proposals went into.
-    track: String,
+    /// The tracks the proposals went into.
+    tracks: Vec<String>,
     added: usize,
     left_out: usize,
     frames: u64,
@@ -78,8 +104,11 @@ struct Job {
     url: String,
     rate: FrameRate,
     frames: u64,
-    /// Keypoints `[x, y, score]` in source pixels, frame by frame while there is a person.
-    poses: Vec<Option<(u32, Vec<[f32; 3]>)>>,
+    people: People,
+    /// The clip's size in pixels (boxes are stored normalised to it).
+    size: (f32, f32),
+    /// Frame by frame, the people seen.
+    seen: Vec<Vec<Seen>>,
 }
 
 #[derive(Clone, Copy)]
@@ -91,6 +120,7 @@ struct Analyser {
     video: NodeRef<Video>,
     input: NodeRef<Canvas>,
     threshold: RwSignal<f32>,
+    people: RwSignal<People>,
     annotate: Annotate,
     compute: Compute,
     choice: RecognizerChoice,
@@ -147,7 +177,9 @@ impl Analyser {
             url,
             rate,
             frames,
-            poses: Vec::new(),
+            people: self.people.get_untracked(),
+            size: (0.0, 0.0),
+            seen: Vec::new(),
         })
     }
 
@@ -165,8 +197,9 @@ impl Analyser {
         };
         self.phase.set(Phase::Loading);
         let manifest = fetch_manifest().await?;
-        let mut estimator =
-            Estimator::new(load_pose_net(&manifest, POSE_MODEL, backend, &device).await?);
+        let mut estimator = Estimator::new(
+            load_pose_net(&manifest, job.people.pose_model(), backend, &device).await?,
+        );
         let waiter = EventWaiter::new(&el)?;
         if el.src() != job.url {
             waiter
@@ -178,8 +211,14 @@ impl Analyser {
                 .map_err(|e| format!("the clip could not be decoded: {e}"))?;
         }
         self.phase.set(Phase::Running);
+        let size = canvas::video_size(&el);
+        self.job.update_value(|j| {
+            if let Some(j) = j.as_mut() {
+                j.size = (size.width as f32, size.height as f32);
+            }
+        });
         let started = browser::now_ms();
-        let first = job.poses.len() as u64;
+        let first = job.seen.len() as u64;
         for frame in first..job.frames {
             if self.cancel.get_value() {
                 let kept = self.job.with_value(Option::is_some);
@@ -192,7 +231,7 @@ impl Analyser {
                 .after(|v| v.set_current_time(at))
                 .await
                 .map_err(|e| format!("frame {frame} could not be decoded: {e}"))?;
-            let people = estimate_frame(
+            let found = estimate_frame(
                 &mut estimator,
                 &el,
                 &input_canvas,
@@ -202,15 +241,23 @@ impl Analyser {
             )
             .await
             .map_err(|e| format!("frame {frame}: {e}"))?;
-            let pose = people.first().map(|p| {
-                (
-                    p.id,
-                    p.keypoints.iter().map(|k| [k.x, k.y, k.score]).collect(),
-                )
-            });
+            let seen: Vec<Seen> = found
+                .iter()
+                .take(match job.people {
+                    People::One => 1,
+                    People::Everyone => usize::MAX,
+                })
+                .map(|p| Seen {
+                    id: p.id,
+                    keypoints: p.keypoints.iter().map(|k| [k.x, k.y, k.score]).collect(),
+                    bbox: p
+                        .bbox
+                        .map(|b| [b.x, b.y, b.x + b.width, b.y + b.height].map(|v| v as f32)),
+                })
+                .collect();
             self.job.update_value(|j| {
                 if let Some(j) = j.as_mut() {
-                    j.poses.push(pose);
+                    j.seen.push(seen);
                 }
             });
             let elapsed_s = (browser::now_ms() - started) / 1000.0;
@@ -228,50 +275,74 @@ impl Analyser {
         };
         let recognizer = load_recognizer(&self.choice.0.get_untracked(), backend, &device).await?;
         let scoring = browser::now_ms();
-        let sequence = pose_sequence(&job.poses).ok_or("no person was found in the clip")?;
-        let scores = score_track(
-            &recognizer.net,
-            &recognizer.spec.pipeline,
-            &sequence,
-            WINDOWS,
-            &device,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-        let recognizer_ms = browser::now_ms() - scoring;
+        let min_frames = MIN_PERSON_FRAMES.min((job.frames as usize / 10).max(1));
+        let ids = people(&job.seen, min_frames);
+        if ids.is_empty() {
+            return Err("no person was found in the clip".into());
+        }
         let spec = &recognizer.spec;
         let set_id = spec.label_set_id();
-        let analysed = Analysed {
-            pose: pose_track(job.video, &job.poses),
-            model: recognizer.name.clone(),
-            labels: recognizer_labels(spec),
-            proposals: to_segments(
-                &propose(&scores, &SegmentConfig::default()),
-                &set_id,
-                &spec.classes,
-                &recognizer.name,
-                &recognizer.version,
-                0,
-            ),
-        };
-        let with_person = job.poses.iter().flatten().count();
+        // About a box a second.
+        let every = job.rate.fps().round().max(1.0) as u64;
+        let mut analysed = Vec::with_capacity(ids.len());
+        for &id in &ids {
+            let Some(sequence) = pose_sequence(&person_frames(&job.seen, id)) else {
+                continue;
+            };
+            let scores = score_track(
+                &recognizer.net,
+                &recognizer.spec.pipeline,
+                &sequence,
+                WINDOWS,
+                &device,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            let mut pose = pose_track(job.video, id, &job.seen);
+            pose.confidence = Some(Confidence {
+                model: recognizer.name.clone(),
+                set: set_id.clone(),
+                classes: spec.classes.clone(),
+                frames: scores
+                    .top()
+                    .into_iter()
+                    .map(|(c, p)| (u16::try_from(c).unwrap_or(u16::MAX), p))
+                    .collect(),
+            });
+            analysed.push(Analysed {
+                pose,
+                model: recognizer.name.clone(),
+                labels: recognizer_labels(spec),
+                proposals: to_segments(
+                    &propose(&scores, &SegmentConfig::default()),
+                    &set_id,
+                    &spec.classes,
+                    &recognizer.name,
+                    &recognizer.version,
+                    0,
+                ),
+                boxes: person_boxes(&job.seen, id, every, job.size.0, job.size.1),
+            });
+        }
+        let recognizer_ms = browser::now_ms() - scoring;
+        let with_person = job.seen.iter().filter(|s| !s.is_empty()).count();
         let taken = self
             .annotate
             .ws
-            .try_update(|w| w.take_analysis(analysed))
+            .try_update(|w| w.take_analyses(analysed))
             .ok_or("the workspace is gone")??;
         self.job.set_value(None);
-        let track = self.annotate.ws.with_untracked(|w| {
-            w.project
-                .track(taken.track)
-                .map(|t| t.meta.name.clone())
-                .unwrap_or_default()
+        let tracks = self.annotate.ws.with_untracked(|w| {
+            taken
+                .iter()
+                .filter_map(|t| w.project.track(t.track).map(|t| t.meta.name.clone()))
+                .collect()
         });
         self.phase.set(Phase::Done(Summary {
             model: recognizer.name.clone(),
-            track,
-            added: taken.added,
-            left_out: taken.left_out,
+            tracks,
+            added: taken.iter().map(|t| t.added).sum(),
+            left_out: taken.iter().map(|t| t.left_out).sum(),
             frames: job.frames,
             with_person,
             frames_per_s,
@@ -282,18 +353,19 @@ impl Analyser {
     }
 }
 
-/// The frames' first person as a recognizer input (frames without one: scores 0).
-fn pose_sequence(poses: &[Option<(u32, Vec<[f32; 3]>)>]) -> Option<Sequence> {
-    if poses.iter().all(Option::is_none) {
+/// A person's frames as a recognizer input (frames without them: scores 0); `None` when they
+/// are on none.
+fn pose_sequence(frames: &[Option<&Seen>]) -> Option<Sequence> {
+    if frames.iter().all(Option::is_none) {
         return None;
     }
-    let mut xy = Vec::with_capacity(poses.len() * KEYPOINTS);
-    let mut score = Vec::with_capacity(poses.len() * KEYPOINTS);
-    for pose in poses {
-        match pose {
-            Some((_, keypoints)) if keypoints.len() == KEYPOINTS => {
-                xy.extend(keypoints.iter().map(|k| [k[0], k[1]]));
-                score.extend(keypoints.iter().map(|k| k[2]));
+    let mut xy = Vec::with_capacity(frames.len() * KEYPOINTS);
+    let mut score = Vec::with_capacity(frames.len() * KEYPOINTS);
+    for seen in frames {
+        match seen {
+            Some(s) if s.keypoints.len() == KEYPOINTS => {
+                xy.extend(s.keypoints.iter().map(|k| [k[0], k[1]]));
+                score.extend(s.keypoints.iter().map(|k| k[2]));
             }
             _ => {
                 xy.extend([[0.0; 2]; KEYPOINTS]);
@@ -302,31 +374,6 @@ fn pose_sequence(poses: &[Option<(u32, Vec<[f32; 3]>)>]) -> Option<Sequence> {
         }
     }
     Sequence::new(Layout::Coco17, xy, score)
-}
-
-/// The frames' first person as the project stores poses, under the id they had first.
-fn pose_track(video: VideoId, poses: &[Option<(u32, Vec<[f32; 3]>)>]) -> PoseTrack {
-    let person = poses
-        .iter()
-        .flatten()
-        .map(|(id, _)| *id)
-        .next()
-        .unwrap_or(1);
-    PoseTrack {
-        video,
-        person,
-        layout: "coco17".into(),
-        frames: poses
-            .iter()
-            .enumerate()
-            .filter_map(|(f, p)| {
-                p.as_ref().map(|(_, keypoints)| PoseFrame {
-                    frame: f as u64,
-                    keypoints: keypoints.clone(),
-                })
-            })
-            .collect(),
-    }
 }
 
 #[component]
@@ -340,6 +387,7 @@ pub fn AnalysisPanel() -> impl IntoView {
         video: NodeRef::new(),
         input: NodeRef::new(),
         threshold: RwSignal::new(0.5),
+        people: RwSignal::new(People::One),
         annotate,
         compute: expect_context::<Compute>(),
         choice: expect_context::<RecognizerChoice>(),
@@ -367,9 +415,13 @@ pub fn AnalysisPanel() -> impl IntoView {
     let text = move || {
         let p = a.progress.get();
         match a.phase.get() {
-            Phase::Idle => {
-                "Finds the person's pose in every frame, then proposes segments.".to_string()
+            Phase::Idle => match a.people.get() {
+                People::One => "Finds the person's pose in every frame, then proposes segments.",
+                People::Everyone => {
+                    "Finds everyone's pose in every frame (up to 6 people), then proposes segments for each."
+                }
             }
+            .to_string(),
             Phase::Loading => "loading the models…".into(),
             Phase::Running => {
                 let left = (p.total - p.done) as f64 / p.frames_per_s.max(1e-3);
@@ -388,7 +440,7 @@ pub fn AnalysisPanel() -> impl IntoView {
                 s.added,
                 if s.added == 1 { "" } else { "s" },
                 s.model,
-                s.track,
+                s.tracks.join(", "),
                 if s.left_out > 0 {
                     format!(" ({} overlapping segments left out)", s.left_out)
                 } else {
@@ -426,6 +478,13 @@ pub fn AnalysisPanel() -> impl IntoView {
         <section class="analysis-panel" aria-label="Clip analysis">
             <h2>"Clip analysis"</h2>
             <div class="controls">
+                <label>"People "
+                    <select data-testid="analysis-people" prop:disabled=running
+                        on:change=move |e| a.people.set(if event_target_value(&e) == People::Everyone.id() { People::Everyone } else { People::One })>
+                        <option value=People::One.id() selected=move || a.people.get() == People::One>"one (SinglePose)"</option>
+                        <option value=People::Everyone.id() selected=move || a.people.get() == People::Everyone>"everyone (MultiPose)"</option>
+                    </select>
+                </label>
                 <button data-testid="analyse" prop:disabled=move || running() || !has_clip()
                     on:click=move |_| a.start(true)>"Analyse clip"</button>
                 <Show when=running>
@@ -440,7 +499,8 @@ pub fn AnalysisPanel() -> impl IntoView {
                 value=move || a.progress.get().done.to_string()></progress>
             <output data-testid="analysis" data-state=state
                 data-done=move || a.progress.get().done.to_string()
-                data-proposals=move || match a.phase.get() { Phase::Done(s) => s.added.to_string(), _ => String::new() }>
+                data-proposals=move || match a.phase.get() { Phase::Done(s) => s.added.to_string(), _ => String::new() }
+                data-tracks=move || match a.phase.get() { Phase::Done(s) => s.tracks.len().to_string(), _ => String::new() }>
                 {text}
             </output>
             <div class="controls">
@@ -468,19 +528,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn frames_without_a_person_score_zero_and_are_left_out_of_the_track() {
-        let kp = |v: f32| vec![[v, v + 1.0, 0.8]; KEYPOINTS];
-        let poses = vec![None, Some((3, kp(1.0))), None, Some((3, kp(2.0)))];
-        let seq = pose_sequence(&poses).unwrap();
+    fn frames_without_the_person_score_zero() {
+        let seen = |v: f32| Seen {
+            id: 3,
+            keypoints: vec![[v, v + 1.0, 0.8]; KEYPOINTS],
+            bbox: None,
+        };
+        let (a, b) = (seen(1.0), seen(2.0));
+        let seq = pose_sequence(&[None, Some(&a), None, Some(&b)]).unwrap();
         assert_eq!(seq.frames, 4);
         assert_eq!(seq.score[0], 0.0);
         assert_eq!(seq.xy[KEYPOINTS], [1.0, 2.0]);
-        let track = pose_track(VideoId(2), &poses);
-        assert_eq!(track.person, 3);
-        assert_eq!(
-            track.frames.iter().map(|f| f.frame).collect::<Vec<_>>(),
-            vec![1, 3]
-        );
         assert!(pose_sequence(&[None, None]).is_none());
     }
 }

@@ -1,7 +1,8 @@
 //! The timeline under the video: a ruler with zoom and pan, the playhead (click or drag to
 //! seek), one lane per track with its header (name, referring description), segments in their
 //! label's colour, drag to create, handles to resize, drag to move; only the visible window is
-//! drawn. Below it, the selected segment's details.
+//! drawn; under each lane analysed by a recognizer, its confidence strip (the top class's colour,
+//! as strong as its probability). Below it, the selected segment's details.
 
 use leptos::ev;
 use leptos::html::Div;
@@ -17,6 +18,8 @@ use crate::workspace::view::ZOOM_STEP;
 
 /// Pixels a press must travel before it is a drag rather than a click.
 const DRAG_SLOP: f64 = 3.0;
+/// Pixels per column of a confidence strip.
+const STRIP_COLUMN: f64 = 3.0;
 /// Above this many visible segments a lane draws runs of colour instead of one element each.
 /// (Each element made costs: at 400 a zoom step out of a 10 000-segment project took 750 ms.)
 const MAX_ELEMENTS: usize = 150;
@@ -83,6 +86,56 @@ struct Run {
     x: f64,
     w: f64,
     color: String,
+}
+
+/// The confidence strip of a track's person, as runs over the visible window: each column the
+/// colour of the most probable class at its most confident frame, mixed with transparency as
+/// far as that probability falls short of 1 (in 10 % steps, so that neighbours merge).
+fn confidence_runs(a: &Annotate, track: TrackId) -> Vec<Run> {
+    let width = a.width.get();
+    let view = a.view.get();
+    a.ws.with(|w| {
+        let Some(t) = w.project.track(track) else {
+            return Vec::new();
+        };
+        let Some(confidence) = w
+            .project
+            .poses
+            .iter()
+            .find(|p| p.video == t.video && p.person == t.meta.person)
+            .and_then(|p| p.confidence.as_ref())
+        else {
+            return Vec::new();
+        };
+        let mut runs: Vec<Run> = Vec::new();
+        let mut x = 0.0;
+        while x < width {
+            let f0 = view.frame_at(x).floor().max(0.0) as Frame;
+            let f1 = view.frame_at(x + STRIP_COLUMN).ceil().max(0.0) as Frame;
+            if let Some((label, p)) = confidence.peak(f0, f1)
+                && p >= 0.05
+            {
+                let base = w
+                    .project
+                    .label(&label)
+                    .map_or("#888888", |l| l.color.as_str());
+                let c = format!(
+                    "color-mix(in srgb,{base} {:.0}%,transparent)",
+                    (p * 10.0).round() * 10.0
+                );
+                match runs.last_mut() {
+                    Some(r) if r.color == c && (r.x + r.w - x).abs() < 1e-6 => r.w += STRIP_COLUMN,
+                    _ => runs.push(Run {
+                        x,
+                        w: STRIP_COLUMN,
+                        color: c,
+                    }),
+                }
+            }
+            x += STRIP_COLUMN;
+        }
+        runs
+    })
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -473,12 +526,25 @@ pub fn Timeline() -> impl IntoView {
                 view! { <div class="mark-in" data-testid="mark-in" data-frame=m.to_string() style=format!("left:{:.2}px", m as f64 * ppf())></div> },
             )
         };
+        let strip = Memo::new(move |_| confidence_runs(&a, track));
+        let confidence = move || {
+            strip.with(|runs| {
+                (!runs.is_empty()).then(|| {
+                    let style = format!("left:{:.1}px;width:{:.1}px;background:{}", offset(), a.width.get(), runs_gradient(runs));
+                    view! {
+                        <div class="confidence" data-testid="confidence" data-runs=runs.len().to_string() style=style
+                            title="The recognizer's confidence: its most probable action's colour, as strong as its probability"></div>
+                    }
+                })
+            })
+        };
         let active = move || ws.with(|w| w.track == Some(track));
         view! {
             <div class="lane" class:active=active data-testid="lane" data-track=track.0.to_string()
                 on:pointerdown=down on:pointermove=moved on:pointerup=up on:pointercancel=end_drag on:wheel=on_wheel>
                 <div class="lane-content" style=move || format!("transform:translateX({:.2}px)", -offset())>
                     {draw}
+                    {confidence}
                     {draft_box}
                     {recording}
                     {mark}

@@ -1,9 +1,13 @@
-//! What clip analysis gives the workspace: a person's pose track and a recognizer's proposed
-//! segments, taken in as one undo step; and accepting the proposals above a score.
+//! What clip analysis gives the workspace: each person's pose track (with the recognizer's
+//! per-frame confidence), person boxes and proposed segments, taken in as one undo step; and
+//! accepting the proposals above a score.
 
 use microact_core::edit::Edit;
 use microact_core::labels::LabelSet;
-use microact_core::model::{PoseTrack, Project, Segment, Status, Track, TrackId};
+use microact_core::model::{
+    Frame, KeyBox, NormRect, PoseFrame, PoseTrack, Project, Segment, Status, Track, TrackId,
+    VideoId,
+};
 
 use super::{Refusal, Workspace};
 
@@ -16,9 +20,11 @@ pub struct Analysed {
     /// The label set its classes are (added to the project when missing).
     pub labels: LabelSet,
     pub proposals: Vec<Segment>,
+    /// Person boxes from the pose, a few a second; a frame that has a box keeps it.
+    pub boxes: Vec<KeyBox>,
 }
 
-/// What taking an analysis did.
+/// What taking one person's analysis did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Taken {
     pub track: TrackId,
@@ -28,13 +34,25 @@ pub struct Taken {
 }
 
 impl Workspace {
-    /// Stores the pose track and puts the proposals into the person's track: the lane whose
-    /// person id is the pose's, else the active lane, else the first, else a new one. One undo
-    /// step.
-    /// The pose track is stored under the lane's person id.
+    /// Takes one person's analysis: see [`Self::take_analyses`].
     pub fn take_analysis(&mut self, a: Analysed) -> Result<Taken, Refusal> {
-        let video = a.pose.video;
-        if self.video != Some(video) {
+        let taken = self.take_analyses(vec![a])?;
+        taken
+            .first()
+            .copied()
+            .ok_or_else(|| "nothing was analysed".into())
+    }
+
+    /// Stores each person's pose track and boxes and puts their proposals into their track, all
+    /// as one undo step. A person's track is the lane whose person id is the pose's; else, for
+    /// the first person (the one seen most), the active lane, else the first; else a new lane.
+    /// Each pose track is stored under its lane's person id.
+    pub fn take_analyses(&mut self, people: Vec<Analysed>) -> Result<Vec<Taken>, Refusal> {
+        let Some(first) = people.first() else {
+            return Ok(Vec::new());
+        };
+        let video = first.pose.video;
+        if self.video != Some(video) || people.iter().any(|a| a.pose.video != video) {
             return Err("the analysed clip is no longer on screen".into());
         }
         let mut edits = Vec::new();
@@ -44,53 +62,76 @@ impl Workspace {
             edits.push(edit);
             done.map_err(|e| e.to_string())
         };
-        if let Some(edit) = label_set_edit(&self.project, &a.labels, &a.model)? {
-            step(edit, &mut after)?;
-        }
-        let lanes = self.lanes();
-        let track = lanes
-            .iter()
-            .find(|t| t.meta.person == a.pose.person)
-            .or_else(|| lanes.iter().find(|t| Some(t.id) == self.track))
-            .or_else(|| lanes.first())
-            .map(|t| t.id);
-        let track = match track {
-            Some(id) => id,
-            None => {
-                let id = self.project.next_track_id();
-                let mut lane = Track::new(id, video, format!("Person {}", a.pose.person));
-                lane.meta.person = a.pose.person;
-                step(
-                    Edit::AddTrack {
-                        index: self.project.tracks.len(),
-                        track: lane,
-                    },
-                    &mut after,
-                )?;
-                id
+        for a in &people {
+            if let Some(edit) = label_set_edit(&after, &a.labels, &a.model)? {
+                step(edit, &mut after)?;
             }
-        };
-        // The pose track belongs to the lane's person (exports pair them by that id).
-        let mut pose = a.pose;
-        pose.person = after.track(track).map_or(pose.person, |t| t.meta.person);
-        step(Edit::PutPose { pose }, &mut after)?;
-        let (proposals, left_out) = Edit::replace_proposals(&after, track, &a.model, a.proposals)
-            .map_err(|e| e.to_string())?;
-        let added = match &proposals {
-            Edit::Batch(e) => e
-                .iter()
-                .filter(|e| matches!(e, Edit::PutSegment { .. }))
-                .count(),
-            _ => 0,
-        };
-        edits.push(proposals);
+        }
+        let lanes: Vec<(TrackId, u32)> =
+            self.lanes().iter().map(|t| (t.id, t.meta.person)).collect();
+        let by_person = |person: u32| lanes.iter().find(|l| l.1 == person).map(|l| l.0);
+        let matched: Vec<Option<TrackId>> =
+            people.iter().map(|a| by_person(a.pose.person)).collect();
+        let fallback = self
+            .track
+            .filter(|t| lanes.iter().any(|l| l.0 == *t))
+            .or_else(|| lanes.first().map(|l| l.0))
+            .filter(|t| !matched.contains(&Some(*t)));
+        let mut taken = Vec::with_capacity(people.len());
+        for (i, a) in people.into_iter().enumerate() {
+            let track = match (matched[i], fallback.filter(|_| i == 0)) {
+                (Some(id), _) | (None, Some(id)) => id,
+                (None, None) => {
+                    let id = after.next_track_id();
+                    let mut lane = Track::new(id, video, format!("Person {}", a.pose.person));
+                    lane.meta.person = a.pose.person;
+                    step(
+                        Edit::AddTrack {
+                            index: after.tracks.len(),
+                            track: lane,
+                        },
+                        &mut after,
+                    )?;
+                    id
+                }
+            };
+            // The pose track belongs to the lane's person (exports pair them by that id).
+            let mut pose = a.pose;
+            pose.person = after.track(track).map_or(pose.person, |t| t.meta.person);
+            step(Edit::PutPose { pose }, &mut after)?;
+            for b in a.boxes {
+                let free = after
+                    .track(track)
+                    .is_some_and(|t| t.box_at(b.frame).is_none());
+                if free {
+                    let edit = Edit::SetBox {
+                        track,
+                        frame: b.frame,
+                        rect: Some(b.rect),
+                    };
+                    step(edit, &mut after)?;
+                }
+            }
+            let (proposals, left_out) =
+                Edit::replace_proposals(&after, track, &a.model, a.proposals)
+                    .map_err(|e| e.to_string())?;
+            let added = match &proposals {
+                Edit::Batch(e) => e
+                    .iter()
+                    .filter(|e| matches!(e, Edit::PutSegment { .. }))
+                    .count(),
+                _ => 0,
+            };
+            step(proposals, &mut after)?;
+            taken.push(Taken {
+                track,
+                added,
+                left_out,
+            });
+        }
         self.apply("analyse clip", Edit::Batch(edits))?;
-        self.track = Some(track);
-        Ok(Taken {
-            track,
-            added,
-            left_out,
-        })
+        self.track = taken.first().map(|t| t.track);
+        Ok(taken)
     }
 
     /// Adds a model's classes as a label set unless the project has it (one undo step); false
@@ -135,6 +176,120 @@ impl Workspace {
     }
 }
 
+/// One person on one analysed frame: their tracker id, keypoints `[x, y, score]` and box
+/// `[x1, y1, x2, y2]` (MultiPose gives one), in source pixels.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Seen {
+    pub id: u32,
+    pub keypoints: Vec<[f32; 3]>,
+    pub bbox: Option<[f32; 4]>,
+}
+
+/// Keypoints scored below this do not count towards a person's box.
+const BOX_MIN_SCORE: f32 = 0.3;
+
+/// The people worth a track: ids seen on at least `min_frames` of `frames` (each frame's
+/// people), most seen first (ties by id).
+pub fn people(frames: &[Vec<Seen>], min_frames: usize) -> Vec<u32> {
+    let mut counts: Vec<(u32, usize)> = Vec::new();
+    for seen in frames.iter().flatten() {
+        match counts.iter_mut().find(|(id, _)| *id == seen.id) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((seen.id, 1)),
+        }
+    }
+    counts.retain(|&(_, n)| n >= min_frames.max(1));
+    counts.sort_by_key(|&(id, n)| (std::cmp::Reverse(n), id));
+    counts.into_iter().map(|(id, _)| id).collect()
+}
+
+/// Person `id` on each frame (`None` where not seen).
+pub fn person_frames(frames: &[Vec<Seen>], id: u32) -> Vec<Option<&Seen>> {
+    frames
+        .iter()
+        .map(|seen| seen.iter().find(|s| s.id == id))
+        .collect()
+}
+
+/// Person `id`'s keypoints as the project stores poses, under that id.
+pub fn pose_track(video: VideoId, id: u32, frames: &[Vec<Seen>]) -> PoseTrack {
+    PoseTrack {
+        video,
+        person: id,
+        layout: "coco17".into(),
+        frames: person_frames(frames, id)
+            .into_iter()
+            .enumerate()
+            .filter_map(|(f, s)| {
+                s.map(|s| PoseFrame {
+                    frame: f as Frame,
+                    keypoints: s.keypoints.clone(),
+                })
+            })
+            .collect(),
+        confidence: None,
+    }
+}
+
+/// Person `id`'s box on the first frame they are seen and then every `every` frames (a frame
+/// without them waits for the next that has them), normalised to the `width` × `height` frame:
+/// the pose model's box, else the extent of the keypoints it is sure of.
+pub fn person_boxes(
+    frames: &[Vec<Seen>],
+    id: u32,
+    every: Frame,
+    width: f32,
+    height: f32,
+) -> Vec<KeyBox> {
+    let mut boxes = Vec::new();
+    let mut due: Frame = 0;
+    for (f, seen) in person_frames(frames, id).into_iter().enumerate() {
+        let f = f as Frame;
+        let Some(seen) = seen.filter(|_| f >= due) else {
+            continue;
+        };
+        if let Some(rect) = normalised_box(seen, width, height) {
+            boxes.push(KeyBox { frame: f, rect });
+            due = f + every.max(1);
+        }
+    }
+    boxes
+}
+
+fn normalised_box(seen: &Seen, width: f32, height: f32) -> Option<NormRect> {
+    let [x1, y1, x2, y2] = match seen.bbox {
+        Some(b) => b,
+        None => {
+            let sure = || seen.keypoints.iter().filter(|k| k[2] >= BOX_MIN_SCORE);
+            let (xs, ys) = (sure().map(|k| k[0]), sure().map(|k| k[1]));
+            let (x1, x2) = (
+                xs.clone().fold(f32::MAX, f32::min),
+                xs.fold(f32::MIN, f32::max),
+            );
+            let (y1, y2) = (
+                ys.clone().fold(f32::MAX, f32::min),
+                ys.fold(f32::MIN, f32::max),
+            );
+            if x1 > x2 || y1 > y2 {
+                return None;
+            }
+            // Keypoints are joints: pad to the body's outline.
+            let (px, py) = ((x2 - x1) * 0.15, (y2 - y1) * 0.1);
+            [x1 - px, y1 - py, x2 + px, y2 + py]
+        }
+    };
+    if !(width > 0.0 && height > 0.0) {
+        return None;
+    }
+    let rect = NormRect {
+        x1: (x1 / width).clamp(0.0, 1.0),
+        y1: (y1 / height).clamp(0.0, 1.0),
+        x2: (x2 / width).clamp(0.0, 1.0),
+        y2: (y2 / height).clamp(0.0, 1.0),
+    };
+    (rect.x2 > rect.x1 && rect.y2 > rect.y1).then_some(rect)
+}
+
 /// The edit that adds `set` to `project`, `None` when the project has a set with its id and
 /// every one of its labels; refused when that set lacks one (`model`'s output could not be
 /// labelled).
@@ -159,19 +314,23 @@ mod tests {
     use super::*;
     use crate::workspace::tests::workspace;
     use microact_core::labels;
-    use microact_core::model::PoseFrame;
     use microact_core::sample;
 
     fn analysed(ws: &Workspace, spans: &[(u64, u64, f32)]) -> Analysed {
+        person(ws, 1, spans)
+    }
+
+    fn person(ws: &Workspace, id: u32, spans: &[(u64, u64, f32)]) -> Analysed {
         Analysed {
             pose: PoseTrack {
                 video: ws.video.unwrap(),
-                person: 1,
+                person: id,
                 layout: "coco17".into(),
                 frames: vec![PoseFrame {
                     frame: 0,
                     keypoints: vec![[1.0, 2.0, 0.5]; 17],
                 }],
+                confidence: None,
             },
             model: "penn-ddnet".into(),
             labels: labels::penn_action(),
@@ -179,7 +338,75 @@ mod tests {
                 .iter()
                 .map(|&(start, end, score)| sample::proposal("penn-ddnet", start, end, score))
                 .collect(),
+            boxes: vec![KeyBox {
+                frame: 0,
+                rect: microact_core::model::NormRect {
+                    x1: 0.1 * id as f32,
+                    y1: 0.2,
+                    x2: 0.1 * id as f32 + 0.1,
+                    y2: 0.9,
+                },
+            }],
         }
+    }
+
+    #[test]
+    fn several_people_get_a_track_each_in_one_step_and_again_the_same_tracks() {
+        let mut ws = workspace();
+        let before = ws.project.clone();
+        let first = ws.lanes()[0].id;
+        let people = |ws: &Workspace| {
+            vec![
+                person(ws, 1, &[(0, 20, 0.9)]),
+                person(ws, 2, &[(5, 25, 0.8), (30, 40, 0.7)]),
+                person(ws, 4, &[]),
+            ]
+        };
+        let taken = ws.take_analyses(people(&ws)).unwrap();
+        let added: Vec<usize> = taken.iter().map(|t| t.added).collect();
+        assert_eq!(added, vec![1, 2, 0]);
+        // The first person takes the active lane; the others get new lanes named after them.
+        assert_eq!(taken[0].track, first);
+        let names: Vec<String> = ws.lanes().iter().map(|t| t.meta.name.clone()).collect();
+        assert_eq!(names, vec!["Person 1", "Person 2", "Person 4"]);
+        assert_eq!(ws.project.poses.len(), 3);
+        for (t, lane) in taken.iter().zip(ws.lanes()) {
+            assert_eq!(t.track, lane.id);
+            assert_eq!(lane.boxes.len(), 1, "the pose's box");
+            assert!(
+                ws.project
+                    .poses
+                    .iter()
+                    .any(|p| p.person == lane.meta.person)
+            );
+        }
+        assert_eq!(ws.track, Some(first));
+
+        // Analysed again (a drawn box on frame 0 of the first lane stays): the same lanes.
+        let drawn = microact_core::model::NormRect {
+            x1: 0.5,
+            y1: 0.5,
+            x2: 0.6,
+            y2: 0.6,
+        };
+        ws.apply(
+            "box",
+            Edit::SetBox {
+                track: first,
+                frame: 0,
+                rect: Some(drawn),
+            },
+        )
+        .unwrap();
+        let again = ws.take_analyses(people(&ws)).unwrap();
+        assert_eq!(again, taken);
+        assert_eq!(ws.lanes().len(), 3);
+        assert_eq!(ws.lanes()[0].box_at(0), Some(drawn));
+        assert_eq!(ws.open_proposals(), 3);
+        ws.undo();
+        ws.undo();
+        ws.undo();
+        assert_eq!(ws.project, before);
     }
 
     #[test]
@@ -242,5 +469,66 @@ mod tests {
             .unwrap_err();
         assert!(why.contains("squat"), "{why}");
         assert_eq!(ws.project, before);
+    }
+
+    fn seen(id: u32, x: f32, bbox: Option<[f32; 4]>) -> Seen {
+        let mut keypoints = vec![[x, 50.0, 0.9]; 17];
+        keypoints[16] = [x + 20.0, 150.0, 0.9];
+        keypoints[0] = [0.0, 0.0, 0.1]; // not sure: no part of the box
+        Seen {
+            id,
+            keypoints,
+            bbox,
+        }
+    }
+
+    #[test]
+    fn people_seen_often_enough_most_seen_first_with_their_frames_and_boxes() {
+        let frames = vec![
+            vec![seen(2, 100.0, None)],
+            vec![
+                seen(2, 100.0, None),
+                seen(1, 10.0, Some([5.0, 20.0, 40.0, 180.0])),
+            ],
+            vec![],
+            vec![
+                seen(1, 10.0, None),
+                seen(2, 110.0, None),
+                seen(3, 0.0, None),
+            ],
+        ];
+        assert_eq!(people(&frames, 2), vec![2, 1]);
+        assert_eq!(people(&frames, 1), vec![2, 1, 3]);
+        assert_eq!(people(&frames, 4), Vec::<u32>::new());
+
+        let track = pose_track(VideoId(7), 1, &frames);
+        assert_eq!((track.video, track.person), (VideoId(7), 1));
+        let at: Vec<Frame> = track.frames.iter().map(|f| f.frame).collect();
+        assert_eq!(at, vec![1, 3]);
+
+        // Every 2 frames where seen: 0, then 3 (2 has nobody).
+        let boxes = person_boxes(&frames, 2, 2, 200.0, 200.0);
+        let at: Vec<Frame> = boxes.iter().map(|b| b.frame).collect();
+        assert_eq!(at, vec![0, 3]);
+        // From the sure keypoints (x 100..120, y 50..150), padded 15 % and 10 %.
+        let r = boxes[0].rect;
+        assert!(
+            (r.x1 - 97.0 / 200.0).abs() < 1e-6 && (r.x2 - 123.0 / 200.0).abs() < 1e-6,
+            "{r:?}"
+        );
+        assert!(
+            (r.y1 - 40.0 / 200.0).abs() < 1e-6 && (r.y2 - 160.0 / 200.0).abs() < 1e-6,
+            "{r:?}"
+        );
+        // The model's box when it gives one.
+        let r = person_boxes(&frames, 1, 30, 200.0, 200.0)[0].rect;
+        assert_eq!((r.x1, r.y1, r.x2, r.y2), (0.025, 0.1, 0.2, 0.9));
+        // Nobody sure of anything: no box.
+        let unsure = Seen {
+            id: 9,
+            keypoints: vec![[1.0, 1.0, 0.0]; 17],
+            bbox: None,
+        };
+        assert!(person_boxes(&[vec![unsure]], 9, 1, 10.0, 10.0).is_empty());
     }
 }

@@ -10,6 +10,8 @@ import { serveDist } from './support/server.mjs';
 import { AppPage } from './support/app-page.mjs';
 
 const CLIP = fileURLToPath(new URL('../fixtures/walk-2s.webm', import.meta.url));
+// The same real clip as the fake camera's feed (320×180, 10 fps, played in a loop).
+const CAMERA = fileURLToPath(new URL('../fixtures/walk-2s.y4m', import.meta.url));
 const manifest = JSON.parse(readFileSync(fileURLToPath(new URL('../../models/manifest.json', import.meta.url)), 'utf8'));
 const classes = manifest.models.find((m) => m.name === 'penn-ddnet').recognizer.classes;
 
@@ -25,6 +27,11 @@ after(async () => {
 async function liveGuess(app, backend) {
   await app.byTestId('video').evaluate((v) => { v.loop = true; v.playbackRate = 0.25; });
   await app.byTestId('play').click();
+  return guess(app, backend);
+}
+
+/** Waits until the actions panel shows a guess made on `backend`; returns it. */
+async function guess(app, backend) {
   const el = app.byTestId('actions');
   await app.page.waitForFunction(
     ([e, want]) => e.dataset.state === 'failed' || (e.dataset.state === 'ready' && e.dataset.backend === want),
@@ -70,6 +77,33 @@ describe('live actions', () => {
       await app.selfTest();
       const cpu = await liveGuess(app, 'CPU');
       check('CPU', cpu);
+      assert.deepEqual(await app.notices('error'), []);
+      app.assertNoConsoleErrors();
+    } finally {
+      await browser.close();
+    }
+  });
+
+  test('the camera (a real clip through Chromium\'s fake device) gives top-5 actions', async () => {
+    const browser = await launch({ cameraFile: CAMERA });
+    try {
+      const app = new AppPage(await browser.newPage());
+      await app.open(server.url);
+      // The CPU backend: SwiftShader's WebGPU needs seconds a frame (the clip test covers both).
+      await app.useBackend('cpu');
+      await app.byTestId('camera-start').click();
+      await app.page.waitForFunction(() => {
+        const v = document.querySelector('[data-testid="video"]');
+        return v.readyState >= 2 && v.videoWidth === 320 && !v.paused;
+      });
+      assert.equal(await app.byTestId('source').getAttribute('data-kind'), 'camera');
+      await app.enablePose('movenet-lightning');
+      const live = await guess(app, 'CPU');
+      check('camera on CPU', live);
+      // The skeleton is the clip's walker: the pose panel found a person on the camera's frames.
+      const people = JSON.parse(await app.byTestId('pose-result').getAttribute('data-people'));
+      assert.ok(people.length >= 1, 'a person on the camera frame');
+      await app.byTestId('camera-stop').click();
       assert.deepEqual(await app.notices('error'), []);
       app.assertNoConsoleErrors();
     } finally {

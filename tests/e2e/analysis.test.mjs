@@ -1,7 +1,8 @@
 // Clip analysis in the page: a real clip analysed frame by frame (MoveNet, then the shipped
 // recognizer over the whole pose track), started on WebGPU, cancelled, resumed on the CPU; its
-// proposals land in the person's track, can be accepted above a score, undone, and exported with
-// the pose track.
+// proposals land in the person's track with a confidence strip and person boxes, can be accepted
+// above a score, undone, and exported with the pose track; with everyone (MultiPose), each person
+// gets a track of their own.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -45,19 +46,26 @@ async function download(app, format) {
   return readFile(await (await got).path());
 }
 
+/** A page (with downloads) on `backend` with the clip open; `body` gets its page object. */
+async function withClip(backend, body) {
+  const browser = await launch();
+  try {
+    const context = await browser.newContext({ acceptDownloads: true });
+    const app = new AppPage(await context.newPage());
+    await app.open(server.url);
+    await app.useBackend(backend);
+    await app.openFile(CLIP);
+    assert.equal(await app.frameRate(), '30/1');
+    await app.byTestId('lane').first().waitFor();
+    await body(app);
+  } finally {
+    await browser.close();
+  }
+}
+
 describe('clip analysis', () => {
   test('proposes segments over a real clip: cancel, resume on the CPU, accept above a score, undo, export', async () => {
-    const browser = await launch();
-    try {
-      const context = await browser.newContext({ acceptDownloads: true });
-      const app = new AppPage(await context.newPage());
-      await app.open(server.url);
-      await app.selfTest();
-      assert.equal(await app.backend(), 'webgpu');
-      await app.openFile(CLIP);
-      assert.equal(await app.frameRate(), '30/1');
-      await app.byTestId('lane').first().waitFor();
-
+    await withClip('webgpu', async (app) => {
       // WebGPU (SwiftShader) for a few frames, then cancel: the frames so far are kept.
       await app.byTestId('analyse').click();
       await app.page.waitForFunction((e) => Number(e.dataset.done) >= 2, await app.byTestId('analysis').elementHandle(), { timeout: 180_000 });
@@ -79,6 +87,10 @@ describe('clip analysis', () => {
       assert.match(done.text, /60 frames \(\d+ with a person\)/);
       const proposals = Number(done.proposals);
       assert.ok(proposals >= 1, `the recognizer proposed something: ${done.text}`);
+
+      assert.equal(done.tracks, '1');
+      // The recognizer's per-frame confidence under the person's lane.
+      assert.ok(Number(await app.byTestId('confidence').first().getAttribute('data-runs')) >= 1, 'a confidence strip');
 
       const made = await segments(app);
       assert.equal(made.length, proposals);
@@ -102,7 +114,13 @@ describe('clip analysis', () => {
       assert.equal(pose.layout, 'coco17');
       assert.ok(pose.frames.length > FRAMES / 2, `${pose.frames.length} frames with a person`);
       assert.equal(pose.frames[0].keypoints.length, 17);
+      assert.equal(pose.confidence.model, 'penn-ddnet');
+      assert.equal(pose.confidence.frames.length, FRAMES, 'a confidence for every frame');
+      for (const [c, p] of pose.confidence.frames) {
+        assert.ok(c >= 0 && c < pose.confidence.classes.length && p >= 0 && p <= 1, `${c} ${p}`);
+      }
       const tracks = project.project.tracks;
+      assert.ok(tracks[0].boxes.length >= 1, 'person boxes from the pose');
       const stored = tracks.flatMap((t) => t.segments);
       assert.equal(stored.length, proposals);
       for (const s of stored) {
@@ -118,8 +136,33 @@ describe('clip analysis', () => {
       assert.equal(await app.byTestId('accept-above').isDisabled(), true);
       assert.deepEqual(await app.notices('error'), []);
       app.assertNoConsoleErrors();
-    } finally {
-      await browser.close();
-    }
+    });
+  });
+
+  test('everyone: MultiPose and its tracker give each person of the clip a track, boxes and proposals', async () => {
+    await withClip('cpu', async (app) => {
+      await app.byTestId('analysis-people').selectOption('everyone');
+      await app.byTestId('analyse').click();
+      const done = await waitForAnalysis(app, ['done'], 300_000);
+      console.log(`analysis, everyone: ${done.text}`);
+      // The clip has a woman walking and a second person standing.
+      assert.ok(Number(done.tracks) >= 2, done.text);
+      assert.equal(await app.byTestId('lane').count(), Number(done.tracks));
+      const project = JSON.parse((await download(app, 'native')).toString('utf8'));
+      const { tracks, poses } = project.project;
+      assert.equal(poses.length, Number(done.tracks));
+      for (const t of tracks) {
+        const pose = poses.find((p) => p.person === t.person);
+        assert.ok(pose, `${t.name} has a pose track`);
+        assert.ok(pose.frames.length >= 6, `${t.name}: ${pose.frames.length} frames`);
+        assert.ok(t.boxes.length >= 1, `${t.name} has person boxes`);
+        for (const b of t.boxes) assert.ok(b.rect.x2 > b.rect.x1 && b.rect.y2 > b.rect.y1 && b.rect.x2 <= 1 && b.rect.y2 <= 1, JSON.stringify(b));
+      }
+      // One undo takes every person's analysis back.
+      await app.page.keyboard.press('Control+z');
+      await app.page.waitForFunction(() => document.querySelectorAll('[data-testid="lane"]').length === 1);
+      assert.deepEqual(await app.notices('error'), []);
+      app.assertNoConsoleErrors();
+    });
   });
 });

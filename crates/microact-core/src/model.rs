@@ -228,6 +228,52 @@ pub struct PoseTrack {
     pub layout: String,
     /// Sorted by frame; frames without a detection are absent.
     pub frames: Vec<PoseFrame>,
+    /// A recognizer's confidence over the track, when one has scored it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
+}
+
+/// A recognizer's confidence over a pose track, frame by frame: its most probable class there
+/// and that class's probability (the timeline draws it as a strip under the person's track).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Confidence {
+    /// The model's name, as its proposals' source names it.
+    pub model: String,
+    /// The label set its classes are labels of.
+    pub set: String,
+    /// Label ids in the model's class order.
+    pub classes: Vec<String>,
+    /// From frame 0: `(index into classes, probability)`; probability 0 where nothing was scored.
+    pub frames: Vec<(u16, f32)>,
+}
+
+impl Confidence {
+    /// The top label and its probability (clamped to 0..=1) on `frame`; `None` past the end or
+    /// where the class index names no class (an imported file can say anything).
+    pub fn at(&self, frame: Frame) -> Option<(LabelRef, f32)> {
+        let (class, p) = self.read(frame)?;
+        Some((LabelRef::new(&self.set, class), p))
+    }
+
+    /// Over frames `[start, end)` (at least `start`): the frame with the highest probability,
+    /// as [`Self::at`].
+    pub fn peak(&self, start: Frame, end: Frame) -> Option<(LabelRef, f32)> {
+        let (class, p) = (start..end.max(start + 1))
+            .filter_map(|f| self.read(f))
+            .reduce(|best, next| if next.1 > best.1 { next } else { best })?;
+        Some((LabelRef::new(&self.set, class), p))
+    }
+
+    fn read(&self, frame: Frame) -> Option<(&str, f32)> {
+        let &(class, p) = self.frames.get(usize::try_from(frame).ok()?)?;
+        let label = self.classes.get(usize::from(class))?;
+        let p = if p.is_finite() {
+            p.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        Some((label, p))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -351,5 +397,32 @@ impl Track {
     pub fn sort(&mut self) {
         self.segments.sort_by_key(Segment::order_key);
         self.boxes.sort_by_key(|b| b.frame);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confidence_reads_safely_whatever_a_file_says() {
+        let c = Confidence {
+            model: "m".into(),
+            set: "s".into(),
+            classes: vec!["walk".into(), "run".into()],
+            frames: vec![(0, 0.2), (1, 0.9), (7, 0.5), (0, f32::NAN), (1, 1.5)],
+        };
+        assert_eq!(c.at(1), Some((LabelRef::new("s", "run"), 0.9)));
+        assert_eq!(c.at(2), None, "class 7 is no class");
+        assert_eq!(c.at(3), Some((LabelRef::new("s", "walk"), 0.0)));
+        assert_eq!(c.at(4), Some((LabelRef::new("s", "run"), 1.0)));
+        assert_eq!(c.at(5), None, "past the end");
+        assert_eq!(c.peak(0, 3), Some((LabelRef::new("s", "run"), 0.9)));
+        assert_eq!(
+            c.peak(0, 0),
+            c.at(0),
+            "an empty range reads its first frame"
+        );
+        assert_eq!(c.peak(9, 12), None);
     }
 }

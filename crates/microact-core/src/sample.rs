@@ -81,6 +81,7 @@ pub fn sample_project() -> Project {
                         .collect(),
                 })
                 .collect(),
+            confidence: None,
         }],
     }
 }

@@ -38,6 +38,16 @@ export class AppPage {
     await this.byTestId('switch-backend').click();
   }
 
+  /** After the first self-test: switches to `backend` ('webgpu' or 'cpu') unless it is in use. */
+  async useBackend(backend) {
+    await this.selfTest();
+    if ((await this.backend()) !== backend) {
+      await this.switchBackend();
+      await this.selfTest();
+    }
+    assert.equal(await this.backend(), backend);
+  }
+
   async openFile(file) {
     await this.byTestId('open-file').setInputFiles(file);
   }

@@ -13,11 +13,13 @@ const BASE_ARGS = [
 ];
 
 /**
- * @param {{ camera?: 'allow' | 'deny' }} options  allow: camera prompts are accepted;
- *   deny: they are refused, as when a person clicks Block.
+ * @param {{ camera?: 'allow' | 'deny', cameraFile?: string }} options  allow: camera prompts are
+ *   accepted; deny: they are refused, as when a person clicks Block. cameraFile: a `.y4m` clip the
+ *   fake camera plays in a loop instead of its synthetic pattern.
  */
-export function launch({ camera = 'allow' } = {}) {
+export function launch({ camera = 'allow', cameraFile } = {}) {
   const args = [...BASE_ARGS, camera === 'allow' ? '--use-fake-ui-for-media-stream' : '--deny-permission-prompts'];
+  if (cameraFile) args.push(`--use-file-for-fake-video-capture=${cameraFile}`);
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,

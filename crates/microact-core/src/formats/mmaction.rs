@@ -258,6 +258,7 @@ pub fn import_poses(base: &Project, bytes: &[u8], set: &LabelSet) -> Result<Proj
                 .into_iter()
                 .map(|(frame, keypoints)| PoseFrame { frame, keypoints })
                 .collect(),
+            confidence: None,
         })
         .collect();
     Ok(project)

@@ -53,6 +53,19 @@ pub struct FrameScores {
     pub unknown: Vec<f32>,
 }
 
+impl FrameScores {
+    /// Each frame's most probable class and its probability (0 where no window covered it).
+    pub fn top(&self) -> Vec<(usize, f32)> {
+        self.probabilities
+            .iter()
+            .map(|p| {
+                let class = super::recognizer::argmax(p);
+                (class, p.get(class).copied().unwrap_or(0.0))
+            })
+            .collect()
+    }
+}
+
 /// Scores every frame of `track`: each window classified (in batches on `device`), each frame the
 /// mean over the windows that cover it.
 pub async fn score_track(
@@ -168,6 +181,15 @@ mod tests {
     use super::*;
     use crate::action::ddnet::DdNetConfig;
     use burn::tensor::read_sync;
+
+    #[test]
+    fn top_is_each_frames_most_probable_class() {
+        let scores = FrameScores {
+            probabilities: vec![vec![0.1, 0.7, 0.2], vec![0.0; 3], vec![0.5, 0.2, 0.3]],
+            unknown: vec![0.3, 0.0, 0.5],
+        };
+        assert_eq!(scores.top(), vec![(1, 0.7), (0, 0.0), (0, 0.5)]);
+    }
 
     #[test]
     fn windows_cover_every_frame_and_end_flush() {

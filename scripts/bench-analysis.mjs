@@ -1,0 +1,120 @@
+// Recognition in the page, measured in headless Chromium on a real clip:
+//   - clip analysis: frames/s against the clip's own frame rate, and (with --labelled) how its
+//     proposals compare with hand labels: the exported project scored by microact-core's segment
+//     F1 (`cargo run -p microact-core --example segment_f1`);
+//   - the live loop (the clip playing in a loop, SinglePose, live actions): pose ms, recognizer ms
+//     and end-to-end frames/s, with the page's memory sampled every 10 s (WebAssembly memory and
+//     the JS heap; the browser reports no GPU buffer sizes to a page).
+//
+//   trunk build --release && node scripts/bench-analysis.mjs [options]
+//     --clip PATH          the clip (default ../shared/fixtures/video/sports2d_walk.mp4)
+//     --labelled PATH      hand labels of that clip (a microact project), to score proposals
+//     --backend cpu|webgpu (default cpu)
+//     --people one|everyone (default everyone)
+//     --recognizer NAME    a recognizer of models/manifest.json (default jhmdb-ddnet)
+//     --live SECONDS       how long to run the live loop (default 60; 0 skips it)
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { launch } from '../tests/e2e/support/browser.mjs';
+import { serveDist } from '../tests/e2e/support/server.mjs';
+import { AppPage } from '../tests/e2e/support/app-page.mjs';
+
+const { values: opt } = parseArgs({
+  options: {
+    clip: { type: 'string', default: '../shared/fixtures/video/sports2d_walk.mp4' },
+    labelled: { type: 'string' },
+    backend: { type: 'string', default: 'cpu' },
+    people: { type: 'string', default: 'everyone' },
+    recognizer: { type: 'string', default: 'jhmdb-ddnet' },
+    live: { type: 'string', default: '60' },
+  },
+});
+
+const server = await serveDist(resolve('dist'));
+const browser = await launch();
+const MB = 1024 * 1024;
+try {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  // Trunk's loader announces the instance: its memory is the page's WebAssembly memory.
+  await context.addInitScript(() => addEventListener('TrunkApplicationStarted', (e) => { window.__wasm = e.detail.wasm; }));
+  const page = await context.newPage();
+  const app = new AppPage(page);
+  const cdp = await context.newCDPSession(page);
+  const memory = async () => {
+    const heap = await cdp.send('Runtime.getHeapUsage');
+    const wasm = await page.evaluate(() => window.__wasm?.memory?.buffer?.byteLength ?? 0);
+    return { wasm_mb: wasm / MB, js_heap_mb: heap.usedSize / MB };
+  };
+  await app.open(server.url);
+  await app.useBackend(opt.backend);
+  await app.byTestId('recognizer').selectOption(opt.recognizer);
+  await app.openFile(resolve(opt.clip));
+  const fps = await app.frameRate(60_000);
+  await app.byTestId('lane').first().waitFor();
+  const before = await memory();
+
+  // Clip analysis.
+  await app.byTestId('analysis-people').selectOption(opt.people);
+  await app.byTestId('analyse').click();
+  const el = app.byTestId('analysis');
+  await page.waitForFunction((e) => ['done', 'failed'].includes(e.dataset.state), await el.elementHandle(), { timeout: 0 });
+  const done = await el.evaluate((e) => ({ ...e.dataset, text: e.innerText }));
+  if (done.state !== 'done') throw new Error(`analysis: ${done.text}`);
+  const analysed = Number(/at ([\d.]+) frames\/s/.exec(done.text)?.[1]);
+  const [num, den] = fps.split('/').map(Number);
+  console.log(`clip ${opt.clip}: ${fps} fps; backend ${opt.backend}; people ${opt.people}; recognizer ${opt.recognizer}`);
+  console.log(`analysis: ${done.text}`);
+  console.log(`analysis speed: ${analysed.toFixed(2)} frames/s = ${(analysed / (num / den)).toFixed(3)}× the clip's rate`);
+  console.log(`memory before analysis ${JSON.stringify(before)}, after ${JSON.stringify(await memory())}`);
+
+  if (opt.labelled) {
+    if (!(await app.byTestId('io-menu').evaluate((d) => d.open))) await app.byTestId('io-menu').locator('summary').click();
+    await app.byTestId('export-format').selectOption('native');
+    const got = page.waitForEvent('download');
+    await app.byTestId('export').click();
+    const dir = await mkdtemp(join(tmpdir(), 'microact-analysis-'));
+    const out = join(dir, 'analysed.json');
+    await (await got).saveAs(out);
+    console.log(`\nproposals against ${opt.labelled} (${out}):`);
+    console.log(execFileSync('cargo', ['run', '--quiet', '-p', 'microact-core', '--example', 'segment_f1', '--', resolve(opt.labelled), out], { encoding: 'utf8' }));
+  }
+
+  // The live loop: the clip plays in a loop with skeletons on; live actions read every pose.
+  const seconds = Number(opt.live);
+  if (seconds > 0) {
+    await app.enablePose('movenet-lightning');
+    await app.byTestId('video').evaluate((v) => { v.loop = true; });
+    await app.byTestId('play').click();
+    const actions = app.byTestId('actions');
+    await page.waitForFunction((e) => ['ready', 'failed'].includes(e.dataset.state), await actions.elementHandle(), { timeout: 0 });
+    const samples = [];
+    const started = Date.now();
+    let rafFps = 0;
+    while (Date.now() - started < seconds * 1000) {
+      // Frames requestAnimationFrame delivers in one second: how smooth the page stays.
+      rafFps = await page.evaluate(() => new Promise((ok) => {
+        let n = 0;
+        const t0 = performance.now();
+        const tick = () => { n += 1; if (performance.now() - t0 < 1000) requestAnimationFrame(tick); else ok(n); };
+        requestAnimationFrame(tick);
+      }));
+      const d = await actions.evaluate((e) => ({ ...e.dataset }));
+      samples.push({ t: Math.round((Date.now() - started) / 1000), pose_ms: Number(d.poseMs), recognizer_ms: Number(d.recognizerMs), fps: Number(d.fps), raf_fps: rafFps, ...(await memory()) });
+      await page.waitForTimeout(9_000);
+    }
+    const median = (k) => { const v = samples.map((s) => s[k]).filter(Number.isFinite).sort((a, b) => a - b); return v[Math.floor(v.length / 2)]; };
+    console.log(`\nlive loop on ${opt.backend}, ${seconds} s: median pose ${median('pose_ms')?.toFixed(0)} ms, recognizer ${median('recognizer_ms')?.toFixed(1)} ms, ${median('fps')?.toFixed(2)} frames/s end to end, ${median('raf_fps')} animation frames/s`);
+    console.log('| s | pose ms | recognizer ms | frames/s | rAF/s | wasm MB | JS heap MB |');
+    console.log('|---|---|---|---|---|---|---|');
+    for (const s of samples) {
+      console.log(`| ${s.t} | ${s.pose_ms.toFixed(0)} | ${s.recognizer_ms.toFixed(1)} | ${s.fps.toFixed(2)} | ${s.raf_fps} | ${s.wasm_mb.toFixed(1)} | ${s.js_heap_mb.toFixed(1)} |`);
+    }
+    await writeFile(join(tmpdir(), 'microact-live.json'), JSON.stringify(samples));
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
