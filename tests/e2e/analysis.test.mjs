@@ -12,6 +12,8 @@ import { serveDist } from './support/server.mjs';
 import { AppPage } from './support/app-page.mjs';
 
 const CLIP = fileURLToPath(new URL('../fixtures/walk-2s.webm', import.meta.url));
+// A man standing on a hut and a woman walking past it, both large enough for MultiPose.
+const TWO_PEOPLE = fileURLToPath(new URL('../fixtures/two-people-2s.webm', import.meta.url));
 const FRAMES = 60;
 
 let server;
@@ -46,15 +48,15 @@ async function download(app, format) {
   return readFile(await (await got).path());
 }
 
-/** A page (with downloads) on `backend` with the clip open; `body` gets its page object. */
-async function withClip(backend, body) {
+/** A page (with downloads) on `backend` with `clip` open; `body` gets its page object. */
+async function withClip(backend, clip, body) {
   const browser = await launch();
   try {
     const context = await browser.newContext({ acceptDownloads: true });
     const app = new AppPage(await context.newPage());
     await app.open(server.url);
     await app.useBackend(backend);
-    await app.openFile(CLIP);
+    await app.openFile(clip);
     assert.equal(await app.frameRate(), '30/1');
     await app.byTestId('lane').first().waitFor();
     await body(app);
@@ -65,7 +67,7 @@ async function withClip(backend, body) {
 
 describe('clip analysis', () => {
   test('proposes segments over a real clip: cancel, resume on the CPU, accept above a score, undo, export', async () => {
-    await withClip('webgpu', async (app) => {
+    await withClip('webgpu', CLIP, async (app) => {
       // WebGPU (SwiftShader) for a few frames, then cancel: the frames so far are kept.
       await app.byTestId('analyse').click();
       await app.page.waitForFunction((e) => Number(e.dataset.done) >= 2, await app.byTestId('analysis').elementHandle(), { timeout: 180_000 });
@@ -140,12 +142,11 @@ describe('clip analysis', () => {
   });
 
   test('everyone: MultiPose and its tracker give each person of the clip a track, boxes and proposals', async () => {
-    await withClip('cpu', async (app) => {
+    await withClip('cpu', TWO_PEOPLE, async (app) => {
       await app.byTestId('analysis-people').selectOption('everyone');
       await app.byTestId('analyse').click();
       const done = await waitForAnalysis(app, ['done'], 300_000);
       console.log(`analysis, everyone: ${done.text}`);
-      // The clip has a woman walking and a second person standing.
       assert.ok(Number(done.tracks) >= 2, done.text);
       assert.equal(await app.byTestId('lane').count(), Number(done.tracks));
       const project = JSON.parse((await download(app, 'native')).toString('utf8'));
