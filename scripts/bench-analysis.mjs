@@ -50,6 +50,7 @@ try {
   };
   await app.open(server.url);
   await app.useBackend(opt.backend);
+  if (!(await app.byTestId('models').evaluate((d) => d.open))) await app.byTestId('models').locator('summary').click();
   await app.byTestId('recognizer').selectOption(opt.recognizer);
   await app.openFile(resolve(opt.clip));
   const fps = await app.frameRate(60_000);

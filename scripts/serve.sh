@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh build
-exec trunk serve --release --address 127.0.0.1 --port 8080
+# No autoreload: its inline script and websocket are not in the Content-Security-Policy.
+exec trunk serve --release --address 127.0.0.1 --port 8080 --no-autoreload

@@ -6,6 +6,7 @@ pub mod canvas;
 pub mod dom;
 pub mod fetch;
 pub mod files;
+pub mod offline;
 pub mod storage;
 pub mod video;
 

@@ -4,7 +4,7 @@
 
 use js_sys::{Object, Reflect};
 use rexie::{ObjectStore, Rexie, TransactionMode};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 const DB: &str = "microact";
 const VERSION: u32 = 1;
@@ -153,6 +153,53 @@ pub async fn set_setting(key: &str, value: &str) -> Result<(), String> {
         .map_err(text)?;
     tx.done().await.map_err(text)?;
     Ok(())
+}
+
+/// Deletes every project and setting this page stored (the database stays, empty).
+pub async fn delete_everything() -> Result<(), String> {
+    let db = open().await?;
+    let tx = db
+        .transaction(&[PROJECTS, SETTINGS], TransactionMode::ReadWrite)
+        .map_err(text)?;
+    for name in [PROJECTS, SETTINGS] {
+        tx.store(name).map_err(text)?.clear().await.map_err(text)?;
+    }
+    tx.done().await.map_err(text)?;
+    Ok(())
+}
+
+/// How many settings are stored.
+pub async fn count_settings() -> Result<u32, String> {
+    let db = open().await?;
+    let tx = db
+        .transaction(&[SETTINGS], TransactionMode::ReadOnly)
+        .map_err(text)?;
+    tx.store(SETTINGS)
+        .map_err(text)?
+        .count(None)
+        .await
+        .map_err(text)
+}
+
+/// What this origin uses of the browser's storage and its quota, in bytes
+/// (`navigator.storage.estimate()`: IndexedDB and the offline cache together); `None` where the
+/// browser does not say.
+pub async fn usage() -> Option<(f64, f64)> {
+    let navigator = web_sys::window()?.navigator();
+    let manager = Reflect::get(&navigator, &JsValue::from_str("storage")).ok()?;
+    if manager.is_undefined() {
+        return None;
+    }
+    let estimate: js_sys::Function = Reflect::get(&manager, &JsValue::from_str("estimate"))
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let promise: js_sys::Promise = estimate.call0(&manager).ok()?.dyn_into().ok()?;
+    let value = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+    Some((
+        field(&value, "usage").as_f64()?,
+        field(&value, "quota").as_f64()?,
+    ))
 }
 
 /// A fresh id for a new project.

@@ -286,10 +286,11 @@ impl Analyser {
         let every = job.rate.fps().round().max(1.0) as u64;
         let mut analysed = Vec::with_capacity(ids.len());
         for &id in &ids {
-            let Some(sequence) = pose_sequence(&person_frames(&job.seen, id)) else {
+            let frames = person_frames(&job.seen, id);
+            let Some(sequence) = pose_sequence(&frames) else {
                 continue;
             };
-            let scores = score_track(
+            let mut scores = score_track(
                 &recognizer.net,
                 &recognizer.spec.pipeline,
                 &sequence,
@@ -298,6 +299,8 @@ impl Analyser {
             )
             .await
             .map_err(|e| e.to_string())?;
+            let seen: Vec<bool> = frames.iter().map(Option::is_some).collect();
+            scores.forget_unseen(&seen);
             let mut pose = pose_track(job.video, id, &job.seen);
             pose.confidence = Some(Confidence {
                 model: recognizer.name.clone(),

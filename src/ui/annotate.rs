@@ -521,6 +521,17 @@ impl Annotate {
         self.save_keymap();
     }
 
+    /// After everything stored was deleted: a new empty project and the default keys.
+    pub fn start_over(&self) {
+        self.looping.set(None);
+        self.restore_playhead.set_value(None);
+        self.keymap.set(Keymap::default());
+        self.ws.set(Workspace::new("Untitled project"));
+        self.project_id.set(storage::new_id());
+        self.reattach();
+        self.refresh_projects();
+    }
+
     pub fn refresh_projects(&self) {
         let this = *self;
         spawn_local(async move {

@@ -6,10 +6,12 @@ use crate::ui::actions_panel::{ActionsPanel, PoseFeed};
 use crate::ui::analysis::AnalysisPanel;
 use crate::ui::annotate::Annotate;
 use crate::ui::compute_panel::{Compute, ComputePanel};
+use crate::ui::data_panel::DataPanel;
 use crate::ui::frame_probe::FrameProbe;
 use crate::ui::help::Help;
 use crate::ui::models_panel::{ModelsPanel, RecognizerChoice};
 use crate::ui::notices::{NoticeList, Notices};
+use crate::ui::offline::OfflineBadge;
 use crate::ui::palette::Palette;
 use crate::ui::player::{Player, Viewer};
 use crate::ui::pose_panel::PosePanel;
@@ -33,6 +35,7 @@ pub fn App() -> impl IntoView {
             <h1>"microact"</h1>
             <ProjectBar/>
             <ComputePanel/>
+            <OfflineBadge/>
         </header>
         <main class="workspace">
             <div class="main-column">
@@ -45,6 +48,7 @@ pub fn App() -> impl IntoView {
                 <ActionsPanel/>
                 <AnalysisPanel/>
                 <ModelsPanel/>
+                <DataPanel/>
                 <FrameProbe/>
             </aside>
         </main>

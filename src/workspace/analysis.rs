@@ -83,7 +83,13 @@ impl Workspace {
                 (Some(id), _) | (None, Some(id)) => id,
                 (None, None) => {
                     let id = after.next_track_id();
-                    let mut lane = Track::new(id, video, format!("Person {}", a.pose.person));
+                    // "Person n", the first n no lane of the clip is named.
+                    let taken = |name: &str| after.tracks_of(video).any(|t| t.meta.name == name);
+                    let name = (1..)
+                        .map(|n| format!("Person {n}"))
+                        .find(|n| !taken(n))
+                        .unwrap_or_default();
+                    let mut lane = Track::new(id, video, name);
                     lane.meta.person = a.pose.person;
                     step(
                         Edit::AddTrack {
@@ -365,10 +371,11 @@ mod tests {
         let taken = ws.take_analyses(people(&ws)).unwrap();
         let added: Vec<usize> = taken.iter().map(|t| t.added).collect();
         assert_eq!(added, vec![1, 2, 0]);
-        // The first person takes the active lane; the others get new lanes named after them.
+        // The first person takes the active lane ("Person 1"); the others get new lanes, named
+        // with the next free numbers.
         assert_eq!(taken[0].track, first);
         let names: Vec<String> = ws.lanes().iter().map(|t| t.meta.name.clone()).collect();
-        assert_eq!(names, vec!["Person 1", "Person 2", "Person 4"]);
+        assert_eq!(names, vec!["Person 1", "Person 2", "Person 3"]);
         assert_eq!(ws.project.poses.len(), 3);
         for (t, lane) in taken.iter().zip(ws.lanes()) {
             assert_eq!(t.track, lane.id);

@@ -54,6 +54,23 @@ pub struct FrameScores {
 }
 
 impl FrameScores {
+    /// Forgets what the windows said about frames where the person was not seen (`seen[f]`
+    /// false; frames past `seen` too): there every probability is 0 and the unknown score 1, so
+    /// that no proposal and no confidence rests on a frame without them.
+    pub fn forget_unseen(&mut self, seen: &[bool]) {
+        for (f, (p, u)) in self
+            .probabilities
+            .iter_mut()
+            .zip(self.unknown.iter_mut())
+            .enumerate()
+        {
+            if !seen.get(f).copied().unwrap_or(false) {
+                p.iter_mut().for_each(|v| *v = 0.0);
+                *u = 1.0;
+            }
+        }
+    }
+
     /// Each frame's most probable class and its probability (0 where no window covered it).
     pub fn top(&self) -> Vec<(usize, f32)> {
         self.probabilities
@@ -188,7 +205,35 @@ mod tests {
             probabilities: vec![vec![0.1, 0.7, 0.2], vec![0.0; 3], vec![0.5, 0.2, 0.3]],
             unknown: vec![0.3, 0.0, 0.5],
         };
-        assert_eq!(scores.top(), vec![(1, 0.7), (0, 0.0), (0, 0.5)]);
+        let top = scores.top();
+        assert_eq!((top[0], top[1].1, top[2]), ((1, 0.7), 0.0, (0, 0.5)));
+    }
+
+    #[test]
+    fn frames_without_the_person_say_nothing() {
+        let mut scores = FrameScores {
+            probabilities: vec![vec![0.1, 0.9]; 4],
+            unknown: vec![0.1; 4],
+        };
+        scores.forget_unseen(&[true, false, true]);
+        assert_eq!(scores.probabilities[0], vec![0.1, 0.9]);
+        assert_eq!(scores.probabilities[1], vec![0.0, 0.0]);
+        assert_eq!(
+            scores.probabilities[3],
+            vec![0.0, 0.0],
+            "past the end of `seen`"
+        );
+        assert_eq!(scores.unknown, vec![0.1, 1.0, 0.1, 1.0]);
+        let proposals = crate::action::segments::propose(
+            &scores,
+            &crate::action::segments::SegmentConfig {
+                smooth: 1,
+                min_frames: 1,
+                ..Default::default()
+            },
+        );
+        let covered: Vec<(usize, usize)> = proposals.iter().map(|p| (p.start, p.end)).collect();
+        assert_eq!(covered, vec![(0, 1), (2, 3)], "none over frames 1 and 3");
     }
 
     #[test]

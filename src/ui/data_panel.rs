@@ -1,0 +1,85 @@
+//! "Your data": what microact keeps in this browser (projects with their sizes, settings, the
+//! offline copy, what the browser says this site uses of its storage), that media never is, and
+//! a button that deletes everything stored.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::browser::storage;
+use crate::format;
+use crate::ui::annotate::Annotate;
+use crate::ui::notices::Notices;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Stored {
+    settings: u32,
+    /// (usage, quota) in bytes.
+    usage: Option<(f64, f64)>,
+}
+
+#[component]
+pub fn DataPanel() -> impl IntoView {
+    let annotate = expect_context::<Annotate>();
+    let notices = expect_context::<Notices>();
+    let stored = RwSignal::new(Stored::default());
+    let refresh = move || {
+        annotate.refresh_projects();
+        spawn_local(async move {
+            let settings = storage::count_settings().await.unwrap_or(0);
+            let usage = storage::usage().await;
+            stored.set(Stored { settings, usage });
+        });
+    };
+    let delete_all = move |_| {
+        let sure = web_sys::window()
+            .and_then(|w| {
+                w.confirm_with_message(
+                    "Delete every project and setting microact stored in this browser? Export what you want to keep first.",
+                )
+                .ok()
+            })
+            .unwrap_or(false);
+        if !sure {
+            return;
+        }
+        spawn_local(async move {
+            match storage::delete_everything().await {
+                Ok(()) => {
+                    annotate.start_over();
+                    notices.info("Everything microact stored in this browser was deleted.");
+                }
+                Err(why) => notices.error(format!("Not everything could be deleted: {why}")),
+            }
+            refresh();
+        });
+    };
+    let projects = move || annotate.projects.get();
+    let total = move || projects().iter().map(|p| p.bytes).sum::<u64>();
+    let usage = move || match stored.get().usage {
+        Some((used, quota)) => format!(
+            "This site uses {} of this browser's storage (it allows {}): the projects and the offline copy of the app and its models.",
+            format::bytes(used as u64),
+            format::bytes(quota as u64)
+        ),
+        None => "This browser does not say how much storage this site uses.".into(),
+    };
+    view! {
+        <details class="data-panel" data-testid="data-panel" on:toggle=move |_| refresh()>
+            <summary>"Your data"</summary>
+            <p>"Clips and camera frames are never stored or sent anywhere: a clip is read from your disk, and after a reload you open it again."</p>
+            <p data-testid="stored-projects" data-count=move || projects().len().to_string() data-bytes=move || total().to_string()>
+                {move || format!("{} project{} in this browser ({}): tracks, segments, descriptions, boxes and pose tracks.",
+                    projects().len(), if projects().len() == 1 { "" } else { "s" }, format::bytes(total()))}
+            </p>
+            <ul class="stored-list">
+                {move || projects().into_iter().map(|p| view! {
+                    <li><span>{p.name}</span>" "<span class="readout">{format::bytes(p.bytes)}</span></li>
+                }).collect_view()}
+            </ul>
+            <p data-testid="stored-settings">{move || format!("{} setting{} (the last project, the key map, where each project was left).",
+                stored.get().settings, if stored.get().settings == 1 { "" } else { "s" })}</p>
+            <p data-testid="storage-usage">{usage}</p>
+            <button data-testid="delete-everything" on:click=delete_all>"Delete everything stored"</button>
+        </details>
+    }
+}
