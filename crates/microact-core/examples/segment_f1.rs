@@ -5,11 +5,13 @@
 //! `cargo run -p microact-core --example segment_f1 -- LABELLED.json ANALYSED.json`
 //!
 //! Tracks are paired by their person boxes (the analysis draws one about every second; the
-//! labeller draws one on a few frames): each analysed track goes with the labelled track whose
-//! boxes are nearest (over the labelled boxes, the distance between their centre and the centre
-//! of the analysed box nearest in time, as a fraction of the frame; mean below 0.15). Proposals
-//! of an unpaired track are all false positives; labels of an unpaired track all misses. A
-//! project with one track on each side pairs those two whatever their boxes.
+//! labeller draws one on a few frames): each analysed track goes with the labelled person whose
+//! boxes are nearest (the mean distance between box centres, as a fraction of the frame, over
+//! the analysed boxes that have a labelled box of that person within half a second; below
+//! 0.15). Several analysed tracks may be one person (a tracker that lost them and found them
+//! again); their proposals are then pooled. Proposals of an unpaired track are all false
+//! positives; labels of a person no track is paired with, all misses. A project with one track on
+//! each side pairs those two whatever their boxes.
 
 use std::process::ExitCode;
 
@@ -52,9 +54,9 @@ fn run(labelled: &str, analysed: &str) -> Result<(), String> {
             .tracks_of(other.id)
             .filter(|t| t.segments.iter().any(is_model))
             .collect();
-        let pairs = pair(&ours, &theirs);
-        for (i, t) in theirs.iter().enumerate() {
-            let paired = pairs.iter().find(|p| p.1 == i).map(|p| p.0);
+        let half_second = (other.rate.fps() / 2.0).round() as u64;
+        let pairs = pair(&ours, &theirs, half_second);
+        for (t, paired) in theirs.iter().zip(&pairs) {
             let name = paired.map_or("nobody", |r| ours[r].meta.name.as_str());
             println!(
                 "{}: analysed track {:?} is labelled track {name:?}",
@@ -62,19 +64,17 @@ fn run(labelled: &str, analysed: &str) -> Result<(), String> {
             );
         }
         for (r, track) in ours.iter().enumerate() {
-            // Each labelled person's segments, and the proposals of the track paired with them,
+            // Each labelled person's segments, and the proposals of the tracks paired with them,
             // their labels keyed by the person so that two people's segments never match.
             let key = |s: &Segment| person_label(s, &r.to_string());
             pooled_reference.extend(track.segments.iter().filter(|s| !is_model(s)).map(key));
-            if let Some(&(_, p)) = pairs.iter().find(|p| p.0 == r) {
-                pooled_predicted.extend(theirs[p].segments.iter().filter(|s| is_model(s)).map(key));
-            }
-        }
-        for (i, t) in theirs.iter().enumerate() {
-            if !pairs.iter().any(|p| p.1 == i) {
-                let key = |s: &Segment| person_label(s, "unpaired");
+            for (t, _) in theirs.iter().zip(&pairs).filter(|(_, p)| **p == Some(r)) {
                 pooled_predicted.extend(t.segments.iter().filter(|s| is_model(s)).map(key));
             }
+        }
+        for (t, _) in theirs.iter().zip(&pairs).filter(|(_, p)| p.is_none()) {
+            let key = |s: &Segment| person_label(s, "unpaired");
+            pooled_predicted.extend(t.segments.iter().filter(|s| is_model(s)).map(key));
         }
     }
     let (reference, predicted) = (pooled_reference, pooled_predicted);
@@ -83,7 +83,28 @@ fn run(labelled: &str, analysed: &str) -> Result<(), String> {
         reference.len(),
         predicted.len()
     );
-    for scores in segment_scores(&predicted, &reference, &[0.5, 0.3]) {
+    report(&predicted, &reference, true);
+    // Where the proposals are, whatever they are called: each label read as "action".
+    let any = |s: &Segment| {
+        let mut s = s.clone();
+        let person = s
+            .label
+            .label
+            .rsplit_once('#')
+            .map_or("", |(_, p)| p)
+            .to_string();
+        s.label.label = format!("action#{person}");
+        s
+    };
+    let predicted: Vec<Segment> = predicted.iter().map(any).collect();
+    let reference: Vec<Segment> = reference.iter().map(any).collect();
+    println!("\nlabels ignored (is there an action where the labeller saw one?):");
+    report(&predicted, &reference, false);
+    Ok(())
+}
+
+fn report(predicted: &[Segment], reference: &[Segment], per_label: bool) {
+    for scores in segment_scores(predicted, reference, &[0.5, 0.3]) {
         let total = scores
             .per_label
             .values()
@@ -100,14 +121,15 @@ fn run(labelled: &str, analysed: &str) -> Result<(), String> {
             total.recall(),
             total.true_positives
         );
-        for (label, c) in &scores.per_label {
-            println!(
-                "  {:<24} {} labelled, {} proposed, {} matched",
-                label.label, c.reference, c.predicted, c.true_positives
-            );
+        if per_label {
+            for (label, c) in &scores.per_label {
+                println!(
+                    "  {:<24} {} labelled, {} proposed, {} matched",
+                    label.label, c.reference, c.predicted, c.true_positives
+                );
+            }
         }
     }
-    Ok(())
 }
 
 /// `s` with its label keyed by `person` (`walk#0`).
@@ -121,48 +143,42 @@ fn is_model(s: &Segment) -> bool {
     matches!(s.source, Source::Model { .. })
 }
 
-/// `(labelled index, analysed index)` pairs, greedily by box distance.
-fn pair(ours: &[&Track], theirs: &[&Track]) -> Vec<(usize, usize)> {
+/// For each analysed track, the labelled person it is (an index into `ours`), if any.
+fn pair(ours: &[&Track], theirs: &[&Track], within: u64) -> Vec<Option<usize>> {
     if ours.len() == 1 && theirs.len() == 1 {
-        return vec![(0, 0)];
+        return vec![Some(0)];
     }
-    let mut near: Vec<(f32, usize, usize)> = Vec::new();
-    for (r, o) in ours.iter().enumerate() {
-        for (p, t) in theirs.iter().enumerate() {
-            let d = mean_distance(&o.boxes, &t.boxes);
-            if d < 0.15 {
-                near.push((d, r, p));
-            }
-        }
-    }
-    near.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut pairs: Vec<(usize, usize)> = Vec::new();
-    for (_, r, p) in near {
-        if !pairs.iter().any(|&(a, b)| a == r || b == p) {
-            pairs.push((r, p));
-        }
-    }
-    pairs
+    theirs
+        .iter()
+        .map(|t| {
+            ours.iter()
+                .enumerate()
+                .map(|(r, o)| (r, mean_distance(&t.boxes, &o.boxes, within)))
+                .filter(|&(_, d)| d < 0.15)
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(r, _)| r)
+        })
+        .collect()
 }
 
-/// Over `labelled`'s boxes: the distance between its centre and that of the `analysed` box
-/// nearest in time (infinite when there is none).
-fn mean_distance(labelled: &[KeyBox], analysed: &[KeyBox]) -> f32 {
-    if labelled.is_empty() {
-        return f32::INFINITY;
-    }
+/// Over the `analysed` boxes with a `labelled` box at most `within` frames away: the mean
+/// distance between the centres of the two (infinite when no box has one).
+fn mean_distance(analysed: &[KeyBox], labelled: &[KeyBox], within: u64) -> f32 {
     let centre = |r: &NormRect| ((r.x1 + r.x2) / 2.0, (r.y1 + r.y2) / 2.0);
-    let sum: f32 = labelled
+    let near: Vec<f32> = analysed
         .iter()
-        .map(|l| {
-            analysed
+        .filter_map(|a| {
+            let l = labelled
                 .iter()
-                .min_by_key(|a| a.frame.abs_diff(l.frame))
-                .map_or(f32::INFINITY, |a| {
-                    let ((x0, y0), (x1, y1)) = (centre(&l.rect), centre(&a.rect));
-                    (x1 - x0).hypot(y1 - y0)
-                })
+                .filter(|l| l.frame.abs_diff(a.frame) <= within)
+                .min_by_key(|l| l.frame.abs_diff(a.frame))?;
+            let ((x0, y0), (x1, y1)) = (centre(&l.rect), centre(&a.rect));
+            Some((x1 - x0).hypot(y1 - y0))
         })
-        .sum();
-    sum / labelled.len() as f32
+        .collect();
+    if near.is_empty() {
+        f32::INFINITY
+    } else {
+        near.iter().sum::<f32>() / near.len() as f32
+    }
 }
