@@ -9,8 +9,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launch } from './support/browser.mjs';
+import { launch, launchProfile } from './support/browser.mjs';
 import { serveDist } from './support/server.mjs';
 import { AppPage } from './support/app-page.mjs';
 
@@ -218,6 +221,23 @@ describe('privacy', () => {
       assert.deepEqual(await app.notices('error'), []);
     } finally {
       await browser.close();
+    }
+  });
+
+  test('Chromium can install it as an app', async () => {
+    const context = await launchProfile(await mkdtemp(join(tmpdir(), 'microact-profile-')));
+    try {
+      const page = await context.newPage();
+      const app = new AppPage(page);
+      await app.open(server.url);
+      await waitOffline(app);
+      const cdp = await context.newCDPSession(page);
+      const manifestErrors = (await cdp.send('Page.getAppManifest')).errors;
+      assert.deepEqual(manifestErrors, [], 'the web app manifest reads cleanly');
+      const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+      assert.deepEqual(installabilityErrors, [], 'nothing keeps Chromium from installing it');
+    } finally {
+      await context.close();
     }
   });
 });

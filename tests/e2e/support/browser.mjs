@@ -26,3 +26,15 @@ export function launch({ camera = 'allow', cameraFile } = {}) {
     args,
   });
 }
+
+/**
+ * A browser with a profile in `dir` (a normal, not an incognito, profile: what Chromium wants
+ * before it offers to install an app); returns its one context.
+ */
+export function launchProfile(dir) {
+  return chromium.launchPersistentContext(dir, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [...BASE_ARGS, '--use-fake-ui-for-media-stream'],
+  });
+}
