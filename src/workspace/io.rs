@@ -19,10 +19,11 @@ pub enum Format {
     MmactionPoses,
     Cvat,
     Csv,
+    Skeletons,
 }
 
 impl Format {
-    pub const ALL: [Format; 10] = [
+    pub const ALL: [Format; 11] = [
         Format::Native,
         Format::Via3,
         Format::Elan,
@@ -33,6 +34,7 @@ impl Format {
         Format::MmactionPoses,
         Format::Cvat,
         Format::Csv,
+        Format::Skeletons,
     ];
 
     /// Stable id (menu values, test ids).
@@ -48,6 +50,7 @@ impl Format {
             Format::MmactionPoses => "mmaction-poses",
             Format::Cvat => "cvat",
             Format::Csv => "csv",
+            Format::Skeletons => "skeletons",
         }
     }
 
@@ -67,11 +70,14 @@ impl Format {
             Format::MmactionPoses => "MMAction2 pose pickle",
             Format::Cvat => "CVAT for video 1.1 (XML, export only)",
             Format::Csv => "CSV table",
+            Format::Skeletons => {
+                "Skeletons and labels to share (microact JSON without file or labeller names; import it as a microact project)"
+            }
         }
     }
 
     pub fn can_import(self) -> bool {
-        self != Format::Cvat
+        !matches!(self, Format::Cvat | Format::Skeletons)
     }
 
     /// The importer for a file, judged by its name and first bytes; `None` when nothing fits.
@@ -188,6 +194,14 @@ pub fn export(
                 format!("{stem}.microact.json"),
                 "application/json",
                 native::export(project),
+            )],
+            0,
+        ),
+        Format::Skeletons => (
+            vec![text(
+                format!("{stem}.skeletons.microact.json"),
+                "application/json",
+                native::export_skeletons(project),
             )],
             0,
         ),
@@ -339,6 +353,8 @@ pub fn import(
             cvat::FORMAT,
             "importing CVAT files is not supported yet; export works",
         )),
+        // A skeleton export is a project file.
+        Format::Skeletons => native::import(utf8(native::FORMAT, main(native::FORMAT)?)?),
     }
 }
 
@@ -372,7 +388,12 @@ mod tests {
             assert!(!out.files.is_empty());
             let main = &out.files[0];
             let detected = Format::detect(&main.name, &main.bytes);
-            assert_eq!(detected, Some(format), "{format:?} wrote {}", main.name);
+            // A skeleton export is a project file, read as one.
+            let reader = match format {
+                Format::Skeletons => Format::Native,
+                f => f,
+            };
+            assert_eq!(detected, Some(reader), "{format:?} wrote {}", main.name);
             if !format.can_import() {
                 continue;
             }

@@ -114,12 +114,19 @@ describe('privacy', () => {
       await app.byTestId('label-set').selectOption('penn_action');
       await labelSegment(app);
       if (!(await app.byTestId('io-menu').evaluate((d) => d.open))) await app.byTestId('io-menu').locator('summary').click();
-      for (const format of ['native', 'via3', 'elan', 'csv']) {
+      let shared;
+      for (const format of ['native', 'via3', 'elan', 'csv', 'skeletons']) {
         await app.byTestId('export-format').selectOption(format);
         const got = app.page.waitForEvent('download');
         await app.byTestId('export').click();
-        await got;
+        const file = await (await got).path();
+        if (format === 'skeletons') shared = JSON.parse(readFileSync(file, 'utf8')).project;
       }
+      // The skeleton export: poses, labels and boxes; no name, hash or size of the clip.
+      assert.ok(shared.poses.length >= 1 && shared.poses[0].frames.length > 0, 'pose tracks');
+      assert.ok(shared.tracks.some((t) => t.segments.length > 0), 'segments');
+      assert.deepEqual(shared.videos.map((v) => [v.name, v.hash, v.bytes]), [['video-1', '', 0]]);
+      assert.doesNotMatch(JSON.stringify(shared), /walk-2s/);
       await waitOffline(app);
 
       assertOnlyOwnOrigin(seen, new URL(server.url).origin);
