@@ -1,6 +1,7 @@
 // Refreshes the screenshots of the page's main states in docs/screenshots/ (1280×720, light and
 // dark): the empty page, the workspace with labelled tracks, the keyboard help, an import
-// waiting for merge-or-replace, a clip analysed into proposals.
+// waiting for merge-or-replace, a two-person clip analysed into a track per person with
+// proposals and confidence strips.
 //
 //   trunk build --release && node scripts/screenshots.mjs
 import { mkdir } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { launch } from '../tests/e2e/support/browser.mjs';
 import { serveDist } from '../tests/e2e/support/server.mjs';
 
 const CLIP = fileURLToPath(new URL('../tests/fixtures/walk-2s.webm', import.meta.url));
+const TWO_PEOPLE = fileURLToPath(new URL('../tests/fixtures/two-people-2s.webm', import.meta.url));
 const out = resolve('docs/screenshots');
 await mkdir(out, { recursive: true });
 const server = await serveDist(resolve('dist'));
@@ -67,13 +69,18 @@ try {
     await shot('import-export');
     await page.getByTestId('io-menu').locator('summary').click();
 
-    // The clip analysed on the CPU: proposals in the first track.
+    // A two-person clip analysed on the CPU for everyone: a track per person, their proposals
+    // and the recognizer's confidence under each lane.
     await page.getByTestId('selftest').and(page.locator('[data-state="passed"]')).waitFor({ timeout: 120_000 });
     await page.getByTestId('switch-backend').click();
     await page.getByTestId('selftest').and(page.locator('[data-state="passed"]')).waitFor({ timeout: 120_000 });
+    await page.getByTestId('open-file').setInputFiles(TWO_PEOPLE);
+    await page.waitForFunction(() => document.querySelector('[data-testid="fps"]').dataset.fps !== '');
+    await page.getByTestId('lane').first().waitFor();
+    await page.getByTestId('analysis-people').selectOption('everyone');
     await page.getByTestId('analyse').click();
-    await page.getByTestId('analysis').and(page.locator('[data-state="done"]')).waitFor({ timeout: 120_000 });
-    await page.getByTestId('analysis').scrollIntoViewIfNeeded();
+    await page.getByTestId('analysis').and(page.locator('[data-state="done"]')).waitFor({ timeout: 300_000 });
+    await page.getByTestId('lane').last().scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${out}/analysis-${scheme}.png` });
     await context.close();
   }
