@@ -5,7 +5,8 @@
 //   trunk build --release && node scripts/bench-pose.mjs MODEL_DIR [RUNS]
 //
 // MODEL_DIR holds the TF.js graphs (movenet-{lightning,multipose}.{json,bin}, in
-// ../shared/models-src). Prints a table with ours/TF.js per matching backend pair.
+// ../shared/models-src). Prints a table with ours/TF.js per matching backend pair, and where our
+// CPU path spends a frame by kind of operation (1×1, depthwise, full conv, resize, elementwise).
 import { resolve } from 'node:path';
 import { launch } from '../tests/e2e/support/browser.mjs';
 import { serveDist } from '../tests/e2e/support/server.mjs';
@@ -24,6 +25,7 @@ const server = await serveDist(resolve('dist'), {
 });
 const browser = await launch();
 const rows = [];
+let profile = [];
 try {
   for (const url of [`${server.url}?bench=pose&runs=${runs}`, `${server.url}bench-tfjs/tfjs.html?runs=${runs}`]) {
     const page = await browser.newPage();
@@ -34,6 +36,8 @@ try {
     const state = await out.getAttribute('data-state');
     if (state !== 'done') throw new Error(`${url}: ${await out.innerText()}`);
     rows.push(...JSON.parse(await out.getAttribute('data-rows')));
+    const profiled = await out.getAttribute('data-profile');
+    if (profiled) profile = JSON.parse(profiled);
     await page.close();
   }
 } finally {
@@ -54,5 +58,11 @@ for (const model of ['movenet-lightning', 'movenet-lightning-q8', 'movenet-multi
     if (a === undefined || b === undefined) continue;
     console.log(`| ${model} | ${ours} | ${a.toFixed(1)} | ${theirs} | ${b.toFixed(1)} | ${(a / b).toFixed(2)}× |`);
   }
+}
+if (profile.length > 0) {
+  console.log(`\nOurs on the CPU, by kind of operation (mean of ${runs} profiled frames; a frame timed this way costs a little more than unprofiled):\n`);
+  console.log('| model | operation | ms/frame | share of the frame |');
+  console.log('|---|---|---|---|');
+  for (const p of profile) console.log(`| ${p.model} | ${p.kind} | ${p.ms.toFixed(1)} | ${(100 * p.ms / p.frame_ms).toFixed(1)} % |`);
 }
 console.log(`\n${JSON.stringify(rows)}`);

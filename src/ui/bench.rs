@@ -1,13 +1,15 @@
 //! The pose benchmark mode (`?bench=pose&runs=N`), driven by `scripts/bench-pose.mjs`: MoveNet
 //! SinglePose and MultiPose on a real frame, N timed runs after warm-up on each backend the
-//! browser offers, forward pass + readback + decoding per run; medians in the page as JSON.
+//! browser offers, forward pass + readback + decoding per run; medians in the page as JSON. On
+//! the CPU, N more runs are profiled by kind of operation (the CPU backend runs each operation
+//! as it comes, so timing around one times it).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use microact_models::burn::tensor::{Device, Tensor, TensorData};
 use microact_models::manifest::Manifest;
-use microact_models::pose::net::Variant;
-use microact_models::pose::{multi_pose, single_pose};
+use microact_models::pose::net::{MoveNet, OpKind, Probe, Variant, normalise};
+use microact_models::pose::{multi_pose, read_heads, single_pose};
 
 use crate::browser::{self, fetch};
 use crate::compute::{self, Backend};
@@ -33,6 +35,52 @@ pub fn requested() -> Option<usize> {
     })
 }
 
+/// Milliseconds per kind of operation (in `OpKind::ALL`'s order), summed over runs.
+#[derive(Default)]
+struct Timer([f64; 5]);
+
+impl Probe for Timer {
+    fn run<T>(&mut self, kind: OpKind, op: impl FnOnce() -> T) -> T {
+        let started = browser::now_ms();
+        let out = op();
+        if let Some(i) = OpKind::ALL.iter().position(|k| *k == kind) {
+            self.0[i] += browser::now_ms() - started;
+        }
+        out
+    }
+}
+
+/// Where one model's frame goes on the CPU: mean ms per kind of operation, and the whole frame
+/// (the rest is input scaling, readback and decoding).
+#[derive(Clone, Debug, PartialEq)]
+struct Profile {
+    model: &'static str,
+    kinds: [f64; 5],
+    frame_ms: f64,
+}
+
+async fn profile(
+    model: &'static str,
+    net: &MoveNet,
+    input: &Tensor<4>,
+    runs: usize,
+) -> Result<Profile, String> {
+    let mut timer = Timer::default();
+    let mut total = 0.0;
+    for _ in 0..runs.max(1) {
+        let started = browser::now_ms();
+        let heads = net.forward_probed(normalise(input.clone()), &mut timer);
+        read_heads(heads).await.map_err(|e| e.to_string())?;
+        total += browser::now_ms() - started;
+    }
+    let n = runs.max(1) as f64;
+    Ok(Profile {
+        model,
+        kinds: timer.0.map(|ms| ms / n),
+        frame_ms: total / n,
+    })
+}
+
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     match values.len() {
@@ -49,7 +97,7 @@ async fn measure(
     runs: usize,
     backend: Backend,
     device: &Device,
-) -> Result<f64, String> {
+) -> Result<(f64, Option<Profile>), String> {
     let net = load_pose_net(manifest, model, backend, device).await?;
     let variant = net.variant;
     let side = variant.input_size() as usize;
@@ -67,10 +115,18 @@ async fn measure(
             times.push(browser::now_ms() - started);
         }
     }
-    Ok(median(times))
+    let profiled = match backend {
+        Backend::Cpu => Some(profile(model, &net, &input, runs).await?),
+        Backend::WebGpu => None,
+    };
+    Ok((median(times), profiled))
 }
 
-async fn run(runs: usize, progress: RwSignal<Vec<Row>>) -> Result<Vec<Row>, String> {
+async fn run(
+    runs: usize,
+    progress: RwSignal<Vec<Row>>,
+    profiles: RwSignal<Vec<Profile>>,
+) -> Result<Vec<Row>, String> {
     let manifest = fetch_manifest().await?;
     let single = fetch::bytes("bench/cam01-1s.rgb").await?;
     let multi = fetch::bytes("bench/multipose/cam01-1s.rgb").await?;
@@ -88,7 +144,11 @@ async fn run(runs: usize, progress: RwSignal<Vec<Row>>) -> Result<Vec<Row>, Stri
             if backend == Backend::WebGpu && model.ends_with("-q8") {
                 continue; // expanded to float there: the float row's figure
             }
-            let median_ms = measure(&manifest, model, frame, runs, backend, &device).await?;
+            let (median_ms, profiled) =
+                measure(&manifest, model, frame, runs, backend, &device).await?;
+            if let Some(p) = profiled {
+                profiles.update(|all| all.push(p));
+            }
             rows.push(Row {
                 backend: backend.label(),
                 model,
@@ -105,7 +165,30 @@ async fn run(runs: usize, progress: RwSignal<Vec<Row>>) -> Result<Vec<Row>, Stri
 pub fn PoseBench(runs: usize) -> impl IntoView {
     let result = RwSignal::new(None::<Result<Vec<Row>, String>>);
     let progress = RwSignal::new(Vec::new());
-    spawn_local(async move { result.set(Some(run(runs, progress).await)) });
+    let profiles = RwSignal::new(Vec::<Profile>::new());
+    spawn_local(async move { result.set(Some(run(runs, progress, profiles).await)) });
+    let profile_json = move || {
+        let rows: Vec<String> = profiles
+            .get()
+            .iter()
+            .flat_map(|p| {
+                let kinds = OpKind::ALL.iter().zip(p.kinds).map(move |(k, ms)| {
+                    format!(
+                        "{{\"model\":\"{}\",\"kind\":\"{}\",\"ms\":{ms:.2},\"frame_ms\":{:.2}}}",
+                        p.model,
+                        k.name(),
+                        p.frame_ms
+                    )
+                });
+                let rest = p.frame_ms - p.kinds.iter().sum::<f64>();
+                kinds.chain(std::iter::once(format!(
+                    "{{\"model\":\"{}\",\"kind\":\"the rest (input scaling, readback, decoding)\",\"ms\":{rest:.2},\"frame_ms\":{:.2}}}",
+                    p.model, p.frame_ms
+                )))
+            })
+            .collect();
+        format!("[{}]", rows.join(","))
+    };
     let json = move || {
         match result.get() {
         Some(Ok(rows)) => rows
@@ -126,7 +209,8 @@ pub fn PoseBench(runs: usize) -> impl IntoView {
             <h1>"microact pose benchmark"</h1>
             <output data-testid="bench-result"
                 data-state=move || match result.get() { None => "running", Some(Ok(_)) => "done", Some(Err(_)) => "failed" }
-                data-rows=move || format!("[{}]", json())>
+                data-rows=move || format!("[{}]", json())
+                data-profile=profile_json>
                 {move || match result.get() {
                     None => format!(
                         "running {runs} frames per backend and model… {}",

@@ -79,6 +79,53 @@ impl Act {
     }
 }
 
+/// The kinds of work in a forward pass, as a profile counts them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpKind {
+    /// 1×1 convolutions (expand, project, laterals, head outputs).
+    Pointwise,
+    /// 3×3 depthwise convolutions.
+    Depthwise,
+    /// Full 3×3 convolutions (the stem).
+    Conv,
+    /// Bilinear ×2 upsampling in the pyramid.
+    Resize,
+    /// Activations and adds (residuals, pyramid merges).
+    Elementwise,
+}
+
+impl OpKind {
+    pub const ALL: [OpKind; 5] = [
+        OpKind::Pointwise,
+        OpKind::Depthwise,
+        OpKind::Conv,
+        OpKind::Resize,
+        OpKind::Elementwise,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            OpKind::Pointwise => "1×1 pointwise conv",
+            OpKind::Depthwise => "3×3 depthwise conv",
+            OpKind::Conv => "full 3×3 conv",
+            OpKind::Resize => "resize (bilinear ×2)",
+            OpKind::Elementwise => "elementwise (activations, adds)",
+        }
+    }
+}
+
+/// Sees each operation of a forward pass as it runs: a profiler times them (on a backend that
+/// runs operations as they come, such as the CPU's); `()` only runs them.
+pub trait Probe {
+    fn run<T>(&mut self, kind: OpKind, op: impl FnOnce() -> T) -> T;
+}
+
+impl Probe for () {
+    fn run<T>(&mut self, _: OpKind, op: impl FnOnce() -> T) -> T {
+        op()
+    }
+}
+
 /// A convolution with TF's `SAME` padding (asymmetric at stride 2, as TF pads) and an
 /// activation. `depthwise` convolutions have one group per channel.
 #[derive(Module, Debug)]
@@ -140,8 +187,26 @@ impl ConvSpec {
 }
 
 impl ConvAct {
+    pub fn kind(&self) -> OpKind {
+        if self.conv.groups > 1 {
+            OpKind::Depthwise
+        } else if self.conv.kernel_size == [1, 1] {
+            OpKind::Pointwise
+        } else {
+            OpKind::Conv
+        }
+    }
+
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.act.apply(self.conv.forward(x))
+        self.forward_probed(x, &mut ())
+    }
+
+    pub fn forward_probed(&self, x: Tensor<4>, p: &mut impl Probe) -> Tensor<4> {
+        let y = p.run(self.kind(), || self.conv.forward(x));
+        match self.act {
+            Act::None => y,
+            act => p.run(OpKind::Elementwise, || act.apply(y)),
+        }
     }
 }
 
@@ -158,12 +223,21 @@ pub struct InvertedResidual {
 
 impl InvertedResidual {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        self.forward_probed(x, &mut ())
+    }
+
+    pub fn forward_probed(&self, x: Tensor<4>, p: &mut impl Probe) -> Tensor<4> {
         let y = match &self.expand {
-            Some(expand) => expand.forward(x.clone()),
+            Some(expand) => expand.forward_probed(x.clone(), p),
             None => x.clone(),
         };
-        let y = self.project.forward(self.depthwise.forward(y));
-        if self.residual { x + y } else { y }
+        let y = self.depthwise.forward_probed(y, p);
+        let y = self.project.forward_probed(y, p);
+        if self.residual {
+            p.run(OpKind::Elementwise, || x + y)
+        } else {
+            y
+        }
     }
 }
 
@@ -238,8 +312,9 @@ impl Separable {
         }
     }
 
-    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.pointwise.forward(self.depthwise.forward(x))
+    pub fn forward_probed(&self, x: Tensor<4>, p: &mut impl Probe) -> Tensor<4> {
+        let y = self.depthwise.forward_probed(x, p);
+        self.pointwise.forward_probed(y, p)
     }
 }
 
@@ -258,8 +333,9 @@ impl Head {
         }
     }
 
-    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.out.forward(self.hidden.forward(x))
+    pub fn forward_probed(&self, x: Tensor<4>, p: &mut impl Probe) -> Tensor<4> {
+        let y = self.hidden.forward_probed(x, p);
+        self.out.forward_probed(y, p)
     }
 }
 
@@ -386,15 +462,21 @@ impl MoveNet {
 
     /// `input`: `[1, 3, H, W]` already normalised to [-1, 1] (see [`normalise`]).
     pub fn forward(&self, input: Tensor<4>) -> Heads {
-        let mut x = self.stem.forward(input);
+        self.forward_probed(input, &mut ())
+    }
+
+    /// [`Self::forward`], each operation run through `p` (a profiler).
+    pub fn forward_probed(&self, input: Tensor<4>, p: &mut impl Probe) -> Heads {
+        let mut x = self.stem.forward_probed(input, p);
         let mut taps = Vec::with_capacity(TAPS.len());
         for (i, block) in self.blocks.iter().enumerate() {
-            x = block.forward(x);
+            x = block.forward_probed(x, p);
             if TAPS.contains(&i) {
                 taps.push(x.clone());
             }
         }
-        let mut y = self.laterals[0].forward(self.last.forward(x)); // [1, 64, h/32, w/32]
+        let x = self.last.forward_probed(x, p);
+        let mut y = self.laterals[0].forward_probed(x, p); // [1, 64, h/32, w/32]
         // Finest tap last: merge coarse to fine.
         for ((tap, lateral), merge) in taps
             .into_iter()
@@ -403,18 +485,22 @@ impl MoveNet {
             .zip(&self.merges)
         {
             let [_, _, h, w] = tap.dims();
-            y = upsample(y, [h, w]) + lateral.forward(tap);
-            y = merge.forward(y);
+            let up = p.run(OpKind::Resize, || upsample(y, [h, w]));
+            let side = lateral.forward_probed(tap, p);
+            y = p.run(OpKind::Elementwise, || up + side);
+            y = merge.forward_probed(y, p);
         }
         Heads {
-            center: self.center.forward(y.clone()),
-            regress: self.regress.forward(y.clone()),
-            heatmap: self.heatmap.forward(y.clone()),
-            boxes: self
-                .boxes
-                .as_ref()
-                .map(|b| [b.scale.forward(y.clone()), b.offset.forward(y.clone())]),
-            offset: self.offset.forward(y),
+            center: self.center.forward_probed(y.clone(), p),
+            regress: self.regress.forward_probed(y.clone(), p),
+            heatmap: self.heatmap.forward_probed(y.clone(), p),
+            boxes: self.boxes.as_ref().map(|b| {
+                [
+                    b.scale.forward_probed(y.clone(), p),
+                    b.offset.forward_probed(y.clone(), p),
+                ]
+            }),
+            offset: self.offset.forward_probed(y, p),
         }
     }
 }
@@ -437,3 +523,43 @@ pub fn normalise(rgb: Tensor<4>) -> Tensor<4> {
 
 /// 1/127.5 as the graph stores it (float16).
 const SCALE: f32 = 257.0 / 32768.0;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::Distribution;
+
+    /// Counts what a probe is shown.
+    #[derive(Default)]
+    struct Count([usize; 5]);
+
+    impl Probe for Count {
+        fn run<T>(&mut self, kind: OpKind, op: impl FnOnce() -> T) -> T {
+            self.0[OpKind::ALL.iter().position(|k| *k == kind).unwrap_or(0)] += 1;
+            op()
+        }
+    }
+
+    #[test]
+    fn a_probe_sees_every_operation_and_changes_nothing() {
+        let device = Device::flex();
+        let net = MoveNet::init(Variant::MultiPoseLightning, &device);
+        let input = Tensor::<4>::random([1, 3, 64, 64], Distribution::Uniform(-1.0, 1.0), &device);
+        let plain = net.forward(input.clone());
+        let mut count = Count::default();
+        let probed = net.forward_probed(input, &mut count);
+        let depthwise = net.blocks.len() + net.merges.len() + 6;
+        let [pointwise, dw, conv, resize, _] = count.0;
+        assert_eq!((dw, conv, resize), (depthwise, 1, 3));
+        let expands = net.blocks.iter().filter(|b| b.expand.is_some()).count();
+        // Expand and project per block, the last layer, 4 laterals, the merges' and 6 heads'
+        // pointwise hidden layers and outputs.
+        assert_eq!(
+            pointwise,
+            expands + net.blocks.len() + 1 + 4 + net.merges.len() + 12
+        );
+        let same = |a: Tensor<4>, b: Tensor<4>| a.into_data().assert_eq(&b.into_data(), true);
+        same(plain.center, probed.center);
+        same(plain.heatmap, probed.heatmap);
+    }
+}
