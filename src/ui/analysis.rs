@@ -197,9 +197,8 @@ impl Analyser {
         };
         self.phase.set(Phase::Loading);
         let manifest = fetch_manifest().await?;
-        let mut estimator = Estimator::new(
-            load_pose_net(&manifest, job.people.pose_model(), backend, &device).await?,
-        );
+        let mut estimator =
+            Estimator::new(load_pose_net(&manifest, job.people.pose_model(), &device).await?);
         let waiter = EventWaiter::new(&el)?;
         if el.src() != job.url {
             waiter

@@ -98,7 +98,7 @@ async fn measure(
     backend: Backend,
     device: &Device,
 ) -> Result<(f64, Option<Profile>), String> {
-    let net = load_pose_net(manifest, model, backend, device).await?;
+    let net = load_pose_net(manifest, model, device).await?;
     let variant = net.variant;
     let side = variant.input_size() as usize;
     let values: Vec<f32> = frame.iter().map(|&b| f32::from(b)).collect();

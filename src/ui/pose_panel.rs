@@ -169,7 +169,7 @@ impl Runner {
                 manifest
             }
         };
-        let net = load_pose_net(&manifest, model, backend, device).await?;
+        let net = load_pose_net(&manifest, model, device).await?;
         self.loaded.set_value(Some(Loaded {
             model: model.to_string(),
             backend,
@@ -212,11 +212,10 @@ pub(crate) async fn fetch_manifest() -> Result<Manifest, String> {
     Manifest::parse(&fetch::text("models/manifest.json").await?).map_err(|e| e.to_string())
 }
 
-/// The pose network `model` (a manifest name), fetched, checked and loaded for `backend`.
+/// The pose network `model` (a manifest name), fetched, checked, int8 kernels expanded, on `device`.
 pub(crate) async fn load_pose_net(
     manifest: &Manifest,
     model: &str,
-    backend: Backend,
     device: &Device,
 ) -> Result<MoveNet, String> {
     let entry = manifest.get(model).map_err(|e| e.to_string())?;
@@ -224,19 +223,18 @@ pub(crate) async fn load_pose_net(
         .variant
         .ok_or_else(|| format!("{model} is not a pose model"))?;
     let bytes = fetch::bytes(&format!("models/{}", entry.file)).await?;
-    // Burn's WebGPU backend cannot run int8 kernels: expand them on the CPU, then move.
-    let load_on = if backend == Backend::WebGpu {
-        compute::cpu_device()
-    } else {
-        device.clone()
-    };
-    let net = load_movenet(variant, &entry.file, bytes, &entry.sha256, &load_on)
-        .map_err(|e| e.to_string())?;
-    Ok(if backend == Backend::WebGpu {
-        dequantize_movenet(net, device)
-    } else {
-        net
-    })
+    // int8 kernels are expanded to float once, here: Burn's WebGPU backend cannot run them, and
+    // on the CPU it dequantizes them on every call (a frame cost 204 ms against float's 137 ms:
+    // docs/benchmarks.md). Loaded on the CPU, expanded, moved to `device`.
+    let net = load_movenet(
+        variant,
+        &entry.file,
+        bytes,
+        &entry.sha256,
+        &compute::cpu_device(),
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(dequantize_movenet(net, device))
 }
 
 /// The people's skeletons on the overlay, each in their id's colour.
