@@ -59,11 +59,7 @@ try {
 
   // Clip analysis.
   await app.byTestId('analysis-people').selectOption(opt.people);
-  await app.byTestId('analyse').click();
-  const el = app.byTestId('analysis');
-  await page.waitForFunction((e) => ['done', 'failed'].includes(e.dataset.state), await el.elementHandle(), { timeout: 0 });
-  const done = await el.evaluate((e) => ({ ...e.dataset, text: e.innerText }));
-  if (done.state !== 'done') throw new Error(`analysis: ${done.text}`);
+  const done = await app.analyse(0);
   const analysed = Number(/at ([\d.]+) frames\/s/.exec(done.text)?.[1]);
   const [num, den] = fps.split('/').map(Number);
   console.log(`clip ${opt.clip}: ${fps} fps; backend ${opt.backend}; people ${opt.people}; recognizer ${opt.recognizer}`);
@@ -72,10 +68,7 @@ try {
   console.log(`memory before analysis ${JSON.stringify(before)}, after ${JSON.stringify(await memory())}`);
 
   if (opt.labelled) {
-    if (!(await app.byTestId('io-menu').evaluate((d) => d.open))) await app.byTestId('io-menu').locator('summary').click();
-    await app.byTestId('export-format').selectOption('native');
-    const got = page.waitForEvent('download');
-    await app.byTestId('export').click();
+    const got = app.exportAs('native');
     const dir = await mkdtemp(join(tmpdir(), 'microact-analysis-'));
     const out = join(dir, 'analysed.json');
     await (await got).saveAs(out);

@@ -105,8 +105,6 @@ struct Job {
     rate: FrameRate,
     frames: u64,
     people: People,
-    /// The clip's size in pixels (boxes are stored normalised to it).
-    size: (f32, f32),
     /// Frame by frame, the people seen.
     seen: Vec<Vec<Seen>>,
 }
@@ -178,7 +176,6 @@ impl Analyser {
             rate,
             frames,
             people: self.people.get_untracked(),
-            size: (0.0, 0.0),
             seen: Vec::new(),
         })
     }
@@ -210,12 +207,6 @@ impl Analyser {
                 .map_err(|e| format!("the clip could not be decoded: {e}"))?;
         }
         self.phase.set(Phase::Running);
-        let size = canvas::video_size(&el);
-        self.job.update_value(|j| {
-            if let Some(j) = j.as_mut() {
-                j.size = (size.width as f32, size.height as f32);
-            }
-        });
         let started = browser::now_ms();
         let first = job.seen.len() as u64;
         for frame in first..job.frames {
@@ -281,8 +272,10 @@ impl Analyser {
         }
         let spec = &recognizer.spec;
         let set_id = spec.label_set_id();
-        // About a box a second.
+        // About a box a second, normalised to the frames the keypoints are in.
         let every = job.rate.fps().round().max(1.0) as u64;
+        let size = canvas::video_size(&el);
+        let (width, height) = (size.width as f32, size.height as f32);
         let mut analysed = Vec::with_capacity(ids.len());
         for &id in &ids {
             let frames = person_frames(&job.seen, id);
@@ -323,7 +316,7 @@ impl Analyser {
                     &recognizer.version,
                     0,
                 ),
-                boxes: person_boxes(&job.seen, id, every, job.size.0, job.size.1),
+                boxes: person_boxes(&job.seen, id, every, width, height),
             });
         }
         let recognizer_ms = browser::now_ms() - scoring;

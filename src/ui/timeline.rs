@@ -88,6 +88,15 @@ struct Run {
     color: String,
 }
 
+/// Adds a column `[x, x + w)` of `color`: it widens the last run when that run ends at `x` in
+/// the same colour, else starts a new one.
+fn extend_runs(runs: &mut Vec<Run>, x: f64, w: f64, color: String) {
+    match runs.last_mut() {
+        Some(r) if r.color == color && (r.x + r.w - x).abs() < 1e-6 => r.w += w,
+        _ => runs.push(Run { x, w, color }),
+    }
+}
+
 /// The confidence strip of a track's person, as runs over the visible window: each column the
 /// colour of the most probable class at its most confident frame, mixed with transparency as
 /// far as that probability falls short of 1 (in 10 % steps, so that neighbours merge).
@@ -123,14 +132,7 @@ fn confidence_runs(a: &Annotate, track: TrackId) -> Vec<Run> {
                     "color-mix(in srgb,{base} {:.0}%,transparent)",
                     (p * 10.0).round() * 10.0
                 );
-                match runs.last_mut() {
-                    Some(r) if r.color == c && (r.x + r.w - x).abs() < 1e-6 => r.w += STRIP_COLUMN,
-                    _ => runs.push(Run {
-                        x,
-                        w: STRIP_COLUMN,
-                        color: c,
-                    }),
-                }
+                extend_runs(&mut runs, x, STRIP_COLUMN, c);
             }
             x += STRIP_COLUMN;
         }
@@ -171,15 +173,7 @@ fn lane_draw(a: &Annotate, track: TrackId) -> LaneDraw {
                 let f0 = view.frame_at(x).floor().max(0.0) as Frame;
                 let f1 = (view.frame_at(x + 2.0).ceil() as Frame).max(f0 + 1);
                 if let Some(s) = index.visible(f0, f1).next() {
-                    let c = color(s);
-                    match runs.last_mut() {
-                        Some(r) if r.color == c && (r.x + r.w - x).abs() < 1e-6 => r.w += 2.0,
-                        _ => runs.push(Run {
-                            x,
-                            w: 2.0,
-                            color: c,
-                        }),
-                    }
+                    extend_runs(&mut runs, x, 2.0, color(s));
                 }
                 x += 2.0;
             }

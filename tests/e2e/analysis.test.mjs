@@ -24,28 +24,12 @@ after(async () => {
   await server?.close();
 });
 
-const analysis = (app) => app.byTestId('analysis').evaluate((e) => ({ ...e.dataset, text: e.innerText }));
-
-async function waitForAnalysis(app, states, timeout) {
-  await app.page.waitForFunction(
-    ([e, want]) => want.includes(e.dataset.state) || e.dataset.state === 'failed',
-    [await app.byTestId('analysis').elementHandle(), states],
-    { timeout },
-  );
-  const a = await analysis(app);
-  assert.ok(states.includes(a.state), a.text);
-  return a;
-}
-
 const segments = (app) => app.page.locator('[data-testid="segment"]').evaluateAll((els) =>
   els.map((e) => ({ label: e.dataset.label, start: Number(e.dataset.start), end: Number(e.dataset.end), status: e.dataset.status })));
 
+/** The project exported as `format`, its bytes. */
 async function download(app, format) {
-  if (!(await app.byTestId('io-menu').evaluate((d) => d.open))) await app.byTestId('io-menu').locator('summary').click();
-  await app.byTestId('export-format').selectOption(format);
-  const got = app.page.waitForEvent('download');
-  await app.byTestId('export').click();
-  return readFile(await (await got).path());
+  return readFile(await (await app.exportAs(format)).path());
 }
 
 /** A page (with downloads) on `backend` with `clip` open; `body` gets its page object. */
@@ -72,7 +56,7 @@ describe('clip analysis', () => {
       await app.byTestId('analyse').click();
       await app.page.waitForFunction((e) => Number(e.dataset.done) >= 2, await app.byTestId('analysis').elementHandle(), { timeout: 180_000 });
       await app.byTestId('analysis-cancel').click();
-      const paused = await waitForAnalysis(app, ['paused'], 60_000);
+      const paused = await app.waitForAnalysis(['paused'], 60_000);
       const kept = Number(paused.done);
       assert.ok(kept >= 2 && kept < FRAMES, paused.text);
       assert.match(paused.text, /cancelled at frame \d+ of 60/);
@@ -84,7 +68,7 @@ describe('clip analysis', () => {
       await app.page.waitForFunction((e) => e.dataset.state === 'running' || e.dataset.state === 'done', await app.byTestId('analysis').elementHandle());
       const progress = await app.byTestId('analysis-progress').evaluate((p) => [p.value, p.max]);
       assert.ok(progress[0] >= kept && progress[1] === FRAMES, `progress ${progress}`);
-      const done = await waitForAnalysis(app, ['done'], 240_000);
+      const done = await app.waitForAnalysis(['done'], 240_000);
       console.log(`analysis: ${done.text}`);
       assert.match(done.text, /60 frames \(\d+ with a person\)/);
       const proposals = Number(done.proposals);
@@ -144,8 +128,7 @@ describe('clip analysis', () => {
   test('everyone: MultiPose and its tracker give each person of the clip a track, boxes and proposals', async () => {
     await withClip('cpu', TWO_PEOPLE, async (app) => {
       await app.byTestId('analysis-people').selectOption('everyone');
-      await app.byTestId('analyse').click();
-      const done = await waitForAnalysis(app, ['done'], 300_000);
+      const done = await app.analyse(300_000);
       console.log(`analysis, everyone: ${done.text}`);
       assert.ok(Number(done.tracks) >= 2, done.text);
       assert.equal(await app.byTestId('lane').count(), Number(done.tracks));

@@ -53,27 +53,10 @@ async function waitOffline(app) {
   await app.page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
 }
 
-async function analyse(app) {
-  await app.byTestId('analyse').click();
-  const el = app.byTestId('analysis');
-  await app.page.waitForFunction((e) => ['done', 'failed'].includes(e.dataset.state), await el.elementHandle(), { timeout: 300_000 });
-  const d = await el.evaluate((e) => ({ ...e.dataset, text: e.innerText }));
-  assert.equal(d.state, 'done', d.text);
-  return d;
-}
-
-/** Drags across the first lane from 20 % to 60 % of its width with the label chosen first. */
+/** Labels a segment across the first lane (20 % to 60 % of its width) and waits for the save. */
 async function labelSegment(app) {
-  await app.byTestId('label-search').fill('bowl');
-  await app.byTestId('label-search').press('Enter');
-  await app.byTestId('label-search').press('Escape');
-  const box = await app.byTestId('lane').first().boundingBox();
-  const y = box.y + box.height / 2;
-  await app.page.mouse.move(box.x + box.width * 0.2, y);
-  await app.page.mouse.down();
-  await app.page.mouse.move(box.x + box.width * 0.4, y, { steps: 4 });
-  await app.page.mouse.move(box.x + box.width * 0.6, y, { steps: 4 });
-  await app.page.mouse.up();
+  await app.chooseLabel('bowl');
+  await app.dragLane(0, 0.2, 0.6);
   await app.page.waitForFunction(() => [...document.querySelectorAll('[data-testid="segment"]')].some((e) => e.dataset.status === 'accepted'));
   await app.page.waitForTimeout(500);
   await app.page.waitForFunction(() => document.querySelector('[data-testid="save-state"]').dataset.state === 'saved', null, { timeout: 10_000 });
@@ -110,16 +93,12 @@ describe('privacy', () => {
       await app.openFile(CLIP);
       await app.frameRate();
       await app.byTestId('lane').first().waitFor();
-      await analyse(app);
+      await app.analyse();
       await app.byTestId('label-set').selectOption('penn_action');
       await labelSegment(app);
-      if (!(await app.byTestId('io-menu').evaluate((d) => d.open))) await app.byTestId('io-menu').locator('summary').click();
       let shared;
       for (const format of ['native', 'via3', 'elan', 'csv', 'skeletons']) {
-        await app.byTestId('export-format').selectOption(format);
-        const got = app.page.waitForEvent('download');
-        await app.byTestId('export').click();
-        const file = await (await got).path();
+        const file = await (await app.exportAs(format)).path();
         if (format === 'skeletons') shared = JSON.parse(readFileSync(file, 'utf8')).project;
       }
       // The skeleton export: poses, labels and boxes; no name, hash or size of the clip.
@@ -170,7 +149,7 @@ describe('privacy', () => {
       await app.enablePose('movenet-lightning');
       const pose = await app.poseResult(0, 'movenet-lightning', 'CPU');
       assert.ok(pose.people.length >= 1, 'a person found offline');
-      const done = await analyse(app);
+      const done = await app.analyse();
       assert.equal(done.tracks, '1', done.text);
       await app.byTestId('label-set').selectOption('penn_action');
       await labelSegment(app);

@@ -55,28 +55,6 @@ class Workspace extends AppPage {
       .catch(async () => assert.fail(`expected ${n} segments, have ${JSON.stringify(await this.segments())}`));
   }
 
-  async chooseLabel(query) {
-    await this.byTestId('label-search').fill(query);
-    await this.byTestId('label-search').press('Enter');
-    await this.byTestId('label-search').press('Escape');
-  }
-
-  /** Drags across lane `i` from fraction f0 to f1 of its width. */
-  async dragLane(i, f0, f1) {
-    await this.byTestId('lane').nth(i).scrollIntoViewIfNeeded();
-    const box = await this.byTestId('lane').nth(i).boundingBox();
-    const y = box.y + box.height / 2;
-    await this.page.mouse.move(box.x + box.width * f0, y);
-    await this.page.mouse.down();
-    await this.page.mouse.move(box.x + box.width * (f0 + f1) / 2, y, { steps: 4 });
-    await this.page.mouse.move(box.x + box.width * f1, y, { steps: 4 });
-    await this.page.mouse.up();
-  }
-
-  async openIoMenu() {
-    if (!(await this.byTestId('io-menu').evaluate((d) => d.open))) await this.byTestId('io-menu').locator('summary').click();
-  }
-
   async key(k) {
     await this.page.keyboard.press(k);
   }

@@ -122,6 +122,56 @@ export class AppPage {
     return { people: JSON.parse(d.people), ms: Number(d.ms) };
   }
 
+  async chooseLabel(query) {
+    await this.byTestId('label-search').fill(query);
+    await this.byTestId('label-search').press('Enter');
+    await this.byTestId('label-search').press('Escape');
+  }
+
+  /** Drags across lane `i` from fraction f0 to f1 of its width. */
+  async dragLane(i, f0, f1) {
+    await this.byTestId('lane').nth(i).scrollIntoViewIfNeeded();
+    const box = await this.byTestId('lane').nth(i).boundingBox();
+    const y = box.y + box.height / 2;
+    await this.page.mouse.move(box.x + box.width * f0, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(box.x + box.width * (f0 + f1) / 2, y, { steps: 4 });
+    await this.page.mouse.move(box.x + box.width * f1, y, { steps: 4 });
+    await this.page.mouse.up();
+  }
+
+  async openIoMenu() {
+    if (!(await this.byTestId('io-menu').evaluate((d) => d.open))) await this.byTestId('io-menu').locator('summary').click();
+  }
+
+  /** Exports the project as `format` (one file) through the menu; returns the download. */
+  async exportAs(format) {
+    await this.openIoMenu();
+    await this.byTestId('export-format').selectOption(format);
+    const got = this.page.waitForEvent('download');
+    await this.byTestId('export').click();
+    return got;
+  }
+
+  /** Waits until clip analysis is in one of `states` (or failed); returns its state and text. */
+  async waitForAnalysis(states, timeout) {
+    const el = this.byTestId('analysis');
+    await this.page.waitForFunction(
+      ([e, want]) => want.includes(e.dataset.state) || e.dataset.state === 'failed',
+      [await el.elementHandle(), states],
+      { timeout },
+    );
+    const a = await el.evaluate((e) => ({ ...e.dataset, text: e.innerText }));
+    assert.ok(states.includes(a.state), a.text);
+    return a;
+  }
+
+  /** Analyses the clip on screen to the end; returns the analysis's state and text. */
+  async analyse(timeout = 300_000) {
+    await this.byTestId('analyse').click();
+    return this.waitForAnalysis(['done'], timeout);
+  }
+
   async notices(level) {
     const items = this.byTestId('notice');
     const all = await items.evaluateAll((els) => els.map((e) => ({ level: e.dataset.level, text: e.innerText })));
