@@ -1,5 +1,6 @@
 // Pose speed in headless Chromium, ours against TF.js in the same browser run, on the same
-// weights and frames: microact's WebGPU and CPU paths (the page's `?bench=pose` mode) and
+// weights and frames: microact's WebGPU and CPU paths and Burn's ops on the CPU (the page's
+// `?bench=pose` mode) and
 // TF.js 4.22 WebGPU, WebGL and WASM (scripts/bench/tfjs.html) running Google's graphs.
 //
 //   trunk build --release && node scripts/bench-pose.mjs MODEL_DIR [RUNS]
@@ -46,7 +47,7 @@ try {
 }
 
 const ms = (impl, backend, model) => rows.find((r) => r.impl === impl && r.backend === backend && r.model === model)?.median_ms;
-const PAIRS = [['WebGPU', 'webgpu'], ['CPU', 'wasm'], ['WebGPU', 'webgl']];
+const PAIRS = [['WebGPU', 'webgpu'], ['CPU', 'wasm'], ['CPU (Burn ops)', 'wasm'], ['WebGPU', 'webgl']];
 console.log(`Chromium headless, ${runs} runs after 3 warm-up, median ms/frame (readback and decoding included)\n`);
 console.log('| model | ours | ms | TF.js | ms | ours / TF.js |');
 console.log('|---|---|---|---|---|---|');
@@ -61,8 +62,8 @@ for (const model of ['movenet-lightning', 'movenet-lightning-q8', 'movenet-multi
 }
 if (profile.length > 0) {
   console.log(`\nOurs on the CPU, by kind of operation (mean of ${runs} profiled frames; a frame timed this way costs a little more than unprofiled):\n`);
-  console.log('| model | operation | ms/frame | share of the frame |');
-  console.log('|---|---|---|---|');
-  for (const p of profile) console.log(`| ${p.model} | ${p.kind} | ${p.ms.toFixed(1)} | ${(100 * p.ms / p.frame_ms).toFixed(1)} % |`);
+  console.log('| path | model | operation | ms/frame | share of the frame |');
+  console.log('|---|---|---|---|---|');
+  for (const p of profile) console.log(`| ${p.path} | ${p.model} | ${p.kind} | ${p.ms.toFixed(1)} | ${(100 * p.ms / p.frame_ms).toFixed(1)} % |`);
 }
 console.log(`\n${JSON.stringify(rows)}`);

@@ -1,19 +1,20 @@
 //! The pose benchmark mode (`?bench=pose&runs=N`), driven by `scripts/bench-pose.mjs`: MoveNet
 //! SinglePose and MultiPose on a real frame, N timed runs after warm-up on each backend the
-//! browser offers, forward pass + readback + decoding per run; medians in the page as JSON. On
-//! the CPU, N more runs are profiled by kind of operation (the CPU backend runs each operation
-//! as it comes, so timing around one times it).
+//! browser offers, forward pass + readback + decoding per run; medians in the page as JSON. The
+//! CPU is measured twice: the page's CPU path (packed kernels) and Burn's ops on the same CPU
+//! device, the step from one to the other. On the CPU, N more runs are profiled by kind of
+//! operation (both run each operation as it comes, so timing around one times it).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use microact_models::burn::tensor::{Device, Tensor, TensorData};
 use microact_models::manifest::Manifest;
-use microact_models::pose::net::{MoveNet, OpKind, Probe, Variant, normalise};
-use microact_models::pose::{multi_pose, read_heads, single_pose};
+use microact_models::pose::net::{OpKind, Probe, Variant};
+use microact_models::pose::{PoseNet, multi_pose, single_pose};
 
 use crate::browser::{self, fetch};
 use crate::compute::{self, Backend};
-use crate::ui::pose_panel::{fetch_manifest, load_pose_net};
+use crate::ui::pose_panel::{fetch_manifest, load_movenet_on};
 
 const WARM_UP: usize = 3;
 
@@ -54,14 +55,16 @@ impl Probe for Timer {
 /// (the rest is input scaling, readback and decoding).
 #[derive(Clone, Debug, PartialEq)]
 struct Profile {
+    path: &'static str,
     model: &'static str,
     kinds: [f64; 5],
     frame_ms: f64,
 }
 
 async fn profile(
+    path: &'static str,
     model: &'static str,
-    net: &MoveNet,
+    net: &PoseNet,
     input: &Tensor<4>,
     runs: usize,
 ) -> Result<Profile, String> {
@@ -69,12 +72,14 @@ async fn profile(
     let mut total = 0.0;
     for _ in 0..runs.max(1) {
         let started = browser::now_ms();
-        let heads = net.forward_probed(normalise(input.clone()), &mut timer);
-        read_heads(heads).await.map_err(|e| e.to_string())?;
+        net.heads_probed(input.clone(), &mut timer)
+            .await
+            .map_err(|e| e.to_string())?;
         total += browser::now_ms() - started;
     }
     let n = runs.max(1) as f64;
     Ok(Profile {
+        path,
         model,
         kinds: timer.0.map(|ms| ms / n),
         frame_ms: total / n,
@@ -90,16 +95,43 @@ fn median(mut values: Vec<f64>) -> f64 {
     }
 }
 
+/// What the benchmark measures: the page's two paths and, for comparison, Burn's ops on the CPU.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Path {
+    Page(Backend),
+    BurnOnCpu,
+}
+
+impl Path {
+    fn label(self) -> &'static str {
+        match self {
+            Path::Page(backend) => backend.label(),
+            Path::BurnOnCpu => "CPU (Burn ops)",
+        }
+    }
+
+    fn backend(self) -> Backend {
+        match self {
+            Path::Page(backend) => backend,
+            Path::BurnOnCpu => Backend::Cpu,
+        }
+    }
+}
+
 async fn measure(
     manifest: &Manifest,
     model: &'static str,
     frame: &[u8],
     runs: usize,
-    backend: Backend,
+    path: Path,
     device: &Device,
 ) -> Result<(f64, Option<Profile>), String> {
-    let net = load_pose_net(manifest, model, device).await?;
-    let variant = net.variant;
+    let movenet = load_movenet_on(manifest, model, device).await?;
+    let net = match path {
+        Path::Page(_) => PoseNet::new(movenet).map_err(|e| e.to_string())?,
+        Path::BurnOnCpu => PoseNet::Burn(movenet),
+    };
+    let variant = net.variant();
     let side = variant.input_size() as usize;
     let values: Vec<f32> = frame.iter().map(|&b| f32::from(b)).collect();
     let input = Tensor::<4>::from_data(TensorData::new(values, [1, side, side, 3]), device);
@@ -115,8 +147,8 @@ async fn measure(
             times.push(browser::now_ms() - started);
         }
     }
-    let profiled = match backend {
-        Backend::Cpu => Some(profile(model, &net, &input, runs).await?),
+    let profiled = match path.backend() {
+        Backend::Cpu => Some(profile(path.label(), model, &net, &input, runs).await?),
         Backend::WebGpu => None,
     };
     Ok((median(times), profiled))
@@ -131,8 +163,12 @@ async fn run(
     let single = fetch::bytes("bench/cam01-1s.rgb").await?;
     let multi = fetch::bytes("bench/multipose/cam01-1s.rgb").await?;
     let mut rows = Vec::new();
-    for backend in [Backend::Cpu, Backend::WebGpu] {
-        let device = match compute::acquire(backend, browser::has_webgpu()).await {
+    for path in [
+        Path::Page(Backend::Cpu),
+        Path::BurnOnCpu,
+        Path::Page(Backend::WebGpu),
+    ] {
+        let device = match compute::acquire(path.backend(), browser::has_webgpu()).await {
             Ok(device) => device,
             Err(_) => continue,
         };
@@ -141,16 +177,18 @@ async fn run(
             ("movenet-lightning-q8", &single),
             ("movenet-multipose", &multi),
         ] {
-            if backend == Backend::WebGpu && model.ends_with("-q8") {
-                continue; // expanded to float there: the float row's figure
+            // int8 is expanded to float at load: the float row's figure, except on the page's
+            // CPU path where the int8 file is the one a user would pick to download less.
+            if model.ends_with("-q8") && path != Path::Page(Backend::Cpu) {
+                continue;
             }
             let (median_ms, profiled) =
-                measure(&manifest, model, frame, runs, backend, &device).await?;
+                measure(&manifest, model, frame, runs, path, &device).await?;
             if let Some(p) = profiled {
                 profiles.update(|all| all.push(p));
             }
             rows.push(Row {
-                backend: backend.label(),
+                backend: path.label(),
                 model,
                 median_ms,
                 runs,
@@ -174,7 +212,8 @@ pub fn PoseBench(runs: usize) -> impl IntoView {
             .flat_map(|p| {
                 let kinds = OpKind::ALL.iter().zip(p.kinds).map(move |(k, ms)| {
                     format!(
-                        "{{\"model\":\"{}\",\"kind\":\"{}\",\"ms\":{ms:.2},\"frame_ms\":{:.2}}}",
+                        "{{\"path\":\"{}\",\"model\":\"{}\",\"kind\":\"{}\",\"ms\":{ms:.2},\"frame_ms\":{:.2}}}",
+                        p.path,
                         p.model,
                         k.name(),
                         p.frame_ms
@@ -182,8 +221,8 @@ pub fn PoseBench(runs: usize) -> impl IntoView {
                 });
                 let rest = p.frame_ms - p.kinds.iter().sum::<f64>();
                 kinds.chain(std::iter::once(format!(
-                    "{{\"model\":\"{}\",\"kind\":\"the rest (input scaling, readback, decoding)\",\"ms\":{rest:.2},\"frame_ms\":{:.2}}}",
-                    p.model, p.frame_ms
+                    "{{\"path\":\"{}\",\"model\":\"{}\",\"kind\":\"the rest (input scaling, readback, decoding)\",\"ms\":{rest:.2},\"frame_ms\":{:.2}}}",
+                    p.path, p.model, p.frame_ms
                 )))
             })
             .collect();

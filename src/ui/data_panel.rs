@@ -12,7 +12,8 @@ use crate::ui::notices::Notices;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Stored {
-    settings: u32,
+    /// `None` until counted; the reason where it could not be.
+    settings: Option<Result<u32, String>>,
     /// (usage, quota) in bytes.
     usage: Option<(f64, f64)>,
 }
@@ -22,23 +23,29 @@ pub fn DataPanel() -> impl IntoView {
     let annotate = expect_context::<Annotate>();
     let notices = expect_context::<Notices>();
     let stored = RwSignal::new(Stored::default());
-    let refresh = move || {
-        annotate.refresh_projects();
+    let open = RwSignal::new(false);
+    let count = move || {
         spawn_local(async move {
-            let settings = storage::count_settings().await.unwrap_or(0);
+            let settings = Some(storage::count_settings().await);
             let usage = storage::usage().await;
             stored.set(Stored { settings, usage });
         });
     };
+    // While the panel is open its figures follow every save (a save also writes settings).
+    Effect::new(move |_| {
+        if open.get() {
+            annotate.projects.track();
+            count();
+        }
+    });
+    let refresh = move || {
+        annotate.refresh_projects();
+        count();
+    };
     let delete_all = move |_| {
-        let sure = web_sys::window()
-            .and_then(|w| {
-                w.confirm_with_message(
-                    "Delete every project and setting microact stored in this browser? Export what you want to keep first.",
-                )
-                .ok()
-            })
-            .unwrap_or(false);
+        let sure = crate::browser::confirm(
+            "Delete every project and setting microact stored in this browser? Export what you want to keep first.",
+        );
         if !sure {
             return;
         }
@@ -64,7 +71,11 @@ pub fn DataPanel() -> impl IntoView {
         None => "This browser does not say how much storage this site uses.".into(),
     };
     view! {
-        <details class="data-panel" data-testid="data-panel" on:toggle=move |_| refresh()>
+        <details class="data-panel" data-testid="data-panel" on:toggle=move |_| {
+            // A toggle event follows every change of `open`.
+            open.update(|o| *o = !*o);
+            refresh();
+        }>
             <summary>"Your data"</summary>
             <p>"Clips and camera frames are never stored or sent anywhere: a clip is read from your disk, and after a reload you open it again."</p>
             <p data-testid="stored-projects" data-count=move || projects().len().to_string() data-bytes=move || total().to_string()>
@@ -76,8 +87,15 @@ pub fn DataPanel() -> impl IntoView {
                     <li><span>{p.name}</span>" "<span class="readout">{format::bytes(p.bytes)}</span></li>
                 }).collect_view()}
             </ul>
-            <p data-testid="stored-settings">{move || format!("{} setting{} (the last project, the key map, where each project was left).",
-                stored.get().settings, if stored.get().settings == 1 { "" } else { "s" })}</p>
+            <p data-testid="stored-settings" data-count=move || match stored.get().settings {
+                Some(Ok(n)) => n.to_string(),
+                _ => String::new(),
+            }>{move || match stored.get().settings {
+                None => "Counting the settings…".to_string(),
+                Some(Ok(n)) => format!("{n} setting{} (the last project, the key map, where each project was left).",
+                    if n == 1 { "" } else { "s" }),
+                Some(Err(why)) => format!("The settings could not be counted: {why}"),
+            }}</p>
             <p data-testid="storage-usage">{usage}</p>
             <button data-testid="delete-everything" on:click=delete_all>"Delete everything stored"</button>
         </details>

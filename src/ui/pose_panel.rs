@@ -10,6 +10,7 @@ use microact_models::burn::tensor::Device;
 use microact_models::frame::{Rect, rgba_to_tensor};
 use microact_models::manifest::Manifest;
 use microact_models::pose::estimator::{Estimator, PersonPose, SKELETON};
+use microact_models::pose::PoseNet;
 use microact_models::pose::net::MoveNet;
 use microact_models::pose::weights::{dequantize_movenet, load_movenet};
 
@@ -212,8 +213,18 @@ pub(crate) async fn fetch_manifest() -> Result<Manifest, String> {
     Manifest::parse(&fetch::text("models/manifest.json").await?).map_err(|e| e.to_string())
 }
 
-/// The pose network `model` (a manifest name), fetched, checked, int8 kernels expanded, on `device`.
+/// The pose network `model` (a manifest name), ready to run on `device`: on the CPU, packed for
+/// the CPU kernels.
 pub(crate) async fn load_pose_net(
+    manifest: &Manifest,
+    model: &str,
+    device: &Device,
+) -> Result<PoseNet, String> {
+    PoseNet::new(load_movenet_on(manifest, model, device).await?).map_err(|e| e.to_string())
+}
+
+/// The pose network `model` (a manifest name), fetched, checked, int8 kernels expanded, on `device`.
+pub(crate) async fn load_movenet_on(
     manifest: &Manifest,
     model: &str,
     device: &Device,

@@ -186,6 +186,8 @@ describe('privacy', () => {
       await app.byTestId('data-panel').locator('summary').click();
       const projects = app.byTestId('stored-projects');
       await page.waitForFunction((e) => Number(e.dataset.count) >= 1 && Number(e.dataset.bytes) > 0, await projects.elementHandle());
+      // Counted after the panel opens, and again after each save while it is open.
+      await page.waitForFunction((e) => Number(e.dataset.count) >= 1, await app.byTestId('stored-settings').elementHandle());
       assert.match(await app.byTestId('stored-settings').innerText(), /^[1-9]\d* setting/);
       assert.match(await app.byTestId('storage-usage').innerText(), /This site uses [\d.]+ [kMG]?B/);
       assert.match(await app.byTestId('data-panel').innerText(), /never stored or sent/);

@@ -10,7 +10,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use microact_models::burn::tensor::{Device, Tensor, TensorData, read_sync};
 use microact_models::manifest::Manifest;
 use microact_models::pose::net::{MoveNet, Variant};
-use microact_models::pose::{self, weights};
+use microact_models::pose::{self, PoseNet, weights};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -37,7 +37,8 @@ fn frame(variant: Variant, device: &Device) -> Tensor<4> {
 }
 
 fn bench(c: &mut Criterion) {
-    let mut devices = vec![("flex", Device::flex())];
+    // "kernels": the page's CPU path (packed kernels); "flex": Burn's ops on the same CPU device.
+    let mut devices = vec![("kernels", Device::flex()), ("flex", Device::flex())];
     match Device::wgpu_options().init() {
         Ok(gpu) => devices.push(("wgpu", gpu)),
         Err(e) => eprintln!("no wgpu adapter ({e}); benchmarking the CPU backend only"),
@@ -50,7 +51,10 @@ fn bench(c: &mut Criterion) {
         ("movenet-multipose", Variant::MultiPoseLightning),
     ] {
         for (backend, device) in &devices {
-            let net = load(model, device);
+            let net = match *backend {
+                "kernels" => PoseNet::new(load(model, device)).expect("packs"),
+                _ => PoseNet::Burn(load(model, device)),
+            };
             let input = frame(variant, device);
             group.bench_function(format!("{model}/{backend}"), |b| {
                 b.iter(|| match variant {

@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod frame;
+pub mod kernels;
 pub mod manifest;
 pub mod pose;
 pub mod selftest;

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use microact_models::burn::tensor::{Device, Tensor, TensorData, read_sync};
 use microact_models::manifest::Manifest;
 use microact_models::pose::net::Variant;
-use microact_models::pose::{self, weights};
+use microact_models::pose::{self, PoseNet, weights};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -67,6 +67,13 @@ fn shipped_named(name: &str, device: &Device) -> pose::net::MoveNet {
     .unwrap()
 }
 
+/// `net` (on the CPU device) packed for the CPU kernels: the page's CPU path.
+fn cpu_kernels(net: pose::net::MoveNet) -> PoseNet {
+    let packed = PoseNet::new(net).unwrap();
+    assert!(matches!(packed, PoseNet::Cpu(_)), "the CPU path packs its network");
+    packed
+}
+
 /// Distances of matched keypoints in input pixels, with the reference's score.
 #[derive(Default)]
 struct Errors {
@@ -95,7 +102,7 @@ impl Errors {
 }
 
 /// Every keypoint of the SinglePose golden frames against TF.js.
-fn errors_against_tfjs(net: &pose::net::MoveNet, device: &Device) -> Errors {
+fn errors_against_tfjs(net: &PoseNet, device: &Device) -> Errors {
     let variant = Variant::SinglePoseLightning;
     let side = variant.input_size() as f32;
     let mut errors = Errors::default();
@@ -112,7 +119,7 @@ fn errors_against_tfjs(net: &pose::net::MoveNet, device: &Device) -> Errors {
 
 /// Every keypoint, box corner and person score of the people TF.js scores at least 0.05 on the
 /// MultiPose golden frames; returns the errors and the worst person-score difference.
-fn multi_errors_against_tfjs(net: &pose::net::MoveNet, device: &Device) -> (Errors, f32) {
+fn multi_errors_against_tfjs(net: &PoseNet, device: &Device) -> (Errors, f32) {
     let variant = Variant::MultiPoseLightning;
     let side = variant.input_size() as f32;
     let (mut errors, mut worst_person) = (Errors::default(), 0.0f32);
@@ -146,7 +153,7 @@ fn multi_errors_against_tfjs(net: &pose::net::MoveNet, device: &Device) -> (Erro
 #[test]
 fn float_port_matches_tfjs_within_half_a_pixel() {
     let device = Device::flex();
-    let e = errors_against_tfjs(&shipped(&device), &device);
+    let e = errors_against_tfjs(&cpu_kernels(shipped(&device)), &device);
     let (worst, mean, score) = (e.worst, e.mean(), e.worst_score);
     eprintln!("float: worst {worst:.4} px, mean {mean:.4} px, worst score difference {score:.5}");
     assert!(
@@ -160,7 +167,10 @@ fn float_port_matches_tfjs_within_half_a_pixel() {
 #[test]
 fn quantized_port_stays_close_where_keypoints_are_seen() {
     let device = Device::flex();
-    let e = errors_against_tfjs(&shipped_named("movenet-lightning-q8", &device), &device);
+    let e = errors_against_tfjs(
+        &cpu_kernels(shipped_named("movenet-lightning-q8", &device)),
+        &device,
+    );
     let (worst, mean, seen, score) = (e.worst, e.mean(), e.worst_seen, e.worst_score);
     eprintln!(
         "int8: worst {worst:.3} px, mean {mean:.3} px, worst at score >= 0.3 {seen:.3} px, worst score difference {score:.4}"
@@ -174,8 +184,10 @@ fn quantized_port_stays_close_where_keypoints_are_seen() {
 #[test]
 fn multipose_float_port_matches_tfjs_within_half_a_pixel() {
     let device = Device::flex();
-    let (e, person) =
-        multi_errors_against_tfjs(&shipped_named("movenet-multipose", &device), &device);
+    let (e, person) = multi_errors_against_tfjs(
+        &cpu_kernels(shipped_named("movenet-multipose", &device)),
+        &device,
+    );
     eprintln!(
         "multipose float: worst {:.4} px, mean {:.4} px, worst keypoint score difference {:.5}, worst person score difference {person:.5}",
         e.worst,
@@ -193,8 +205,10 @@ fn multipose_float_port_matches_tfjs_within_half_a_pixel() {
 #[test]
 fn multipose_quantized_port_stays_close_where_keypoints_are_seen() {
     let device = Device::flex();
-    let (e, person) =
-        multi_errors_against_tfjs(&shipped_named("movenet-multipose-q8", &device), &device);
+    let (e, person) = multi_errors_against_tfjs(
+        &cpu_kernels(shipped_named("movenet-multipose-q8", &device)),
+        &device,
+    );
     eprintln!(
         "multipose int8: worst {:.3} px, mean {:.3} px, worst at score >= 0.3 {:.3} px, worst keypoint score difference {:.4}, worst person score difference {person:.4}",
         e.worst,
@@ -283,13 +297,51 @@ fn dequantized_int8_gives_the_int8_outputs() {
     let expanded =
         weights::dequantize_movenet(shipped_named("movenet-lightning-q8", &device), &device);
     let input = || frame(Variant::SinglePoseLightning, "walk-3s", &device);
-    let a = read_sync(pose::single_pose(&q8, input())).unwrap();
-    let b = read_sync(pose::single_pose(&expanded, input())).unwrap();
+    let a = read_sync(pose::single_pose(&PoseNet::Burn(q8), input())).unwrap();
+    let b = read_sync(pose::single_pose(&PoseNet::Burn(expanded), input())).unwrap();
     for (p, q) in a.iter().zip(&b) {
         assert!(
             (p.y - q.y).abs() * 192.0 < 0.01 && (p.x - q.x).abs() * 192.0 < 0.01,
             "{p:?} vs {q:?}"
         );
         assert!((p.score - q.score).abs() < 1e-4, "{p:?} vs {q:?}");
+    }
+}
+
+/// The CPU kernels give Burn's heads (its ops on the same CPU device, same weights) on every
+/// golden frame, SinglePose and MultiPose: what lets the golden tests above run on the kernels.
+#[test]
+fn cpu_kernels_give_burns_heads() {
+    let device = Device::flex();
+    for (model, variant) in [
+        ("movenet-lightning", Variant::SinglePoseLightning),
+        ("movenet-multipose", Variant::MultiPoseLightning),
+    ] {
+        let burn = PoseNet::Burn(shipped_named(model, &device));
+        let kernels = cpu_kernels(shipped_named(model, &device));
+        let mut worst = 0.0f32;
+        for name in reference(variant)["frames"].as_object().unwrap().keys() {
+            let input = || frame(variant, name, &device);
+            let a = read_sync(burn.heads(input())).unwrap();
+            let b = read_sync(kernels.heads(input())).unwrap();
+            assert_eq!((a.height, a.width), (b.height, b.width));
+            let mut pairs = vec![
+                (&a.center, &b.center),
+                (&a.regress, &b.regress),
+                (&a.heatmap, &b.heatmap),
+                (&a.offset, &b.offset),
+            ];
+            if let (Some(x), Some(y)) = (&a.boxes, &b.boxes) {
+                pairs.extend([(&x[0], &y[0]), (&x[1], &y[1])]);
+            }
+            assert_eq!(a.boxes.is_some(), b.boxes.is_some(), "{model}: box heads");
+            for (x, y) in pairs {
+                assert_eq!(x.len(), y.len(), "{model} {name}");
+                worst = x.iter().zip(y).map(|(p, q)| (p - q).abs()).fold(worst, f32::max);
+            }
+        }
+        eprintln!("{model}: CPU kernels vs Burn, worst head difference {worst:e}");
+        // Same f32 sums in another order, as between Burn's CPU and GPU backends.
+        assert!(worst < 2e-3, "{model}: heads differ by up to {worst}");
     }
 }

@@ -10,10 +10,10 @@ use burn::tensor::Tensor;
 
 use super::crop::{CropFilter, CropRegion, MIN_POSE_SCORE, pose_score};
 use super::decode::{NormBox, NormKeypoint, Person};
-use super::net::{KEYPOINTS, MoveNet, Variant};
+use super::net::{KEYPOINTS, Variant};
 use super::smooth::KeypointsFilter;
 use super::tracker::Tracker;
-use super::{PoseError, multi_pose, single_pose};
+use super::{PoseError, PoseNet, multi_pose, single_pose};
 use crate::frame::{FrameError, Letterbox, Rect, Size};
 
 /// Where a frame's network input is taken from.
@@ -115,7 +115,7 @@ pub const SKELETON: [(usize, usize); 16] = [
 
 /// MoveNet over consecutive frames of one video.
 pub struct Estimator {
-    net: MoveNet,
+    net: PoseNet,
     crop: Option<CropRegion>,
     crop_filter: CropFilter,
     smooth: KeypointsFilter,
@@ -123,7 +123,7 @@ pub struct Estimator {
 }
 
 impl Estimator {
-    pub fn new(net: MoveNet) -> Self {
+    pub fn new(net: PoseNet) -> Self {
         Self {
             net,
             crop: None,
@@ -134,12 +134,12 @@ impl Estimator {
     }
 
     pub fn variant(&self) -> Variant {
-        self.net.variant
+        self.net.variant()
     }
 
     /// The network's input size.
     pub fn input_size(&self) -> Size {
-        Size::square(self.net.variant.input_size())
+        Size::square(self.net.variant().input_size())
     }
 
     /// Forgets the previous frames (a new clip, a seek).
@@ -154,7 +154,7 @@ impl Estimator {
     /// follows the previous frame's person with a square crop; otherwise the whole frame.
     pub fn plan(&mut self, source: Size, live: bool) -> Result<Input, FrameError> {
         let letterbox = Letterbox::fit(source, self.input_size())?;
-        if !live || self.net.variant != Variant::SinglePoseLightning {
+        if !live || self.net.variant() != Variant::SinglePoseLightning {
             self.crop = None;
             self.crop_filter.reset();
             return Ok(Input::Letterbox(letterbox));
@@ -172,7 +172,7 @@ impl Estimator {
         input: &Input,
         timestamp_ms: f64,
     ) -> Result<Vec<PersonPose>, PoseError> {
-        match self.net.variant {
+        match self.net.variant() {
             Variant::SinglePoseLightning => {
                 let found = single_pose(&self.net, rgb).await?;
                 Ok(self
@@ -272,6 +272,7 @@ fn pose_in_source(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pose::net::MoveNet;
     use burn::tensor::Device;
 
     #[test]
@@ -291,7 +292,10 @@ mod tests {
     #[test]
     fn live_single_pose_crops_after_the_first_frame_and_paused_frames_do_not() {
         let mut estimator =
-            Estimator::new(MoveNet::init(Variant::SinglePoseLightning, &Device::flex()));
+            Estimator::new(PoseNet::Burn(MoveNet::init(
+                Variant::SinglePoseLightning,
+                &Device::flex(),
+            )));
         let source = Size::new(640, 360);
         let live = estimator.plan(source, true).unwrap();
         assert!(matches!(live, Input::Crop { .. }), "{live:?}");
@@ -322,7 +326,10 @@ mod tests {
     #[test]
     fn a_lost_person_resets_the_live_crop() {
         let mut estimator =
-            Estimator::new(MoveNet::init(Variant::SinglePoseLightning, &Device::flex()));
+            Estimator::new(PoseNet::Burn(MoveNet::init(
+                Variant::SinglePoseLightning,
+                &Device::flex(),
+            )));
         let source = Size::new(640, 360);
         let live = estimator.plan(source, true).unwrap();
         let faint = [NormKeypoint {

@@ -2,6 +2,7 @@
 //! weights, and TF.js's pure-Rust companions: the SinglePose tracking crop, keypoint smoothing and
 //! MultiPose person tracking.
 
+pub mod cpu;
 pub mod crop;
 pub mod decode;
 pub mod estimator;
@@ -11,27 +12,74 @@ pub mod tfjs;
 pub mod tracker;
 pub mod weights;
 
-use burn::tensor::{Tensor, Transaction};
+use burn::tensor::{Device, Tensor, Transaction};
 
+use cpu::CpuMoveNet;
 use decode::{DecodeError, HeadsData, NormKeypoint, Person};
-use net::{Heads, KEYPOINTS, MoveNet};
+use net::{Heads, KEYPOINTS, MoveNet, Probe, Variant};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PoseError {
     #[error("reading the pose network's output back from the device failed: {0}")]
     Readback(String),
+    #[error("the pose network cannot take this input: {0}")]
+    Input(String),
+    #[error("the pose network's weights could not be prepared for the CPU: {0}")]
+    Pack(String),
     #[error(transparent)]
     Decode(#[from] DecodeError),
+}
+
+/// How a pose network runs: Burn's ops on its device (the GPU path, and the reference), or
+/// packed for the CPU kernels ([`cpu::CpuMoveNet`]).
+pub enum PoseNet {
+    Burn(MoveNet),
+    Cpu(CpuMoveNet),
+}
+
+impl PoseNet {
+    /// `net` where it is: on the CPU device it is packed for the CPU kernels, elsewhere it runs
+    /// as Burn ops.
+    pub fn new(net: MoveNet) -> Result<Self, PoseError> {
+        if net.stem.conv.weight.val().device() == Device::flex() {
+            Ok(PoseNet::Cpu(CpuMoveNet::new(&net).map_err(PoseError::Pack)?))
+        } else {
+            Ok(PoseNet::Burn(net))
+        }
+    }
+
+    pub fn variant(&self) -> Variant {
+        match self {
+            PoseNet::Burn(net) => net.variant,
+            PoseNet::Cpu(net) => net.variant,
+        }
+    }
+
+    /// The heads for `rgb` (`[1, H, W, 3]`, RGB 0–255), read back.
+    pub async fn heads(&self, rgb: Tensor<4>) -> Result<HeadsData, PoseError> {
+        self.heads_probed(rgb, &mut ()).await
+    }
+
+    /// [`Self::heads`], each operation run through `p` (a profiler).
+    pub async fn heads_probed(
+        &self,
+        rgb: Tensor<4>,
+        p: &mut impl Probe,
+    ) -> Result<HeadsData, PoseError> {
+        match self {
+            PoseNet::Burn(net) => read_heads(net.forward_probed(net::normalise(rgb), p)).await,
+            PoseNet::Cpu(net) => net.heads_probed(rgb, p),
+        }
+    }
 }
 
 /// The 17 keypoints of the most central person in `rgb` (`[1, H, W, 3]`, RGB 0–255; SinglePose
 /// was trained at 192 × 192), normalised to that input.
 pub async fn single_pose(
-    net: &MoveNet,
+    net: &PoseNet,
     rgb: Tensor<4>,
 ) -> Result<[NormKeypoint; KEYPOINTS], PoseError> {
-    let heads = net.forward(net::normalise(rgb));
-    read_heads(heads)
+    net.heads(rgb)
         .await?
         .single_pose()
         .map_err(PoseError::from)
@@ -39,12 +87,8 @@ pub async fn single_pose(
 
 /// Up to six people in `rgb` (`[1, H, W, 3]`, RGB 0–255, sides multiples of 32; MultiPose was
 /// exported at 256 × 256), best first, normalised to that input. Needs MultiPose weights.
-pub async fn multi_pose(net: &MoveNet, rgb: Tensor<4>) -> Result<Vec<Person>, PoseError> {
-    let heads = net.forward(net::normalise(rgb));
-    read_heads(heads)
-        .await?
-        .multi_pose()
-        .map_err(PoseError::from)
+pub async fn multi_pose(net: &PoseNet, rgb: Tensor<4>) -> Result<Vec<Person>, PoseError> {
+    net.heads(rgb).await?.multi_pose().map_err(PoseError::from)
 }
 
 /// The heads in one readback.

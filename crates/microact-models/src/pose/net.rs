@@ -263,7 +263,7 @@ const STAGES: [(usize, usize, usize, usize); 7] = [
 const STEM: usize = 32;
 const LAST: usize = 1280;
 /// Indices of the blocks whose outputs feed the pyramid (strides 4, 8, 16).
-const TAPS: [usize; 3] = [2, 5, 9];
+pub(super) const TAPS: [usize; 3] = [2, 5, 9];
 
 /// The 17 blocks of MobileNetV2 in order (`expanded_conv`, then `block_1` … `block_16`).
 pub fn block_specs(variant: Variant) -> Vec<BlockSpec> {
@@ -522,7 +522,7 @@ pub fn normalise(rgb: Tensor<4>) -> Tensor<4> {
 }
 
 /// 1/127.5 as the graph stores it (float16).
-const SCALE: f32 = 257.0 / 32768.0;
+pub(super) const SCALE: f32 = 257.0 / 32768.0;
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,612 @@
+//! CPU kernels for small convolutional networks on NHWC `f32` tensors with batch 1, written for
+//! the page's CPU path where Burn's generic ops run 5× slower than XNNPACK (docs/benchmarks.md,
+//! issue 10): weights packed once at load, bias and activation fused into each convolution, the
+//! residual add fused into the 1×1 convolution before it, and wasm SIMD128 where the build
+//! enables it (`.cargo/config.toml`); natively the same loops are plain arrays the compiler
+//! vectorises. Every kernel is checked against Burn's own op in this file's tests.
+
+/// Four `f32` lanes.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod lanes {
+    use core::arch::wasm32::*;
+
+    #[derive(Clone, Copy)]
+    pub struct V4(v128);
+
+    impl V4 {
+        #[inline(always)]
+        pub fn splat(x: f32) -> Self {
+            Self(f32x4_splat(x))
+        }
+
+        /// # Safety
+        /// `p` points at four readable `f32`.
+        #[inline(always)]
+        pub unsafe fn load(p: *const f32) -> Self {
+            Self(unsafe { v128_load(p as *const v128) })
+        }
+
+        /// # Safety
+        /// `p` points at one readable `f32`.
+        #[inline(always)]
+        pub unsafe fn load_splat(p: *const f32) -> Self {
+            Self(unsafe { v128_load32_splat(p as *const u32) })
+        }
+
+        /// # Safety
+        /// `p` points at four writable `f32`.
+        #[inline(always)]
+        pub unsafe fn store(self, p: *mut f32) {
+            unsafe { v128_store(p as *mut v128, self.0) }
+        }
+
+        /// `self + a · b`
+        #[inline(always)]
+        pub fn mul_add(self, a: Self, b: Self) -> Self {
+            Self(f32x4_add(self.0, f32x4_mul(a.0, b.0)))
+        }
+
+        #[inline(always)]
+        pub fn clamp(self, lo: Self, hi: Self) -> Self {
+            Self(f32x4_pmin(f32x4_pmax(self.0, lo.0), hi.0))
+        }
+    }
+}
+
+/// Four `f32` lanes.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+mod lanes {
+    #[derive(Clone, Copy)]
+    pub struct V4([f32; 4]);
+
+    impl V4 {
+        #[inline(always)]
+        pub fn splat(x: f32) -> Self {
+            Self([x; 4])
+        }
+
+        /// # Safety
+        /// `p` points at four readable `f32`.
+        #[inline(always)]
+        pub unsafe fn load(p: *const f32) -> Self {
+            Self(unsafe { p.cast::<[f32; 4]>().read_unaligned() })
+        }
+
+        /// # Safety
+        /// `p` points at one readable `f32`.
+        #[inline(always)]
+        pub unsafe fn load_splat(p: *const f32) -> Self {
+            Self([unsafe { *p }; 4])
+        }
+
+        /// # Safety
+        /// `p` points at four writable `f32`.
+        #[inline(always)]
+        pub unsafe fn store(self, p: *mut f32) {
+            unsafe { p.cast::<[f32; 4]>().write_unaligned(self.0) }
+        }
+
+        /// `self + a · b`
+        #[inline(always)]
+        pub fn mul_add(self, a: Self, b: Self) -> Self {
+            Self(std::array::from_fn(|i| self.0[i] + a.0[i] * b.0[i]))
+        }
+
+        #[inline(always)]
+        pub fn clamp(self, lo: Self, hi: Self) -> Self {
+            Self(std::array::from_fn(|i| self.0[i].max(lo.0[i]).min(hi.0[i])))
+        }
+    }
+}
+
+use lanes::V4;
+
+/// What follows a convolution, as the range its outputs are clamped to.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Clamp {
+    pub lo: f32,
+    pub hi: f32,
+}
+
+impl Clamp {
+    pub const NONE: Clamp = Clamp {
+        lo: f32::NEG_INFINITY,
+        hi: f32::INFINITY,
+    };
+    pub const RELU: Clamp = Clamp {
+        lo: 0.0,
+        hi: f32::INFINITY,
+    };
+    pub const RELU6: Clamp = Clamp { lo: 0.0, hi: 6.0 };
+}
+
+/// Output channels per packed block of a 1×1 convolution (two SIMD vectors).
+const NR: usize = 8;
+/// Pixels per tile of a 1×1 convolution.
+const MR: usize = 4;
+
+/// A 1×1 convolution (a GEMM over pixels) with its weights packed in blocks of [`NR`] output
+/// channels: `[in][NR]` per block, the last block padded with zeros.
+#[derive(Clone, Debug)]
+pub struct Pointwise {
+    pub inputs: usize,
+    pub outputs: usize,
+    packed: Vec<f32>,
+    bias: Vec<f32>,
+    clamp: Clamp,
+}
+
+impl Pointwise {
+    /// `weights` as Burn stores a 1×1 conv's, `[out][in]`; `bias` `[out]` or none.
+    pub fn new(
+        inputs: usize,
+        outputs: usize,
+        weights: &[f32],
+        bias: Option<&[f32]>,
+        clamp: Clamp,
+    ) -> Self {
+        assert_eq!(weights.len(), inputs * outputs, "1×1 conv weights");
+        let blocks = outputs.div_ceil(NR);
+        let mut packed = vec![0.0; blocks * inputs * NR];
+        for o in 0..outputs {
+            let (block, lane) = (o / NR, o % NR);
+            for i in 0..inputs {
+                packed[(block * inputs + i) * NR + lane] = weights[o * inputs + i];
+            }
+        }
+        let mut padded = vec![0.0; blocks * NR];
+        if let Some(bias) = bias {
+            assert_eq!(bias.len(), outputs, "1×1 conv bias");
+            padded[..outputs].copy_from_slice(bias);
+        }
+        Self {
+            inputs,
+            outputs,
+            packed,
+            bias: padded,
+            clamp,
+        }
+    }
+
+    /// `out[p][o] = clamp(Σ_i input[p][i] · w[o][i] + bias[o]) + add[p][o]` for every pixel.
+    pub fn run(&self, input: &[f32], add: Option<&[f32]>, out: &mut Vec<f32>) {
+        let pixels = input.len() / self.inputs;
+        assert_eq!(input.len(), pixels * self.inputs, "1×1 conv input");
+        let len = pixels * self.outputs;
+        if let Some(add) = add {
+            assert_eq!(add.len(), len, "1×1 conv residual");
+        }
+        out.clear();
+        out.resize(len, 0.0);
+        let (lo, hi) = (V4::splat(self.clamp.lo), V4::splat(self.clamp.hi));
+        let k = self.inputs;
+        for p0 in (0..pixels).step_by(MR) {
+            let rows = MR.min(pixels - p0);
+            // Rows past the end repeat the last one; only real rows are stored.
+            let a: [*const f32; MR] =
+                std::array::from_fn(|r| input[(p0 + r.min(rows - 1)) * k..].as_ptr());
+            for block in 0..self.bias.len() / NR {
+                let w = self.packed[block * k * NR..(block + 1) * k * NR].as_ptr();
+                // SAFETY: each `a[r]` has `k` values and `w` has `k · NR`, as asserted above
+                // and built in `new`.
+                let acc = unsafe { tile(a, w, k, self.bias[block * NR..].as_ptr()) };
+                let o0 = block * NR;
+                let width = NR.min(self.outputs - o0);
+                for (r, row) in acc.iter().enumerate().take(rows) {
+                    let mut values = [0.0f32; NR];
+                    for (half, v) in row.iter().enumerate() {
+                        // SAFETY: `values` has NR = 8 lanes.
+                        unsafe { v.clamp(lo, hi).store(values.as_mut_ptr().add(4 * half)) };
+                    }
+                    let at = (p0 + r) * self.outputs + o0;
+                    let dest = &mut out[at..at + width];
+                    match add {
+                        Some(add) => {
+                            for ((d, v), a) in dest.iter_mut().zip(values).zip(&add[at..at + width])
+                            {
+                                *d = v + a;
+                            }
+                        }
+                        None => dest.copy_from_slice(&values[..width]),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One `MR × NR` tile: the bias plus `k` rank-1 updates.
+///
+/// # Safety
+/// Each `a[r]` points at `k` readable values, `w` at `k · NR`, `bias` at `NR`.
+#[inline(always)]
+unsafe fn tile(a: [*const f32; MR], w: *const f32, k: usize, bias: *const f32) -> [[V4; 2]; MR] {
+    unsafe {
+        let b = [V4::load(bias), V4::load(bias.add(4))];
+        let mut acc = [b; MR];
+        for i in 0..k {
+            let w0 = V4::load(w.add(i * NR));
+            let w1 = V4::load(w.add(i * NR + 4));
+            for r in 0..MR {
+                let x = V4::load_splat(a[r].add(i));
+                acc[r][0] = acc[r][0].mul_add(x, w0);
+                acc[r][1] = acc[r][1].mul_add(x, w1);
+            }
+        }
+        acc
+    }
+}
+
+/// TF's `SAME` padding along one axis: the output length and the padding before (the rest goes
+/// after, so stride 2 on an even length pads only after).
+pub fn same_padding(length: usize, kernel: usize, stride: usize) -> (usize, usize) {
+    let out = length.div_ceil(stride);
+    let total = ((out - 1) * stride + kernel).saturating_sub(length);
+    (out, total / 2)
+}
+
+/// A 3×3 depthwise convolution with `SAME` padding, weights `[9][channels]`.
+#[derive(Clone, Debug)]
+pub struct Depthwise {
+    pub channels: usize,
+    pub stride: usize,
+    weights: Vec<f32>,
+    bias: Vec<f32>,
+    clamp: Clamp,
+}
+
+impl Depthwise {
+    /// `weights` as Burn stores them, `[channels][1][3][3]`.
+    pub fn new(
+        channels: usize,
+        stride: usize,
+        weights: &[f32],
+        bias: Option<&[f32]>,
+        clamp: Clamp,
+    ) -> Self {
+        assert_eq!(weights.len(), channels * 9, "depthwise weights");
+        assert_eq!(channels % 4, 0, "depthwise channels in fours");
+        let mut packed = vec![0.0; 9 * channels];
+        for c in 0..channels {
+            for t in 0..9 {
+                packed[t * channels + c] = weights[c * 9 + t];
+            }
+        }
+        let bias = match bias {
+            Some(b) => {
+                assert_eq!(b.len(), channels, "depthwise bias");
+                b.to_vec()
+            }
+            None => vec![0.0; channels],
+        };
+        Self {
+            channels,
+            stride,
+            weights: packed,
+            bias,
+            clamp,
+        }
+    }
+
+    /// The output's height and width for an input of `height × width`.
+    pub fn output_size(&self, height: usize, width: usize) -> (usize, usize) {
+        (
+            same_padding(height, 3, self.stride).0,
+            same_padding(width, 3, self.stride).0,
+        )
+    }
+
+    /// `input` `[height][width][channels]` → `out` `[oh][ow][channels]`.
+    pub fn run(&self, input: &[f32], height: usize, width: usize, out: &mut Vec<f32>) {
+        let c = self.channels;
+        assert_eq!(input.len(), height * width * c, "depthwise input");
+        let (oh, top) = same_padding(height, 3, self.stride);
+        let (ow, left) = same_padding(width, 3, self.stride);
+        out.clear();
+        out.resize(oh * ow * c, 0.0);
+        let (lo, hi) = (V4::splat(self.clamp.lo), V4::splat(self.clamp.hi));
+        let mut taps = [(0usize, 0usize); 9];
+        for oy in 0..oh {
+            for ox in 0..ow {
+                // The taps inside the input: (input offset, weight offset).
+                let mut n = 0;
+                for ky in 0..3 {
+                    let y = (oy * self.stride + ky) as isize - top as isize;
+                    if y < 0 || y >= height as isize {
+                        continue;
+                    }
+                    for kx in 0..3 {
+                        let x = (ox * self.stride + kx) as isize - left as isize;
+                        if x < 0 || x >= width as isize {
+                            continue;
+                        }
+                        taps[n] = ((y as usize * width + x as usize) * c, (ky * 3 + kx) * c);
+                        n += 1;
+                    }
+                }
+                let dest = (oy * ow + ox) * c;
+                let (src, w, b, o) = (
+                    input.as_ptr(),
+                    self.weights.as_ptr(),
+                    self.bias.as_ptr(),
+                    out.as_mut_ptr(),
+                );
+                for ch in (0..c).step_by(4) {
+                    // SAFETY: every tap offset is a pixel inside `input` (checked above), `ch + 4
+                    // <= c`, and `dest` is a pixel of `out`, sized above.
+                    unsafe {
+                        let mut acc = V4::load(b.add(ch));
+                        for &(at, wt) in &taps[..n] {
+                            acc = acc.mul_add(V4::load(src.add(at + ch)), V4::load(w.add(wt + ch)));
+                        }
+                        acc.clamp(lo, hi).store(o.add(dest + ch));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A full 3×3 convolution with `SAME` padding (a network's stem): the patches gathered once,
+/// then one [`Pointwise`] GEMM over them.
+#[derive(Clone, Debug)]
+pub struct Conv3x3 {
+    pub inputs: usize,
+    pub stride: usize,
+    gemm: Pointwise,
+}
+
+impl Conv3x3 {
+    /// `weights` as Burn stores them, `[out][in][3][3]`.
+    pub fn new(
+        inputs: usize,
+        outputs: usize,
+        stride: usize,
+        weights: &[f32],
+        bias: Option<&[f32]>,
+        clamp: Clamp,
+    ) -> Self {
+        assert_eq!(weights.len(), outputs * inputs * 9, "3×3 conv weights");
+        // Patch order is (ky, kx, in): reorder each output's weights to match.
+        let mut reordered = vec![0.0; weights.len()];
+        for o in 0..outputs {
+            for i in 0..inputs {
+                for t in 0..9 {
+                    reordered[(o * 9 + t) * inputs + i] = weights[(o * inputs + i) * 9 + t];
+                }
+            }
+        }
+        Self {
+            inputs,
+            stride,
+            gemm: Pointwise::new(9 * inputs, outputs, &reordered, bias, clamp),
+        }
+    }
+
+    pub fn outputs(&self) -> usize {
+        self.gemm.outputs
+    }
+
+    pub fn output_size(&self, height: usize, width: usize) -> (usize, usize) {
+        (
+            same_padding(height, 3, self.stride).0,
+            same_padding(width, 3, self.stride).0,
+        )
+    }
+
+    /// `input` `[height][width][in]` → `out` `[oh][ow][out]`; `patches` is scratch.
+    pub fn run(
+        &self,
+        input: &[f32],
+        height: usize,
+        width: usize,
+        patches: &mut Vec<f32>,
+        out: &mut Vec<f32>,
+    ) {
+        let c = self.inputs;
+        assert_eq!(input.len(), height * width * c, "3×3 conv input");
+        let (oh, top) = same_padding(height, 3, self.stride);
+        let (ow, left) = same_padding(width, 3, self.stride);
+        patches.clear();
+        patches.resize(oh * ow * 9 * c, 0.0);
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let patch = &mut patches[(oy * ow + ox) * 9 * c..][..9 * c];
+                for ky in 0..3 {
+                    let y = (oy * self.stride + ky) as isize - top as isize;
+                    if y < 0 || y >= height as isize {
+                        continue;
+                    }
+                    for kx in 0..3 {
+                        let x = (ox * self.stride + kx) as isize - left as isize;
+                        if x < 0 || x >= width as isize {
+                            continue;
+                        }
+                        let from = (y as usize * width + x as usize) * c;
+                        patch[(ky * 3 + kx) * c..][..c].copy_from_slice(&input[from..from + c]);
+                    }
+                }
+            }
+        }
+        self.gemm.run(patches, None, out);
+    }
+}
+
+/// Bilinear resize with half-pixel centres (TF's `ResizeBilinear(half_pixel_centers=True)`,
+/// ONNX's `half_pixel`), `[height][width][channels]` → `[oh][ow][channels]`.
+pub fn resize_bilinear(
+    input: &[f32],
+    (height, width, channels): (usize, usize, usize),
+    (oh, ow): (usize, usize),
+    out: &mut Vec<f32>,
+) {
+    assert_eq!(input.len(), height * width * channels, "resize input");
+    out.clear();
+    out.resize(oh * ow * channels, 0.0);
+    // Source index pair and weight of the second, per output row or column.
+    let axis = |length: usize, out_length: usize| -> Vec<(usize, usize, f32)> {
+        let scale = length as f32 / out_length as f32;
+        (0..out_length)
+            .map(|o| {
+                let at = ((o as f32 + 0.5) * scale - 0.5).max(0.0);
+                let first = (at.floor() as usize).min(length - 1);
+                let second = (first + 1).min(length - 1);
+                (first, second, at - first as f32)
+            })
+            .collect()
+    };
+    let rows = axis(height, oh);
+    let cols = axis(width, ow);
+    for (oy, &(y0, y1, fy)) in rows.iter().enumerate() {
+        for (ox, &(x0, x1, fx)) in cols.iter().enumerate() {
+            let at = |y: usize, x: usize| &input[(y * width + x) * channels..][..channels];
+            let (a, b, c, d) = (at(y0, x0), at(y0, x1), at(y1, x0), at(y1, x1));
+            let dest = &mut out[(oy * ow + ox) * channels..][..channels];
+            for ch in 0..channels {
+                let top = a[ch] + (b[ch] - a[ch]) * fx;
+                let bottom = c[ch] + (d[ch] - c[ch]) * fx;
+                dest[ch] = top + (bottom - top) * fy;
+            }
+        }
+    }
+}
+
+/// `[pixels][channels]` → `[channels][pixels]`.
+pub fn to_planar(input: &[f32], channels: usize) -> Vec<f32> {
+    let pixels = input.len() / channels;
+    let mut out = vec![0.0; input.len()];
+    for (p, pixel) in input.chunks_exact(channels).enumerate() {
+        for (c, &v) in pixel.iter().enumerate() {
+            out[c * pixels + p] = v;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::nn::PaddingConfig2d;
+    use burn::nn::conv::Conv2dConfig;
+    use burn::tensor::module::interpolate;
+    use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
+    use burn::tensor::{Device, Distribution, Tensor, TensorData};
+
+    fn values(t: Tensor<4>) -> Vec<f32> {
+        t.into_data().try_to_vec::<f32>().unwrap()
+    }
+
+    fn nhwc(t: &Tensor<4>) -> Vec<f32> {
+        values(t.clone().permute([0, 2, 3, 1]))
+    }
+
+    fn close(ours: &[f32], theirs: &[f32], what: &str) {
+        assert_eq!(ours.len(), theirs.len(), "{what}: lengths");
+        for (i, (a, b)) in ours.iter().zip(theirs).enumerate() {
+            assert!(
+                (a - b).abs() <= 1e-4 * (1.0 + b.abs()),
+                "{what}: value {i}: {a} vs Burn's {b}"
+            );
+        }
+    }
+
+    /// Our kernel and Burn's conv on the same random input and weights.
+    fn compare_conv(
+        inputs: usize,
+        outputs: usize,
+        kernel: usize,
+        stride: usize,
+        groups: usize,
+        [h, w]: [usize; 2],
+    ) {
+        let device = Device::flex();
+        let conv = Conv2dConfig::new([inputs, outputs], [kernel, kernel])
+            .with_stride([stride, stride])
+            .with_groups(groups)
+            .with_padding(PaddingConfig2d::Same)
+            .init(&device);
+        let x = Tensor::<4>::random([1, inputs, h, w], Distribution::Uniform(-1.0, 1.0), &device);
+        let burn = nhwc(&conv.forward(x.clone()).clamp(0.0, 6.0));
+        let weights = values(conv.weight.val());
+        let bias = conv.bias.as_ref().map(|b| b.val().into_data().try_to_vec::<f32>().unwrap());
+        let mut out = Vec::new();
+        let what = format!("{inputs}→{outputs} k{kernel} s{stride} g{groups} {h}×{w}");
+        match (kernel, groups) {
+            (1, 1) => Pointwise::new(inputs, outputs, &weights, bias.as_deref(), Clamp::RELU6)
+                .run(&nhwc(&x), None, &mut out),
+            (3, 1) => Conv3x3::new(inputs, outputs, stride, &weights, bias.as_deref(), Clamp::RELU6)
+                .run(&nhwc(&x), h, w, &mut Vec::new(), &mut out),
+            (3, g) if g == inputs => {
+                Depthwise::new(inputs, stride, &weights, bias.as_deref(), Clamp::RELU6)
+                    .run(&nhwc(&x), h, w, &mut out)
+            }
+            _ => unreachable!("{what}"),
+        }
+        close(&out, &burn, &what);
+    }
+
+    #[test]
+    fn pointwise_matches_burn_with_ragged_pixels_and_channels() {
+        compare_conv(24, 144, 1, 1, 1, [7, 9]);
+        compare_conv(96, 34, 1, 1, 1, [5, 5]);
+        compare_conv(96, 1, 1, 1, 1, [3, 2]);
+        compare_conv(3, 17, 1, 1, 1, [1, 1]);
+    }
+
+    #[test]
+    fn pointwise_adds_the_residual_after_the_clamp() {
+        let weights: Vec<f32> = (0..6).map(|i| i as f32).collect();
+        let conv = Pointwise::new(2, 3, &weights, Some(&[0.5, 0.0, -100.0]), Clamp::RELU6);
+        let mut out = Vec::new();
+        conv.run(&[1.0, 1.0], Some(&[1.0, 2.0, 3.0]), &mut out);
+        // Rows: 0+1+0.5 = 1.5, 2+3 = 5, 4+5-100 → 0; plus the residual.
+        assert_eq!(out, vec![2.5, 7.0, 3.0]);
+    }
+
+    #[test]
+    fn depthwise_matches_burn_at_both_strides_and_odd_sizes() {
+        for stride in [1, 2] {
+            for size in [[8, 8], [7, 5], [1, 3]] {
+                compare_conv(16, 16, 3, stride, 16, size);
+            }
+        }
+    }
+
+    #[test]
+    fn full_conv_matches_burn_as_the_stem_uses_it() {
+        compare_conv(3, 32, 3, 2, 1, [16, 16]);
+        compare_conv(3, 48, 3, 2, 1, [9, 11]);
+        compare_conv(4, 8, 3, 1, 1, [5, 6]);
+    }
+
+    #[test]
+    fn resize_matches_burn_bilinear_with_half_pixel_centres() {
+        let device = Device::flex();
+        for ([h, w], [oh, ow]) in [([6, 6], [12, 12]), ([3, 5], [6, 10]), ([4, 4], [7, 9])] {
+            let x = Tensor::<4>::random([1, 8, h, w], Distribution::Uniform(-1.0, 1.0), &device);
+            let burn = interpolate(
+                x.clone(),
+                InterpolateOptions::new(InterpolateMode::Bilinear)
+                    .with_align_corners(false)
+                    .with_output_size([oh, ow]),
+            );
+            let mut out = Vec::new();
+            resize_bilinear(&nhwc(&x), (h, w, 8), (oh, ow), &mut out);
+            close(&out, &nhwc(&burn), &format!("{h}×{w} → {oh}×{ow}"));
+        }
+    }
+
+    #[test]
+    fn same_padding_is_tf_s() {
+        assert_eq!(same_padding(192, 3, 2), (96, 0));
+        assert_eq!(same_padding(7, 3, 2), (4, 1));
+        assert_eq!(same_padding(5, 3, 1), (5, 1));
+    }
+
+    #[test]
+    fn planar_transposes() {
+        let data = TensorData::new(vec![1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0], [3, 2]);
+        let x = data.try_to_vec::<f32>().unwrap();
+        assert_eq!(to_planar(&x, 2), vec![1.0, 3.0, 5.0, 2.0, 4.0, 6.0]);
+    }
+}
