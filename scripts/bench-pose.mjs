@@ -3,8 +3,9 @@
 // `?bench=pose` mode) and
 // TF.js 4.22 WebGPU, WebGL and WASM (scripts/bench/tfjs.html) running Google's graphs.
 //
-//   trunk build --release && node scripts/bench-pose.mjs MODEL_DIR [RUNS]
+//   trunk build --release && node scripts/bench-pose.mjs MODEL_DIR [RUNS] [--cpu]
 //
+// `--cpu`: only the CPU paths and TF.js WASM (minutes less: SwiftShader's WebGPU is slow).
 // MODEL_DIR holds the TF.js graphs (movenet-{lightning,multipose}.{json,bin}, in
 // ../shared/models-src). Prints a table with ours/TF.js per matching backend pair, and where our
 // CPU path spends a frame by kind of operation (1×1, depthwise, full conv, resize, elementwise).
@@ -12,7 +13,10 @@ import { resolve } from 'node:path';
 import { launch } from '../tests/e2e/support/browser.mjs';
 import { serveDist } from '../tests/e2e/support/server.mjs';
 
-const [modelDir, runsArg] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const cpuOnly = args.includes('--cpu');
+const [modelDir, runsArg] = args.filter((a) => a !== '--cpu');
+const only = cpuOnly ? '&only=cpu' : '';
 if (!modelDir) {
   console.error('usage: node scripts/bench-pose.mjs MODEL_DIR [RUNS]');
   process.exit(2);
@@ -28,7 +32,7 @@ const browser = await launch();
 const rows = [];
 let profile = [];
 try {
-  for (const url of [`${server.url}?bench=pose&runs=${runs}`, `${server.url}bench-tfjs/tfjs.html?runs=${runs}`]) {
+  for (const url of [`${server.url}?bench=pose&runs=${runs}${only}`, `${server.url}bench-tfjs/tfjs.html?runs=${runs}${only}`]) {
     const page = await browser.newPage();
     page.on('console', (m) => m.type() === 'error' && console.error(`[page] ${m.text()}`));
     await page.goto(url);

@@ -29,8 +29,8 @@ pub fn start() {
     unsafe { __wasm_call_ctors() };
     browser::install_panic_hook();
     match ui::bench::requested() {
-        Some(runs) => leptos::mount::mount_to_body(move || {
-            leptos::view! { <ui::bench::PoseBench runs=runs /> }
+        Some(request) => leptos::mount::mount_to_body(move || {
+            leptos::view! { <ui::bench::PoseBench request=request /> }
         }),
         None => leptos::mount::mount_to_body(App),
     }

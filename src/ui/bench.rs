@@ -27,12 +27,20 @@ struct Row {
     runs: usize,
 }
 
-/// Runs the benchmark named by the page URL, if any (`bench=pose`).
-pub fn requested() -> Option<usize> {
-    (browser::query_param("bench").as_deref() == Some("pose")).then(|| {
-        browser::query_param("runs")
+/// The benchmark named by the page URL, if any (`bench=pose&runs=N`, `&only=cpu` for the CPU
+/// paths alone).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Request {
+    runs: usize,
+    cpu_only: bool,
+}
+
+pub fn requested() -> Option<Request> {
+    (browser::query_param("bench").as_deref() == Some("pose")).then(|| Request {
+        runs: browser::query_param("runs")
             .and_then(|r| r.parse().ok())
-            .unwrap_or(20)
+            .unwrap_or(20),
+        cpu_only: browser::query_param("only").as_deref() == Some("cpu"),
     })
 }
 
@@ -155,7 +163,7 @@ async fn measure(
 }
 
 async fn run(
-    runs: usize,
+    Request { runs, cpu_only }: Request,
     progress: RwSignal<Vec<Row>>,
     profiles: RwSignal<Vec<Profile>>,
 ) -> Result<Vec<Row>, String> {
@@ -168,6 +176,9 @@ async fn run(
         Path::BurnOnCpu,
         Path::Page(Backend::WebGpu),
     ] {
+        if cpu_only && path.backend() != Backend::Cpu {
+            continue;
+        }
         let device = match compute::acquire(path.backend(), browser::has_webgpu()).await {
             Ok(device) => device,
             Err(_) => continue,
@@ -200,11 +211,12 @@ async fn run(
 }
 
 #[component]
-pub fn PoseBench(runs: usize) -> impl IntoView {
+pub fn PoseBench(request: Request) -> impl IntoView {
+    let runs = request.runs;
     let result = RwSignal::new(None::<Result<Vec<Row>, String>>);
     let progress = RwSignal::new(Vec::new());
     let profiles = RwSignal::new(Vec::<Profile>::new());
-    spawn_local(async move { result.set(Some(run(runs, progress, profiles).await)) });
+    spawn_local(async move { result.set(Some(run(request, progress, profiles).await)) });
     let profile_json = move || {
         let rows: Vec<String> = profiles
             .get()

@@ -9,8 +9,8 @@ use microact_core::labels::palette;
 use microact_models::burn::tensor::Device;
 use microact_models::frame::{Rect, rgba_to_tensor};
 use microact_models::manifest::Manifest;
-use microact_models::pose::estimator::{Estimator, PersonPose, SKELETON};
 use microact_models::pose::PoseNet;
+use microact_models::pose::estimator::{Estimator, PersonPose, SKELETON};
 use microact_models::pose::net::MoveNet;
 use microact_models::pose::weights::{dequantize_movenet, load_movenet};
 

@@ -47,6 +47,11 @@ mod lanes {
         }
 
         #[inline(always)]
+        pub fn add(self, other: Self) -> Self {
+            Self(f32x4_add(self.0, other.0))
+        }
+
+        #[inline(always)]
         pub fn clamp(self, lo: Self, hi: Self) -> Self {
             Self(f32x4_pmin(f32x4_pmax(self.0, lo.0), hi.0))
         }
@@ -90,6 +95,11 @@ mod lanes {
         #[inline(always)]
         pub fn mul_add(self, a: Self, b: Self) -> Self {
             Self(std::array::from_fn(|i| self.0[i] + a.0[i] * b.0[i]))
+        }
+
+        #[inline(always)]
+        pub fn add(self, other: Self) -> Self {
+            Self(std::array::from_fn(|i| self.0[i] + other.0[i]))
         }
 
         #[inline(always)]
@@ -170,70 +180,120 @@ impl Pointwise {
 
     /// `out[p][o] = clamp(Σ_i input[p][i] · w[o][i] + bias[o]) + add[p][o]` for every pixel.
     pub fn run(&self, input: &[f32], add: Option<&[f32]>, out: &mut Vec<f32>) {
-        let pixels = input.len() / self.inputs;
-        assert_eq!(input.len(), pixels * self.inputs, "1×1 conv input");
+        let k = self.inputs;
+        let pixels = input.len() / k;
+        assert_eq!(input.len(), pixels * k, "1×1 conv input");
         let len = pixels * self.outputs;
         if let Some(add) = add {
             assert_eq!(add.len(), len, "1×1 conv residual");
         }
-        out.clear();
+        // Every value is written below: no need to clear what a reused buffer held.
+        out.truncate(len);
         out.resize(len, 0.0);
-        let (lo, hi) = (V4::splat(self.clamp.lo), V4::splat(self.clamp.hi));
-        let k = self.inputs;
-        for p0 in (0..pixels).step_by(MR) {
-            let rows = MR.min(pixels - p0);
-            // Rows past the end repeat the last one; only real rows are stored.
-            let a: [*const f32; MR] =
-                std::array::from_fn(|r| input[(p0 + r.min(rows - 1)) * k..].as_ptr());
+        // A chunk of pixels whose inputs stay in the first-level cache while each block of
+        // weights passes over them.
+        let chunk = (CHUNK_FLOATS / k / MR * MR).max(MR);
+        for c0 in (0..pixels).step_by(chunk) {
+            let c1 = (c0 + chunk).min(pixels);
             for block in 0..self.bias.len() / NR {
                 let w = self.packed[block * k * NR..(block + 1) * k * NR].as_ptr();
-                // SAFETY: each `a[r]` has `k` values and `w` has `k · NR`, as asserted above
-                // and built in `new`.
-                let acc = unsafe { tile(a, w, k, self.bias[block * NR..].as_ptr()) };
+                let bias = self.bias[block * NR..(block + 1) * NR].as_ptr();
                 let o0 = block * NR;
-                let width = NR.min(self.outputs - o0);
-                for (r, row) in acc.iter().enumerate().take(rows) {
-                    let mut values = [0.0f32; NR];
-                    for (half, v) in row.iter().enumerate() {
-                        // SAFETY: `values` has NR = 8 lanes.
-                        unsafe { v.clamp(lo, hi).store(values.as_mut_ptr().add(4 * half)) };
-                    }
-                    let at = (p0 + r) * self.outputs + o0;
-                    let dest = &mut out[at..at + width];
-                    match add {
-                        Some(add) => {
-                            for ((d, v), a) in dest.iter_mut().zip(values).zip(&add[at..at + width])
-                            {
-                                *d = v + a;
-                            }
-                        }
-                        None => dest.copy_from_slice(&values[..width]),
+                for p0 in (c0..c1).step_by(MR) {
+                    let rows = MR.min(c1 - p0);
+                    // Rows past the end repeat the last one; only real rows are stored.
+                    let row = |r: usize| input[(p0 + r.min(rows - 1)) * k..].as_ptr();
+                    let a = [row(0), row(1), row(2), row(3)];
+                    // SAFETY: each `a[r]` has `k` values, `w` has `k · NR` and `bias` NR, as
+                    // asserted above and built in `new`; the tile's rows are pixels of `out`.
+                    unsafe {
+                        let acc = tile(a, w, k, bias);
+                        self.store(&acc, (p0, rows), o0, add, out);
                     }
                 }
             }
         }
     }
+
+    /// Clamps a tile, adds the residual, writes its `rows` pixels from `p0`, channels from `o0`.
+    ///
+    /// # Safety
+    /// `p0 + rows` pixels fit `out` (and `add`), `o0` is a block's first channel.
+    #[inline(always)]
+    unsafe fn store(
+        &self,
+        acc: &[[V4; 2]; MR],
+        (p0, rows): (usize, usize),
+        o0: usize,
+        add: Option<&[f32]>,
+        out: &mut [f32],
+    ) {
+        let (lo, hi) = (V4::splat(self.clamp.lo), V4::splat(self.clamp.hi));
+        let width = NR.min(self.outputs - o0);
+        for (r, row) in acc.iter().enumerate().take(rows) {
+            let at = (p0 + r) * self.outputs + o0;
+            let mut v = [row[0].clamp(lo, hi), row[1].clamp(lo, hi)];
+            if width == NR {
+                unsafe {
+                    if let Some(add) = add {
+                        let extra = add.as_ptr().add(at);
+                        v = [v[0].add(V4::load(extra)), v[1].add(V4::load(extra.add(4)))];
+                    }
+                    v[0].store(out.as_mut_ptr().add(at));
+                    v[1].store(out.as_mut_ptr().add(at + 4));
+                }
+                continue;
+            }
+            let mut values = [0.0f32; NR];
+            unsafe {
+                v[0].store(values.as_mut_ptr());
+                v[1].store(values.as_mut_ptr().add(4));
+            }
+            let dest = &mut out[at..at + width];
+            match add {
+                Some(add) => {
+                    for ((d, v), a) in dest.iter_mut().zip(values).zip(&add[at..at + width]) {
+                        *d = v + a;
+                    }
+                }
+                None => dest.copy_from_slice(&values[..width]),
+            }
+        }
+    }
 }
 
-/// One `MR × NR` tile: the bias plus `k` rank-1 updates.
+/// Inputs per chunk of a 1×1 convolution's pixels (16 KiB).
+const CHUNK_FLOATS: usize = 4096;
+
+/// One `MR × NR` tile: the bias plus `k` rank-1 updates. Unrolled by hand, with its eight
+/// accumulators as separate values, so that it stays in registers whatever the optimiser does.
 ///
 /// # Safety
 /// Each `a[r]` points at `k` readable values, `w` at `k · NR`, `bias` at `NR`.
 #[inline(always)]
 unsafe fn tile(a: [*const f32; MR], w: *const f32, k: usize, bias: *const f32) -> [[V4; 2]; MR] {
+    let [a0, a1, a2, a3] = a;
     unsafe {
-        let b = [V4::load(bias), V4::load(bias.add(4))];
-        let mut acc = [b; MR];
+        let (b0, b1) = (V4::load(bias), V4::load(bias.add(4)));
+        let (mut c00, mut c01, mut c10, mut c11) = (b0, b1, b0, b1);
+        let (mut c20, mut c21, mut c30, mut c31) = (b0, b1, b0, b1);
         for i in 0..k {
             let w0 = V4::load(w.add(i * NR));
             let w1 = V4::load(w.add(i * NR + 4));
-            for r in 0..MR {
-                let x = V4::load_splat(a[r].add(i));
-                acc[r][0] = acc[r][0].mul_add(x, w0);
-                acc[r][1] = acc[r][1].mul_add(x, w1);
-            }
+            let x = V4::load_splat(a0.add(i));
+            c00 = c00.mul_add(x, w0);
+            c01 = c01.mul_add(x, w1);
+            let x = V4::load_splat(a1.add(i));
+            c10 = c10.mul_add(x, w0);
+            c11 = c11.mul_add(x, w1);
+            let x = V4::load_splat(a2.add(i));
+            c20 = c20.mul_add(x, w0);
+            c21 = c21.mul_add(x, w1);
+            let x = V4::load_splat(a3.add(i));
+            c30 = c30.mul_add(x, w0);
+            c31 = c31.mul_add(x, w1);
         }
-        acc
+        [[c00, c01], [c10, c11], [c20, c21], [c30, c31]]
     }
 }
 
@@ -302,50 +362,55 @@ impl Depthwise {
         assert_eq!(input.len(), height * width * c, "depthwise input");
         let (oh, top) = same_padding(height, 3, self.stride);
         let (ow, left) = same_padding(width, 3, self.stride);
-        out.clear();
+        out.truncate(oh * ow * c);
         out.resize(oh * ow * c, 0.0);
         let (lo, hi) = (V4::splat(self.clamp.lo), V4::splat(self.clamp.hi));
-        let mut taps = [(0usize, 0usize); 9];
+        // Offsets of the three taps along one axis, `OUTSIDE` where a tap is padding.
+        let offsets = |o: usize, pad: usize, length: usize, step: usize| -> [usize; 3] {
+            std::array::from_fn(|k| {
+                let at = (o * self.stride + k) as isize - pad as isize;
+                if at < 0 || at >= length as isize {
+                    OUTSIDE
+                } else {
+                    at as usize * step
+                }
+            })
+        };
+        let columns: Vec<[usize; 3]> = (0..ow).map(|ox| offsets(ox, left, width, c)).collect();
+        let (src, dst) = (input.as_ptr(), out.as_mut_ptr());
         for oy in 0..oh {
-            for ox in 0..ow {
-                // The taps inside the input: (input offset, weight offset).
-                let mut n = 0;
-                for ky in 0..3 {
-                    let y = (oy * self.stride + ky) as isize - top as isize;
-                    if y < 0 || y >= height as isize {
-                        continue;
-                    }
-                    for kx in 0..3 {
-                        let x = (ox * self.stride + kx) as isize - left as isize;
-                        if x < 0 || x >= width as isize {
+            let rows = offsets(oy, top, height, width * c);
+            for ch in (0..c).step_by(4) {
+                // SAFETY: `ch + 4 <= c` (channels come in fours); `weights` is `[9][c]`.
+                let (w, bias) = unsafe {
+                    let w: [V4; 9] =
+                        std::array::from_fn(|t| V4::load(self.weights.as_ptr().add(t * c + ch)));
+                    (w, V4::load(self.bias.as_ptr().add(ch)))
+                };
+                for (ox, cols) in columns.iter().enumerate() {
+                    let mut acc = bias;
+                    for (ky, &row) in rows.iter().enumerate() {
+                        if row == OUTSIDE {
                             continue;
                         }
-                        taps[n] = ((y as usize * width + x as usize) * c, (ky * 3 + kx) * c);
-                        n += 1;
-                    }
-                }
-                let dest = (oy * ow + ox) * c;
-                let (src, w, b, o) = (
-                    input.as_ptr(),
-                    self.weights.as_ptr(),
-                    self.bias.as_ptr(),
-                    out.as_mut_ptr(),
-                );
-                for ch in (0..c).step_by(4) {
-                    // SAFETY: every tap offset is a pixel inside `input` (checked above), `ch + 4
-                    // <= c`, and `dest` is a pixel of `out`, sized above.
-                    unsafe {
-                        let mut acc = V4::load(b.add(ch));
-                        for &(at, wt) in &taps[..n] {
-                            acc = acc.mul_add(V4::load(src.add(at + ch)), V4::load(w.add(wt + ch)));
+                        for (kx, &col) in cols.iter().enumerate() {
+                            if col != OUTSIDE {
+                                // SAFETY: `row + col` is a pixel of `input` (checked above).
+                                let x = unsafe { V4::load(src.add(row + col + ch)) };
+                                acc = acc.mul_add(x, w[ky * 3 + kx]);
+                            }
                         }
-                        acc.clamp(lo, hi).store(o.add(dest + ch));
                     }
+                    // SAFETY: `(oy, ox)` is a pixel of `out`, sized above.
+                    unsafe { acc.clamp(lo, hi).store(dst.add((oy * ow + ox) * c + ch)) };
                 }
             }
         }
     }
 }
+
+/// A tap that falls in the padding.
+const OUTSIDE: usize = usize::MAX;
 
 /// A full 3×3 convolution with `SAME` padding (a network's stem): the patches gathered once,
 /// then one [`Pointwise`] GEMM over them.
@@ -528,17 +593,34 @@ mod tests {
         let x = Tensor::<4>::random([1, inputs, h, w], Distribution::Uniform(-1.0, 1.0), &device);
         let burn = nhwc(&conv.forward(x.clone()).clamp(0.0, 6.0));
         let weights = values(conv.weight.val());
-        let bias = conv.bias.as_ref().map(|b| b.val().into_data().try_to_vec::<f32>().unwrap());
+        let bias = conv
+            .bias
+            .as_ref()
+            .map(|b| b.val().into_data().try_to_vec::<f32>().unwrap());
         let mut out = Vec::new();
         let what = format!("{inputs}→{outputs} k{kernel} s{stride} g{groups} {h}×{w}");
         match (kernel, groups) {
-            (1, 1) => Pointwise::new(inputs, outputs, &weights, bias.as_deref(), Clamp::RELU6)
-                .run(&nhwc(&x), None, &mut out),
-            (3, 1) => Conv3x3::new(inputs, outputs, stride, &weights, bias.as_deref(), Clamp::RELU6)
-                .run(&nhwc(&x), h, w, &mut Vec::new(), &mut out),
+            (1, 1) => Pointwise::new(inputs, outputs, &weights, bias.as_deref(), Clamp::RELU6).run(
+                &nhwc(&x),
+                None,
+                &mut out,
+            ),
+            (3, 1) => Conv3x3::new(
+                inputs,
+                outputs,
+                stride,
+                &weights,
+                bias.as_deref(),
+                Clamp::RELU6,
+            )
+            .run(&nhwc(&x), h, w, &mut Vec::new(), &mut out),
             (3, g) if g == inputs => {
-                Depthwise::new(inputs, stride, &weights, bias.as_deref(), Clamp::RELU6)
-                    .run(&nhwc(&x), h, w, &mut out)
+                Depthwise::new(inputs, stride, &weights, bias.as_deref(), Clamp::RELU6).run(
+                    &nhwc(&x),
+                    h,
+                    w,
+                    &mut out,
+                )
             }
             _ => unreachable!("{what}"),
         }
@@ -549,6 +631,8 @@ mod tests {
     fn pointwise_matches_burn_with_ragged_pixels_and_channels() {
         compare_conv(24, 144, 1, 1, 1, [7, 9]);
         compare_conv(96, 34, 1, 1, 1, [5, 5]);
+        // Several chunks of pixels, the last one short.
+        compare_conv(96, 24, 1, 1, 1, [10, 10]);
         compare_conv(96, 1, 1, 1, 1, [3, 2]);
         compare_conv(3, 17, 1, 1, 1, [1, 1]);
     }
@@ -561,6 +645,37 @@ mod tests {
         conv.run(&[1.0, 1.0], Some(&[1.0, 2.0, 3.0]), &mut out);
         // Rows: 0+1+0.5 = 1.5, 2+3 = 5, 4+5-100 → 0; plus the residual.
         assert_eq!(out, vec![2.5, 7.0, 3.0]);
+    }
+
+    #[test]
+    fn pointwise_residual_matches_burn_over_whole_blocks_and_chunks() {
+        let device = Device::flex();
+        let (inputs, outputs, [h, w]) = (160, 20, [9, 7]);
+        let conv = Conv2dConfig::new([inputs, outputs], [1, 1]).init(&device);
+        let x = Tensor::<4>::random([1, inputs, h, w], Distribution::Uniform(-1.0, 1.0), &device);
+        let r = Tensor::<4>::random(
+            [1, outputs, h, w],
+            Distribution::Uniform(-1.0, 1.0),
+            &device,
+        );
+        let burn = nhwc(&(conv.forward(x.clone()) + r.clone()));
+        let bias = values(
+            conv.bias
+                .as_ref()
+                .unwrap()
+                .val()
+                .reshape([1, 1, 1, outputs]),
+        );
+        let ours = Pointwise::new(
+            inputs,
+            outputs,
+            &values(conv.weight.val()),
+            Some(&bias),
+            Clamp::NONE,
+        );
+        let mut out = Vec::new();
+        ours.run(&nhwc(&x), Some(&nhwc(&r)), &mut out);
+        close(&out, &burn, "residual");
     }
 
     #[test]

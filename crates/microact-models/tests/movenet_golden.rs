@@ -70,7 +70,10 @@ fn shipped_named(name: &str, device: &Device) -> pose::net::MoveNet {
 /// `net` (on the CPU device) packed for the CPU kernels: the page's CPU path.
 fn cpu_kernels(net: pose::net::MoveNet) -> PoseNet {
     let packed = PoseNet::new(net).unwrap();
-    assert!(matches!(packed, PoseNet::Cpu(_)), "the CPU path packs its network");
+    assert!(
+        matches!(packed, PoseNet::Cpu(_)),
+        "the CPU path packs its network"
+    );
     packed
 }
 
@@ -337,7 +340,11 @@ fn cpu_kernels_give_burns_heads() {
             assert_eq!(a.boxes.is_some(), b.boxes.is_some(), "{model}: box heads");
             for (x, y) in pairs {
                 assert_eq!(x.len(), y.len(), "{model} {name}");
-                worst = x.iter().zip(y).map(|(p, q)| (p - q).abs()).fold(worst, f32::max);
+                worst = x
+                    .iter()
+                    .zip(y)
+                    .map(|(p, q)| (p - q).abs())
+                    .fold(worst, f32::max);
             }
         }
         eprintln!("{model}: CPU kernels vs Burn, worst head difference {worst:e}");

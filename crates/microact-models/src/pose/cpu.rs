@@ -139,7 +139,11 @@ impl CpuMoveNet {
             stem,
             blocks,
             last: pointwise(&net.last)?,
-            laterals: net.laterals.iter().map(pointwise).collect::<Result<_, _>>()?,
+            laterals: net
+                .laterals
+                .iter()
+                .map(pointwise)
+                .collect::<Result<_, _>>()?,
             merges: net
                 .merges
                 .iter()
@@ -183,7 +187,13 @@ impl CpuMoveNet {
         Ok(self.run(&rgb, (height, width), pool, p))
     }
 
-    fn run(&self, rgb: &[f32], (h, w): (usize, usize), pool: &mut Pool, p: &mut impl Probe) -> HeadsData {
+    fn run(
+        &self,
+        rgb: &[f32],
+        (h, w): (usize, usize),
+        pool: &mut Pool,
+        p: &mut impl Probe,
+    ) -> HeadsData {
         let mut input = pool.take();
         input.clear();
         input.extend(rgb.iter().map(|v| v * SCALE - 1.0));
@@ -199,13 +209,21 @@ impl CpuMoveNet {
             if let Some(expand) = &block.expand {
                 p.run(OpKind::Pointwise, || expand.run(&x, None, &mut expanded));
             }
-            let source = if block.expand.is_some() { &expanded } else { &x };
+            let source = if block.expand.is_some() {
+                &expanded
+            } else {
+                &x
+            };
             let mut spatial = pool.take();
-            p.run(OpKind::Depthwise, || block.depthwise.run(source, h, w, &mut spatial));
+            p.run(OpKind::Depthwise, || {
+                block.depthwise.run(source, h, w, &mut spatial)
+            });
             (h, w) = block.depthwise.output_size(h, w);
             let mut out = pool.take();
             let residual = block.residual.then_some(x.as_slice());
-            p.run(OpKind::Pointwise, || block.project.run(&spatial, residual, &mut out));
+            p.run(OpKind::Pointwise, || {
+                block.project.run(&spatial, residual, &mut out)
+            });
             pool.give([expanded, spatial, std::mem::replace(&mut x, out)]);
             if TAPS.contains(&i) {
                 let mut tap = pool.take();
@@ -216,20 +234,31 @@ impl CpuMoveNet {
         let mut top = pool.take();
         p.run(OpKind::Pointwise, || self.last.run(&x, None, &mut top));
         let mut y = pool.take();
-        p.run(OpKind::Pointwise, || self.laterals[0].run(&top, None, &mut y));
+        p.run(OpKind::Pointwise, || {
+            self.laterals[0].run(&top, None, &mut y)
+        });
         pool.give([x, top]);
         let mut channels = self.laterals[0].outputs;
         let (mut yh, mut yw) = (h, w);
         // Finest tap last: merge coarse to fine.
-        for (((tap, th, tw), lateral), (depthwise, pointwise)) in
-            taps.into_iter().rev().zip(&self.laterals[1..]).zip(&self.merges)
+        for (((tap, th, tw), lateral), (depthwise, pointwise)) in taps
+            .into_iter()
+            .rev()
+            .zip(&self.laterals[1..])
+            .zip(&self.merges)
         {
             let mut up = pool.take();
-            p.run(OpKind::Resize, || resize_bilinear(&y, (yh, yw, channels), (th, tw), &mut up));
+            p.run(OpKind::Resize, || {
+                resize_bilinear(&y, (yh, yw, channels), (th, tw), &mut up)
+            });
             let mut merged = pool.take();
-            p.run(OpKind::Pointwise, || lateral.run(&tap, Some(&up), &mut merged));
+            p.run(OpKind::Pointwise, || {
+                lateral.run(&tap, Some(&up), &mut merged)
+            });
             let mut spatial = pool.take();
-            p.run(OpKind::Depthwise, || depthwise.run(&merged, th, tw, &mut spatial));
+            p.run(OpKind::Depthwise, || {
+                depthwise.run(&merged, th, tw, &mut spatial)
+            });
             p.run(OpKind::Pointwise, || pointwise.run(&spatial, None, &mut y));
             pool.give([tap, up, merged, spatial]);
             (yh, yw, channels) = (th, tw, pointwise.outputs);
@@ -239,8 +268,12 @@ impl CpuMoveNet {
             .iter()
             .map(|head| {
                 let (mut spatial, mut hidden, mut out) = (pool.take(), pool.take(), pool.take());
-                p.run(OpKind::Depthwise, || head.depthwise.run(&y, yh, yw, &mut spatial));
-                p.run(OpKind::Pointwise, || head.hidden.run(&spatial, None, &mut hidden));
+                p.run(OpKind::Depthwise, || {
+                    head.depthwise.run(&y, yh, yw, &mut spatial)
+                });
+                p.run(OpKind::Pointwise, || {
+                    head.hidden.run(&spatial, None, &mut hidden)
+                });
                 p.run(OpKind::Pointwise, || head.out.run(&hidden, None, &mut out));
                 let planar = to_planar(&out, head.out.outputs);
                 pool.give([spatial, hidden, out]);

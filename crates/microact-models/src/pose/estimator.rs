@@ -291,11 +291,10 @@ mod tests {
 
     #[test]
     fn live_single_pose_crops_after_the_first_frame_and_paused_frames_do_not() {
-        let mut estimator =
-            Estimator::new(PoseNet::Burn(MoveNet::init(
-                Variant::SinglePoseLightning,
-                &Device::flex(),
-            )));
+        let mut estimator = Estimator::new(PoseNet::Burn(MoveNet::init(
+            Variant::SinglePoseLightning,
+            &Device::flex(),
+        )));
         let source = Size::new(640, 360);
         let live = estimator.plan(source, true).unwrap();
         assert!(matches!(live, Input::Crop { .. }), "{live:?}");
@@ -325,11 +324,10 @@ mod tests {
 
     #[test]
     fn a_lost_person_resets_the_live_crop() {
-        let mut estimator =
-            Estimator::new(PoseNet::Burn(MoveNet::init(
-                Variant::SinglePoseLightning,
-                &Device::flex(),
-            )));
+        let mut estimator = Estimator::new(PoseNet::Burn(MoveNet::init(
+            Variant::SinglePoseLightning,
+            &Device::flex(),
+        )));
         let source = Size::new(640, 360);
         let live = estimator.plan(source, true).unwrap();
         let faint = [NormKeypoint {

@@ -42,7 +42,9 @@ impl PoseNet {
     /// as Burn ops.
     pub fn new(net: MoveNet) -> Result<Self, PoseError> {
         if net.stem.conv.weight.val().device() == Device::flex() {
-            Ok(PoseNet::Cpu(CpuMoveNet::new(&net).map_err(PoseError::Pack)?))
+            Ok(PoseNet::Cpu(
+                CpuMoveNet::new(&net).map_err(PoseError::Pack)?,
+            ))
         } else {
             Ok(PoseNet::Burn(net))
         }
@@ -79,10 +81,7 @@ pub async fn single_pose(
     net: &PoseNet,
     rgb: Tensor<4>,
 ) -> Result<[NormKeypoint; KEYPOINTS], PoseError> {
-    net.heads(rgb)
-        .await?
-        .single_pose()
-        .map_err(PoseError::from)
+    net.heads(rgb).await?.single_pose().map_err(PoseError::from)
 }
 
 /// Up to six people in `rgb` (`[1, H, W, 3]`, RGB 0–255, sides multiples of 32; MultiPose was
