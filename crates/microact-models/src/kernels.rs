@@ -305,13 +305,16 @@ pub fn same_padding(length: usize, kernel: usize, stride: usize) -> (usize, usiz
     (out, total / 2)
 }
 
-/// A 3×3 depthwise convolution with `SAME` padding, weights `[9][channels]`.
+/// Floats per group of four channels in a packed depthwise convolution: bias, then 9 taps.
+const DW_GROUP: usize = 4 * 10;
+
+/// A 3×3 depthwise convolution with `SAME` padding, packed per group of four channels as
+/// `[bias, tap 0, …, tap 8]` (one stream of weights per pixel).
 #[derive(Clone, Debug)]
 pub struct Depthwise {
     pub channels: usize,
     pub stride: usize,
-    weights: Vec<f32>,
-    bias: Vec<f32>,
+    packed: Vec<f32>,
     clamp: Clamp,
 }
 
@@ -326,24 +329,22 @@ impl Depthwise {
     ) -> Self {
         assert_eq!(weights.len(), channels * 9, "depthwise weights");
         assert_eq!(channels % 4, 0, "depthwise channels in fours");
-        let mut packed = vec![0.0; 9 * channels];
+        if let Some(b) = bias {
+            assert_eq!(b.len(), channels, "depthwise bias");
+        }
+        let mut packed = vec![0.0; channels / 4 * DW_GROUP];
         for c in 0..channels {
+            let (group, lane) = (c / 4, c % 4);
+            let at = group * DW_GROUP + lane;
+            packed[at] = bias.map_or(0.0, |b| b[c]);
             for t in 0..9 {
-                packed[t * channels + c] = weights[c * 9 + t];
+                packed[at + 4 * (t + 1)] = weights[c * 9 + t];
             }
         }
-        let bias = match bias {
-            Some(b) => {
-                assert_eq!(b.len(), channels, "depthwise bias");
-                b.to_vec()
-            }
-            None => vec![0.0; channels],
-        };
         Self {
             channels,
             stride,
-            weights: packed,
-            bias,
+            packed,
             clamp,
         }
     }
@@ -377,32 +378,52 @@ impl Depthwise {
             })
         };
         let columns: Vec<[usize; 3]> = (0..ow).map(|ox| offsets(ox, left, width, c)).collect();
-        let (src, dst) = (input.as_ptr(), out.as_mut_ptr());
+        let (src, dst, w) = (input.as_ptr(), out.as_mut_ptr(), self.packed.as_ptr());
+        let row_step = width * c;
         for oy in 0..oh {
-            let rows = offsets(oy, top, height, width * c);
-            for ch in (0..c).step_by(4) {
-                // SAFETY: `ch + 4 <= c` (channels come in fours); `weights` is `[9][c]`.
-                let (w, bias) = unsafe {
-                    let w: [V4; 9] =
-                        std::array::from_fn(|t| V4::load(self.weights.as_ptr().add(t * c + ch)));
-                    (w, V4::load(self.bias.as_ptr().add(ch)))
-                };
-                for (ox, cols) in columns.iter().enumerate() {
-                    let mut acc = bias;
-                    for (ky, &row) in rows.iter().enumerate() {
-                        if row == OUTSIDE {
-                            continue;
-                        }
-                        for (kx, &col) in cols.iter().enumerate() {
-                            if col != OUTSIDE {
-                                // SAFETY: `row + col` is a pixel of `input` (checked above).
-                                let x = unsafe { V4::load(src.add(row + col + ch)) };
-                                acc = acc.mul_add(x, w[ky * 3 + kx]);
-                            }
+            let rows = offsets(oy, top, height, row_step);
+            let full_rows = !rows.contains(&OUTSIDE);
+            for (ox, cols) in columns.iter().enumerate() {
+                let dest = (oy * ow + ox) * c;
+                if full_rows && !cols.contains(&OUTSIDE) {
+                    // Inside the input: the nine taps are fixed steps from the top-left one.
+                    let at = rows[0] + cols[0];
+                    for group in 0..c / 4 {
+                        // SAFETY: the 3 × 3 window from `at` lies inside `input`; `group` is
+                        // one of `packed`'s groups and `dest + 4 · group` a pixel of `out`.
+                        unsafe {
+                            let p = src.add(at + 4 * group);
+                            let g = w.add(group * DW_GROUP);
+                            let tap = |acc: V4, ky: usize, kx: usize| {
+                                acc.mul_add(
+                                    V4::load(p.add(ky * row_step + kx * c)),
+                                    V4::load(g.add(4 * (1 + 3 * ky + kx))),
+                                )
+                            };
+                            // Two chains of sums, so that one need not wait on the other.
+                            let a = tap(tap(tap(tap(tap(V4::load(g), 0, 0), 0, 1), 0, 2), 1, 0), 1, 1);
+                            let b = tap(tap(tap(tap(V4::splat(0.0), 1, 2), 2, 0), 2, 1), 2, 2);
+                            let acc = a.add(b);
+                            acc.clamp(lo, hi).store(dst.add(dest + 4 * group));
                         }
                     }
-                    // SAFETY: `(oy, ox)` is a pixel of `out`, sized above.
-                    unsafe { acc.clamp(lo, hi).store(dst.add((oy * ow + ox) * c + ch)) };
+                    continue;
+                }
+                for group in 0..c / 4 {
+                    // SAFETY: as above, for the taps inside the input only.
+                    unsafe {
+                        let g = w.add(group * DW_GROUP);
+                        let mut acc = V4::load(g);
+                        for (ky, &row) in rows.iter().enumerate() {
+                            for (kx, &col) in cols.iter().enumerate() {
+                                if row != OUTSIDE && col != OUTSIDE {
+                                    let x = V4::load(src.add(row + col + 4 * group));
+                                    acc = acc.mul_add(x, V4::load(g.add(4 * (1 + 3 * ky + kx))));
+                                }
+                            }
+                        }
+                        acc.clamp(lo, hi).store(dst.add(dest + 4 * group));
+                    }
                 }
             }
         }
