@@ -1,5 +1,7 @@
 // Recognition in the page, measured in headless Chromium on a real clip:
-//   - clip analysis: frames/s against the clip's own frame rate, and (with --labelled) how its
+//   - clip analysis: frames/s against the clip's own frame rate, the animation frames the page
+//     still gets meanwhile (requestAnimationFrame callbacks per second, longest gap), and (with
+//     --labelled) how its
 //     proposals compare with hand labels: the exported project scored by microact-core's segment
 //     F1 (`cargo run -p microact-core --example segment_f1`);
 //   - the live loop (the clip playing in a loop, SinglePose, live actions): pose ms, recognizer ms
@@ -59,12 +61,30 @@ try {
 
   // Clip analysis.
   await app.byTestId('analysis-people').selectOption(opt.people);
+  // Animation frames while the clip is analysed: how smooth the page stays meanwhile.
+  await page.evaluate(() => {
+    const raf = { n: 0, t0: performance.now(), last: performance.now(), worst: 0, running: true };
+    const tick = (t) => {
+      raf.n += 1;
+      raf.worst = Math.max(raf.worst, t - raf.last);
+      raf.last = t;
+      if (raf.running) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    window.__raf = raf;
+  });
   const done = await app.analyse(0);
+  const raf = await page.evaluate(() => {
+    const r = window.__raf;
+    r.running = false;
+    return { fps: r.n / ((performance.now() - r.t0) / 1000), worst_ms: r.worst };
+  });
   const analysed = Number(/at ([\d.]+) frames\/s/.exec(done.text)?.[1]);
   const [num, den] = fps.split('/').map(Number);
   console.log(`clip ${opt.clip}: ${fps} fps; backend ${opt.backend}; people ${opt.people}; recognizer ${opt.recognizer}`);
   console.log(`analysis: ${done.text}`);
   console.log(`analysis speed: ${analysed.toFixed(2)} frames/s = ${(analysed / (num / den)).toFixed(3)}× the clip's rate`);
+  console.log(`animation frames during analysis: ${raf.fps.toFixed(1)}/s, longest gap ${raf.worst_ms.toFixed(0)} ms`);
   console.log(`memory before analysis ${JSON.stringify(before)}, after ${JSON.stringify(await memory())}`);
 
   if (opt.labelled) {

@@ -10,6 +10,10 @@ pub mod offline;
 pub mod storage;
 pub mod video;
 
+use std::cell::Cell;
+use std::rc::Rc;
+
+use microact_models::pause::Pause;
 use wasm_bindgen::JsValue;
 
 /// Milliseconds from a monotonic clock (`performance.now()`); 0 where there is none.
@@ -18,6 +22,44 @@ pub fn now_ms() -> f64 {
         .and_then(|w| w.performance())
         .map(|p| p.now())
         .unwrap_or(0.0)
+}
+
+/// Work on the page's thread runs at most this long before the page gets a turn.
+const SLICE_MS: f64 = 8.0;
+
+/// A [`Pause`] for long work on the page's thread: once more than [`SLICE_MS`] have passed since
+/// the last turn, it waits for the next task of the event loop (a `MessageChannel` message,
+/// which, unlike a timer, is not throttled), so that animation frames, input and video events
+/// run in between.
+pub fn ui_pause() -> Pause {
+    let last = Rc::new(Cell::new(now_ms()));
+    Rc::new(move || {
+        let last = last.clone();
+        Box::pin(async move {
+            if now_ms() - last.get() < SLICE_MS {
+                return;
+            }
+            next_task().await;
+            last.set(now_ms());
+        })
+    })
+}
+
+/// Resolves in a later task of the event loop.
+async fn next_task() {
+    let Ok(channel) = web_sys::MessageChannel::new() else {
+        return;
+    };
+    let port = channel.port1();
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        port.set_onmessage(Some(&resolve));
+    });
+    if channel.port2().post_message(&JsValue::NULL).is_err() {
+        return;
+    }
+    // The channel lives until its message has come (it is dropped after this await).
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    port.set_onmessage(None);
 }
 
 /// Milliseconds since the epoch (`Date.now()`).

@@ -277,6 +277,7 @@ impl Analyser {
         let size = canvas::video_size(&el);
         let (width, height) = (size.width as f32, size.height as f32);
         let mut analysed = Vec::with_capacity(ids.len());
+        let pause = browser::ui_pause();
         for &id in &ids {
             let frames = person_frames(&job.seen, id);
             let Some(sequence) = pose_sequence(&frames) else {
@@ -288,6 +289,7 @@ impl Analyser {
                 &sequence,
                 WINDOWS,
                 &device,
+                Some(&pause),
             )
             .await
             .map_err(|e| e.to_string())?;

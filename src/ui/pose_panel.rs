@@ -214,13 +214,15 @@ pub(crate) async fn fetch_manifest() -> Result<Manifest, String> {
 }
 
 /// The pose network `model` (a manifest name), ready to run on `device`: on the CPU, packed for
-/// the CPU kernels.
+/// the CPU kernels, giving the page a turn between layers.
 pub(crate) async fn load_pose_net(
     manifest: &Manifest,
     model: &str,
     device: &Device,
 ) -> Result<PoseNet, String> {
-    PoseNet::new(load_movenet_on(manifest, model, device).await?).map_err(|e| e.to_string())
+    let net =
+        PoseNet::new(load_movenet_on(manifest, model, device).await?).map_err(|e| e.to_string())?;
+    Ok(net.with_pause(browser::ui_pause()))
 }
 
 /// The pose network `model` (a manifest name), fetched, checked, int8 kernels expanded, on `device`.

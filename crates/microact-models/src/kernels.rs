@@ -401,7 +401,11 @@ impl Depthwise {
                                 )
                             };
                             // Two chains of sums, so that one need not wait on the other.
-                            let a = tap(tap(tap(tap(tap(V4::load(g), 0, 0), 0, 1), 0, 2), 1, 0), 1, 1);
+                            let a = tap(
+                                tap(tap(tap(tap(V4::load(g), 0, 0), 0, 1), 0, 2), 1, 0),
+                                1,
+                                1,
+                            );
                             let b = tap(tap(tap(tap(V4::splat(0.0), 1, 2), 2, 0), 2, 1), 2, 2);
                             let acc = a.add(b);
                             acc.clamp(lo, hi).store(dst.add(dest + 4 * group));

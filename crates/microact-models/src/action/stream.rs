@@ -11,6 +11,7 @@ use super::joints::Layout;
 use super::pipeline::Pipeline;
 use super::recognizer::{Classifier, ReadbackError, Unknown, logits, softmax};
 use super::sequence::Sequence;
+use crate::pause::Pause;
 
 /// Sliding windows over a track.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -83,22 +84,30 @@ impl FrameScores {
     }
 }
 
-/// Scores every frame of `track`: each window classified (in batches on `device`), each frame the
-/// mean over the windows that cover it.
+/// Windows classified in one batch by [`score_track`]; `pause` is taken between batches.
+const SCORE_BATCH: usize = 8;
+
+/// Scores every frame of `track`: each window classified (in batches on `device`, taking
+/// `pause` between them), each frame the mean over the windows that cover it.
 pub async fn score_track(
     model: &impl Classifier,
     pipeline: &Pipeline,
     track: &Sequence,
     windows: Windows,
     device: &Device,
+    pause: Option<&Pause>,
 ) -> Result<FrameScores, ReadbackError> {
     let spans = windows.spans(track.frames);
     let clips: Vec<Sequence> = spans
         .iter()
         .map(|&(s, e)| track.select(&(s..e).collect::<Vec<_>>()))
         .collect();
-    let refs: Vec<&Sequence> = clips.iter().collect();
-    let window_logits = logits(model, pipeline, &refs, false, device).await?;
+    let mut window_logits = Vec::with_capacity(clips.len());
+    for batch in clips.chunks(SCORE_BATCH) {
+        let refs: Vec<&Sequence> = batch.iter().collect();
+        window_logits.extend(logits(model, pipeline, &refs, false, device).await?);
+        crate::pause::pause(pause).await;
+    }
     let classes = window_logits.first().map_or(0, Vec::len);
     let mut probabilities = vec![vec![0.0f32; classes]; track.frames];
     let mut unknown = vec![0.0f32; track.frames];
@@ -297,6 +306,7 @@ mod tests {
             &track,
             windows,
             &device,
+            None,
         ))
         .unwrap();
         assert_eq!(scores.probabilities.len(), 50);

@@ -12,6 +12,7 @@ use super::PoseError;
 use super::decode::HeadsData;
 use super::net::{Act, ConvAct, MoveNet, OpKind, Probe, SCALE, TAPS, Variant};
 use crate::kernels::{Clamp, Conv3x3, Depthwise, Pointwise, resize_bilinear, to_planar};
+use crate::pause::{Pause, pause};
 
 struct Block {
     expand: Option<Pointwise>,
@@ -51,6 +52,8 @@ pub struct CpuMoveNet {
     /// centre, regress, heatmap, offset, then MultiPose's box scale and box offset.
     heads: Vec<Head>,
     pool: RefCell<Pool>,
+    /// Taken between layers (each a few milliseconds at most).
+    pause: Option<Pause>,
 }
 
 fn clamp(act: Act) -> Clamp {
@@ -160,12 +163,22 @@ impl CpuMoveNet {
                 })
                 .collect::<Result<_, String>>()?,
             pool: RefCell::default(),
+            pause: None,
         })
+    }
+
+    /// Takes `pause` between layers from now on.
+    pub fn set_pause(&mut self, pause: Pause) {
+        self.pause = Some(pause);
     }
 
     /// The heads for `rgb` (`[1, H, W, 3]`, RGB 0–255, sides multiples of 32), each operation
     /// run through `p` (a profiler; `()` only runs them).
-    pub fn heads_probed(&self, rgb: Tensor<4>, p: &mut impl Probe) -> Result<HeadsData, PoseError> {
+    pub async fn heads_probed(
+        &self,
+        rgb: Tensor<4>,
+        p: &mut impl Probe,
+    ) -> Result<HeadsData, PoseError> {
         let [_, height, width, channels] = rgb.dims();
         let rgb = rgb
             .into_data()
@@ -184,16 +197,17 @@ impl CpuMoveNet {
             Ok(pool) => pool,
             Err(_) => &mut own,
         };
-        Ok(self.run(&rgb, (height, width), pool, p))
+        Ok(self.run(&rgb, (height, width), pool, p).await)
     }
 
-    fn run(
+    async fn run(
         &self,
         rgb: &[f32],
         (h, w): (usize, usize),
         pool: &mut Pool,
         p: &mut impl Probe,
     ) -> HeadsData {
+        let pause = || pause(self.pause.as_ref());
         let mut input = pool.take();
         input.clear();
         input.extend(rgb.iter().map(|v| v * SCALE - 1.0));
@@ -202,6 +216,7 @@ impl CpuMoveNet {
             self.stem.run(&input, h, w, &mut patches, &mut x)
         });
         pool.give([input, patches]);
+        pause().await;
         let (mut h, mut w) = self.stem.output_size(h, w);
         let mut taps = Vec::with_capacity(TAPS.len());
         for (i, block) in self.blocks.iter().enumerate() {
@@ -225,6 +240,7 @@ impl CpuMoveNet {
                 block.project.run(&spatial, residual, &mut out)
             });
             pool.give([expanded, spatial, std::mem::replace(&mut x, out)]);
+            pause().await;
             if TAPS.contains(&i) {
                 let mut tap = pool.take();
                 tap.clone_from(&x);
@@ -238,6 +254,7 @@ impl CpuMoveNet {
             self.laterals[0].run(&top, None, &mut y)
         });
         pool.give([x, top]);
+        pause().await;
         let mut channels = self.laterals[0].outputs;
         let (mut yh, mut yw) = (h, w);
         // Finest tap last: merge coarse to fine.
@@ -261,25 +278,23 @@ impl CpuMoveNet {
             });
             p.run(OpKind::Pointwise, || pointwise.run(&spatial, None, &mut y));
             pool.give([tap, up, merged, spatial]);
+            pause().await;
             (yh, yw, channels) = (th, tw, pointwise.outputs);
         }
-        let outputs: Vec<Vec<f32>> = self
-            .heads
-            .iter()
-            .map(|head| {
-                let (mut spatial, mut hidden, mut out) = (pool.take(), pool.take(), pool.take());
-                p.run(OpKind::Depthwise, || {
-                    head.depthwise.run(&y, yh, yw, &mut spatial)
-                });
-                p.run(OpKind::Pointwise, || {
-                    head.hidden.run(&spatial, None, &mut hidden)
-                });
-                p.run(OpKind::Pointwise, || head.out.run(&hidden, None, &mut out));
-                let planar = to_planar(&out, head.out.outputs);
-                pool.give([spatial, hidden, out]);
-                planar
-            })
-            .collect();
+        let mut outputs = Vec::with_capacity(self.heads.len());
+        for head in &self.heads {
+            let (mut spatial, mut hidden, mut out) = (pool.take(), pool.take(), pool.take());
+            p.run(OpKind::Depthwise, || {
+                head.depthwise.run(&y, yh, yw, &mut spatial)
+            });
+            p.run(OpKind::Pointwise, || {
+                head.hidden.run(&spatial, None, &mut hidden)
+            });
+            p.run(OpKind::Pointwise, || head.out.run(&hidden, None, &mut out));
+            outputs.push(to_planar(&out, head.out.outputs));
+            pool.give([spatial, hidden, out]);
+            pause().await;
+        }
         pool.give([y]);
         let mut outputs = outputs.into_iter();
         let mut next = || outputs.next().unwrap_or_default();

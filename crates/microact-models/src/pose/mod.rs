@@ -14,6 +14,7 @@ pub mod weights;
 
 use burn::tensor::{Device, Tensor, Transaction};
 
+use crate::pause::Pause;
 use cpu::CpuMoveNet;
 use decode::{DecodeError, HeadsData, NormKeypoint, Person};
 use net::{Heads, KEYPOINTS, MoveNet, Probe, Variant};
@@ -50,6 +51,15 @@ impl PoseNet {
         }
     }
 
+    /// On the CPU path, takes `pause` between layers (the GPU path already waits on its
+    /// readback).
+    pub fn with_pause(mut self, pause: Pause) -> Self {
+        if let PoseNet::Cpu(net) = &mut self {
+            net.set_pause(pause);
+        }
+        self
+    }
+
     pub fn variant(&self) -> Variant {
         match self {
             PoseNet::Burn(net) => net.variant,
@@ -70,7 +80,7 @@ impl PoseNet {
     ) -> Result<HeadsData, PoseError> {
         match self {
             PoseNet::Burn(net) => read_heads(net.forward_probed(net::normalise(rgb), p)).await,
-            PoseNet::Cpu(net) => net.heads_probed(rgb, p),
+            PoseNet::Cpu(net) => net.heads_probed(rgb, p).await,
         }
     }
 }
