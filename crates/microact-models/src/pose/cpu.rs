@@ -99,8 +99,14 @@ fn pointwise(layer: &ConvAct) -> Result<Pointwise, String> {
 
 fn depthwise(layer: &ConvAct) -> Result<Depthwise, String> {
     let (w, b) = weights(&layer.conv)?;
+    let channels = layer.conv.weight.dims()[0];
+    if channels % 4 != 0 {
+        return Err(format!(
+            "a depthwise layer has {channels} channels; the CPU kernels take multiples of 4"
+        ));
+    }
     Ok(Depthwise::new(
-        layer.conv.weight.dims()[0],
+        channels,
         layer.conv.stride[0],
         &w,
         b.as_deref(),
