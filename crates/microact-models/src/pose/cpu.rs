@@ -186,17 +186,18 @@ impl CpuMoveNet {
         p: &mut impl Probe,
     ) -> Result<HeadsData, PoseError> {
         let [_, height, width, channels] = rgb.dims();
-        let rgb = rgb
-            .into_data()
-            .convert::<f32>()
-            .try_into_vec::<f32>()
-            .map_err(|e| PoseError::Readback(format!("{e:?}")))?;
         if channels != 3 || height % 32 != 0 || width % 32 != 0 || height == 0 || width == 0 {
             return Err(PoseError::Input(format!(
                 "{height}×{width}×{channels}: the pose network takes RGB with sides in multiples of 32"
             )));
         }
-        // One frame at a time per network; a nested call (there is none) would get fresh buffers.
+        let rgb = rgb
+            .into_data()
+            .convert::<f32>()
+            .try_into_vec::<f32>()
+            .map_err(|e| PoseError::Readback(format!("{e:?}")))?;
+        // The buffers of the last frame; a frame started while another waits on its pause gets
+        // its own.
         let mut own = Pool::default();
         let mut shared = self.pool.try_borrow_mut();
         let pool = match shared.as_deref_mut() {
