@@ -305,6 +305,30 @@ pub fn same_padding(length: usize, kernel: usize, stride: usize) -> (usize, usiz
     (out, total / 2)
 }
 
+/// The output's height and width of a 3×3 convolution with `SAME` padding at `stride`.
+fn same_3x3_size(height: usize, width: usize, stride: usize) -> (usize, usize) {
+    (
+        same_padding(height, 3, stride).0,
+        same_padding(width, 3, stride).0,
+    )
+}
+
+/// A tap that falls in the padding.
+const OUTSIDE: usize = usize::MAX;
+
+/// Where a 3×3 window's three taps along one axis fall for output `o`: the input index times
+/// `step`, or [`OUTSIDE`] where a tap is padding.
+fn tap_offsets(o: usize, stride: usize, pad: usize, length: usize, step: usize) -> [usize; 3] {
+    std::array::from_fn(|k| {
+        let at = (o * stride + k) as isize - pad as isize;
+        if at < 0 || at >= length as isize {
+            OUTSIDE
+        } else {
+            at as usize * step
+        }
+    })
+}
+
 /// Floats per group of four channels in a packed depthwise convolution: bias, then 9 taps.
 const DW_GROUP: usize = 4 * 10;
 
@@ -351,10 +375,7 @@ impl Depthwise {
 
     /// The output's height and width for an input of `height × width`.
     pub fn output_size(&self, height: usize, width: usize) -> (usize, usize) {
-        (
-            same_padding(height, 3, self.stride).0,
-            same_padding(width, 3, self.stride).0,
-        )
+        same_3x3_size(height, width, self.stride)
     }
 
     /// `input` `[height][width][channels]` → `out` `[oh][ow][channels]`.
@@ -366,22 +387,13 @@ impl Depthwise {
         out.truncate(oh * ow * c);
         out.resize(oh * ow * c, 0.0);
         let (lo, hi) = (V4::splat(self.clamp.lo), V4::splat(self.clamp.hi));
-        // Offsets of the three taps along one axis, `OUTSIDE` where a tap is padding.
-        let offsets = |o: usize, pad: usize, length: usize, step: usize| -> [usize; 3] {
-            std::array::from_fn(|k| {
-                let at = (o * self.stride + k) as isize - pad as isize;
-                if at < 0 || at >= length as isize {
-                    OUTSIDE
-                } else {
-                    at as usize * step
-                }
-            })
-        };
-        let columns: Vec<[usize; 3]> = (0..ow).map(|ox| offsets(ox, left, width, c)).collect();
+        let columns: Vec<[usize; 3]> = (0..ow)
+            .map(|ox| tap_offsets(ox, self.stride, left, width, c))
+            .collect();
         let (src, dst, w) = (input.as_ptr(), out.as_mut_ptr(), self.packed.as_ptr());
         let row_step = width * c;
         for oy in 0..oh {
-            let rows = offsets(oy, top, height, row_step);
+            let rows = tap_offsets(oy, self.stride, top, height, row_step);
             let full_rows = !rows.contains(&OUTSIDE);
             for (ox, cols) in columns.iter().enumerate() {
                 let dest = (oy * ow + ox) * c;
@@ -434,9 +446,6 @@ impl Depthwise {
     }
 }
 
-/// A tap that falls in the padding.
-const OUTSIDE: usize = usize::MAX;
-
 /// A full 3×3 convolution with `SAME` padding (a network's stem): the patches gathered once,
 /// then one [`Pointwise`] GEMM over them.
 #[derive(Clone, Debug)]
@@ -473,15 +482,9 @@ impl Conv3x3 {
         }
     }
 
-    pub fn outputs(&self) -> usize {
-        self.gemm.outputs
-    }
-
+    /// The output's height and width for an input of `height × width`.
     pub fn output_size(&self, height: usize, width: usize) -> (usize, usize) {
-        (
-            same_padding(height, 3, self.stride).0,
-            same_padding(width, 3, self.stride).0,
-        )
+        same_3x3_size(height, width, self.stride)
     }
 
     /// `input` `[height][width][in]` → `out` `[oh][ow][out]`; `patches` is scratch.
@@ -502,18 +505,14 @@ impl Conv3x3 {
         for oy in 0..oh {
             for ox in 0..ow {
                 let patch = &mut patches[(oy * ow + ox) * 9 * c..][..9 * c];
-                for ky in 0..3 {
-                    let y = (oy * self.stride + ky) as isize - top as isize;
-                    if y < 0 || y >= height as isize {
-                        continue;
-                    }
-                    for kx in 0..3 {
-                        let x = (ox * self.stride + kx) as isize - left as isize;
-                        if x < 0 || x >= width as isize {
-                            continue;
+                let rows = tap_offsets(oy, self.stride, top, height, width * c);
+                let cols = tap_offsets(ox, self.stride, left, width, c);
+                for (ky, &row) in rows.iter().enumerate() {
+                    for (kx, &col) in cols.iter().enumerate() {
+                        if row != OUTSIDE && col != OUTSIDE {
+                            let from = row + col;
+                            patch[(ky * 3 + kx) * c..][..c].copy_from_slice(&input[from..from + c]);
                         }
-                        let from = (y as usize * width + x as usize) * c;
-                        patch[(ky * 3 + kx) * c..][..c].copy_from_slice(&input[from..from + c]);
                     }
                 }
             }
@@ -580,7 +579,7 @@ mod tests {
     use burn::nn::conv::Conv2dConfig;
     use burn::tensor::module::interpolate;
     use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
-    use burn::tensor::{Device, Distribution, Tensor, TensorData};
+    use burn::tensor::{Device, Distribution, Tensor};
 
     fn values(t: Tensor<4>) -> Vec<f32> {
         t.into_data().try_to_vec::<f32>().unwrap()
@@ -745,8 +744,7 @@ mod tests {
 
     #[test]
     fn planar_transposes() {
-        let data = TensorData::new(vec![1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0], [3, 2]);
-        let x = data.try_to_vec::<f32>().unwrap();
+        let x = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0];
         assert_eq!(to_planar(&x, 2), vec![1.0, 3.0, 5.0, 2.0, 4.0, 6.0]);
     }
 }

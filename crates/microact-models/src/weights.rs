@@ -131,9 +131,14 @@ struct Expand;
 
 impl ModuleMapper for Expand {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        param.map(|t| match t.dtype() {
-            DType::QFloat(_) => t.dequantize(),
-            _ => t,
-        })
+        param.map(expand)
+    }
+}
+
+/// `t` in float: int8 tensors expanded, float ones as they are.
+pub fn expand<const D: usize>(t: Tensor<D>) -> Tensor<D> {
+    match t.dtype() {
+        DType::QFloat(_) => t.dequantize(),
+        _ => t,
     }
 }

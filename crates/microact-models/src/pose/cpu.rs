@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 
 use burn::nn::conv::Conv2d;
-use burn::tensor::Tensor;
+use burn::tensor::{Tensor, TensorData};
 
 use super::PoseError;
 use super::decode::HeadsData;
@@ -64,20 +64,17 @@ fn clamp(act: Act) -> Clamp {
     }
 }
 
+/// A tensor's values as plain `f32`.
+fn floats(data: TensorData) -> Result<Vec<f32>, String> {
+    data.convert::<f32>()
+        .try_into_vec::<f32>()
+        .map_err(|e| format!("{e:?}"))
+}
+
 /// A conv's weights and bias as plain `f32` (int8 weights expanded).
 fn weights(conv: &Conv2d) -> Result<(Vec<f32>, Option<Vec<f32>>), String> {
-    let read = |data: burn::tensor::TensorData| {
-        data.convert::<f32>()
-            .try_into_vec::<f32>()
-            .map_err(|e| format!("a pose weight could not be read as f32: {e:?}"))
-    };
-    let weight = conv.weight.val();
-    let weight = if weight.dtype().is_float() {
-        weight
-    } else {
-        weight.dequantize()
-    };
-    let weight = read(weight.into_data())?;
+    let read = |data| floats(data).map_err(|e| format!("a pose weight could not be read: {e}"));
+    let weight = read(crate::weights::expand(conv.weight.val()).into_data())?;
     let bias = match &conv.bias {
         Some(b) => Some(read(b.val().into_data())?),
         None => None,
@@ -191,11 +188,7 @@ impl CpuMoveNet {
                 "{height}×{width}×{channels}: the pose network takes RGB with sides in multiples of 32"
             )));
         }
-        let rgb = rgb
-            .into_data()
-            .convert::<f32>()
-            .try_into_vec::<f32>()
-            .map_err(|e| PoseError::Readback(format!("{e:?}")))?;
+        let rgb = floats(rgb.into_data()).map_err(PoseError::Readback)?;
         // The buffers of the last frame; a frame started while another waits on its pause gets
         // its own.
         let mut own = Pool::default();
