@@ -31,17 +31,14 @@ pub fn DataPanel() -> impl IntoView {
             stored.set(Stored { settings, usage });
         });
     };
-    // While the panel is open its figures follow every save (a save also writes settings).
+    // While the panel is open its figures follow the project list: opening it, every save
+    // (a save also writes settings), a deletion.
     Effect::new(move |_| {
         if open.get() {
             annotate.projects.track();
             count();
         }
     });
-    let refresh = move || {
-        annotate.refresh_projects();
-        count();
-    };
     let delete_all = move |_| {
         let sure = crate::browser::confirm(
             "Delete every project and setting microact stored in this browser? Export what you want to keep first.",
@@ -55,9 +52,12 @@ pub fn DataPanel() -> impl IntoView {
                     annotate.start_over();
                     notices.info("Everything microact stored in this browser was deleted.");
                 }
-                Err(why) => notices.error(format!("Not everything could be deleted: {why}")),
+                Err(why) => {
+                    notices.error(format!("Not everything could be deleted: {why}"));
+                    // What is left (starting over re-reads the list itself).
+                    annotate.refresh_projects();
+                }
             }
-            refresh();
         });
     };
     let projects = move || annotate.projects.get();
@@ -74,7 +74,9 @@ pub fn DataPanel() -> impl IntoView {
         <details class="data-panel" data-testid="data-panel" on:toggle=move |_| {
             // A toggle event follows every change of `open`.
             open.update(|o| *o = !*o);
-            refresh();
+            if open.get_untracked() {
+                annotate.refresh_projects();
+            }
         }>
             <summary>"Your data"</summary>
             <p>"Clips and camera frames are never stored or sent anywhere: a clip is read from your disk, and after a reload you open it again."</p>
