@@ -3,7 +3,7 @@
 //! Errors are text a person can act on ("QuotaExceededError: …").
 
 use js_sys::{Object, Reflect};
-use rexie::{ObjectStore, Rexie, TransactionMode};
+use rexie::{ObjectStore, Rexie, Store, Transaction, TransactionMode};
 use wasm_bindgen::{JsCast, JsValue};
 
 const DB: &str = "microact";
@@ -57,9 +57,16 @@ fn stored(value: &JsValue) -> Option<StoredProject> {
     })
 }
 
+/// One store of the database, in a transaction of its own.
+async fn store(name: &str, mode: TransactionMode) -> Result<(Transaction, Store), String> {
+    let db = open().await?;
+    let tx = db.transaction(&[name], mode).map_err(text)?;
+    let store = tx.store(name).map_err(text)?;
+    Ok((tx, store))
+}
+
 /// Saves (inserts or replaces) a project's session JSON.
 pub async fn save_project(id: &str, name: &str, session: &str) -> Result<(), String> {
-    let db = open().await?;
     let record = Object::new();
     let set = |k: &str, v: JsValue| Reflect::set(&record, &JsValue::from_str(k), &v).map(|_| ());
     set("id", id.into())
@@ -68,10 +75,7 @@ pub async fn save_project(id: &str, name: &str, session: &str) -> Result<(), Str
         .and_then(|_| set("bytes", (session.len() as f64).into()))
         .and_then(|_| set("session", session.into()))
         .map_err(|e| super::js_error_text(&e))?;
-    let tx = db
-        .transaction(&[PROJECTS], TransactionMode::ReadWrite)
-        .map_err(text)?;
-    let store = tx.store(PROJECTS).map_err(text)?;
+    let (tx, store) = store(PROJECTS, TransactionMode::ReadWrite).await?;
     store.put(&record, None).await.map_err(text)?;
     tx.done().await.map_err(text)?;
     Ok(())
@@ -79,21 +83,13 @@ pub async fn save_project(id: &str, name: &str, session: &str) -> Result<(), Str
 
 /// The session JSON of project `id`; `None` when there is no such project.
 pub async fn load_project(id: &str) -> Result<Option<String>, String> {
-    let db = open().await?;
-    let tx = db
-        .transaction(&[PROJECTS], TransactionMode::ReadOnly)
-        .map_err(text)?;
-    let store = tx.store(PROJECTS).map_err(text)?;
+    let (_tx, store) = store(PROJECTS, TransactionMode::ReadOnly).await?;
     let value = store.get(id.into()).await.map_err(text)?;
     Ok(value.and_then(|v| field(&v, "session").as_string()))
 }
 
 pub async fn list_projects() -> Result<Vec<StoredProject>, String> {
-    let db = open().await?;
-    let tx = db
-        .transaction(&[PROJECTS], TransactionMode::ReadOnly)
-        .map_err(text)?;
-    let store = tx.store(PROJECTS).map_err(text)?;
+    let (_tx, store) = store(PROJECTS, TransactionMode::ReadOnly).await?;
     let all = store.get_all(None, None).await.map_err(text)?;
     let mut list: Vec<StoredProject> = all.iter().filter_map(stored).collect();
     list.sort_by(|a, b| b.updated.total_cmp(&a.updated));
@@ -128,26 +124,14 @@ pub async fn delete_project(id: &str) -> Result<(), String> {
 
 /// A setting's text (`last-project`, `keymap`).
 pub async fn setting(key: &str) -> Result<Option<String>, String> {
-    let db = open().await?;
-    let tx = db
-        .transaction(&[SETTINGS], TransactionMode::ReadOnly)
-        .map_err(text)?;
-    let value = tx
-        .store(SETTINGS)
-        .map_err(text)?
-        .get(key.into())
-        .await
-        .map_err(text)?;
+    let (_tx, store) = store(SETTINGS, TransactionMode::ReadOnly).await?;
+    let value = store.get(key.into()).await.map_err(text)?;
     Ok(value.and_then(|v| v.as_string()))
 }
 
 pub async fn set_setting(key: &str, value: &str) -> Result<(), String> {
-    let db = open().await?;
-    let tx = db
-        .transaction(&[SETTINGS], TransactionMode::ReadWrite)
-        .map_err(text)?;
-    tx.store(SETTINGS)
-        .map_err(text)?
+    let (tx, store) = store(SETTINGS, TransactionMode::ReadWrite).await?;
+    store
         .put(&JsValue::from_str(value), Some(&JsValue::from_str(key)))
         .await
         .map_err(text)?;
@@ -170,15 +154,8 @@ pub async fn delete_everything() -> Result<(), String> {
 
 /// How many settings are stored.
 pub async fn count_settings() -> Result<u32, String> {
-    let db = open().await?;
-    let tx = db
-        .transaction(&[SETTINGS], TransactionMode::ReadOnly)
-        .map_err(text)?;
-    tx.store(SETTINGS)
-        .map_err(text)?
-        .count(None)
-        .await
-        .map_err(text)
+    let (_tx, store) = store(SETTINGS, TransactionMode::ReadOnly).await?;
+    store.count(None).await.map_err(text)
 }
 
 /// What this origin uses of the browser's storage and its quota, in bytes
