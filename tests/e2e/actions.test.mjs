@@ -1,27 +1,18 @@
 // Live actions in the page: a real clip plays with skeletons on, MoveNet's first person goes
 // through the streaming recognizer shipped in models/ (penn-ddnet), and the panel shows its top
 // five classes with the unknown score, on WebGPU and on the CPU.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { launch } from './support/browser.mjs';
-import { serveDist } from './support/server.mjs';
+import { fixture, manifest, serveDuringTests } from './support/fixtures.mjs';
 import { AppPage } from './support/app-page.mjs';
 
-const CLIP = fileURLToPath(new URL('../fixtures/walk-2s.webm', import.meta.url));
+const CLIP = fixture('walk-2s.webm');
 // The same real clip as the fake camera's feed (320×180, 10 fps, played in a loop).
-const CAMERA = fileURLToPath(new URL('../fixtures/walk-2s.y4m', import.meta.url));
-const manifest = JSON.parse(readFileSync(fileURLToPath(new URL('../../models/manifest.json', import.meta.url)), 'utf8'));
+const CAMERA = fixture('walk-2s.y4m');
 const classes = manifest.models.find((m) => m.name === 'penn-ddnet').recognizer.classes;
 
-let server;
-before(async () => {
-  server = await serveDist();
-});
-after(async () => {
-  await server?.close();
-});
+const server = serveDuringTests();
 
 /** Plays the clip slowly and in a loop until the actions panel shows a guess; returns it. */
 async function liveGuess(app, backend) {

@@ -3,26 +3,19 @@
 // proposals land in the person's track with a confidence strip and person boxes, can be accepted
 // above a score, undone, and exported with the pose track; with everyone (MultiPose), each person
 // gets a track of their own.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { launch } from './support/browser.mjs';
-import { serveDist } from './support/server.mjs';
+import { fixture, serveDuringTests } from './support/fixtures.mjs';
 import { AppPage } from './support/app-page.mjs';
 
-const CLIP = fileURLToPath(new URL('../fixtures/walk-2s.webm', import.meta.url));
+const CLIP = fixture('walk-2s.webm');
 // A man standing on a hut and a woman walking past it, both large enough for MultiPose.
-const TWO_PEOPLE = fileURLToPath(new URL('../fixtures/two-people-2s.webm', import.meta.url));
+const TWO_PEOPLE = fixture('two-people-2s.webm');
 const FRAMES = 60;
 
-let server;
-before(async () => {
-  server = await serveDist();
-});
-after(async () => {
-  await server?.close();
-});
+const server = serveDuringTests();
 
 const segments = (app) => app.page.locator('[data-testid="segment"]').evaluateAll((els) =>
   els.map((e) => ({ label: e.dataset.label, start: Number(e.dataset.start), end: Number(e.dataset.end), status: e.dataset.status })));

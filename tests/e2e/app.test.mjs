@@ -1,23 +1,15 @@
 // The app shell in headless Chromium: backends and their self-tests, a real clip, the camera,
 // and the messages for files and cameras that cannot be used.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { launch } from './support/browser.mjs';
-import { serveDist } from './support/server.mjs';
+import { fixture, serveDuringTests } from './support/fixtures.mjs';
 import { AppPage } from './support/app-page.mjs';
 
-const fixture = (name) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 // tests/fixtures/walk-2s.webm: 2 s, 640×360, VP9, 30 fps (see tests/fixtures/README.md).
 const CLIP = fixture('walk-2s.webm');
 
-let server;
-before(async () => {
-  server = await serveDist();
-});
-after(async () => {
-  await server?.close();
-});
+const server = serveDuringTests();
 
 async function withPage(options, body) {
   const browser = await launch(options);

@@ -1,23 +1,14 @@
 // The models panel: every file in models/manifest.json with its size, storage and accuracy; the
 // recognizer chosen there is the one clip analysis runs (here the int8 file, on the CPU).
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { launch } from './support/browser.mjs';
-import { serveDist } from './support/server.mjs';
+import { fixture, manifest, serveDuringTests } from './support/fixtures.mjs';
 import { AppPage } from './support/app-page.mjs';
 
-const CLIP = fileURLToPath(new URL('../fixtures/walk-2s.webm', import.meta.url));
-const manifest = JSON.parse(readFileSync(fileURLToPath(new URL('../../models/manifest.json', import.meta.url)), 'utf8'));
+const CLIP = fixture('walk-2s.webm');
 
-let server;
-before(async () => {
-  server = await serveDist();
-});
-after(async () => {
-  await server?.close();
-});
+const server = serveDuringTests();
 
 describe('models panel', () => {
   test('lists the manifest and runs the recognizer chosen there', async () => {

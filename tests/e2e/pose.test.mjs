@@ -3,24 +3,18 @@
 // keypoints it reports must match what TF.js gives on the same frames with Google's graphs
 // (tests/fixtures/pose/*.tfjs.json, from scripts/reference/movenet.mjs). Same bar as the native
 // golden tests: 0.5 px at the network input and 0.01 in score.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { launch } from './support/browser.mjs';
-import { serveDist } from './support/server.mjs';
+import { serveDuringTests } from './support/fixtures.mjs';
 import { AppPage } from './support/app-page.mjs';
 
 const fixture = (name) => fileURLToPath(new URL(`../fixtures/pose/${name}`, import.meta.url));
 const reference = (name) => JSON.parse(readFileSync(fixture(name), 'utf8')).frames;
 
-let server;
-before(async () => {
-  server = await serveDist();
-});
-after(async () => {
-  await server?.close();
-});
+const server = serveDuringTests();
 
 /** Largest keypoint distance (input px) and score difference between the page and TF.js. */
 function compare(ours, theirs, side) {

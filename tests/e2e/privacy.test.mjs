@@ -6,28 +6,19 @@
 //   - after one online visit (the service worker has cached the app and every model file), the
 //     same page offline starts, estimates poses, analyses a clip, saves a labelled segment and
 //     restores it after a reload.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { launch, launchProfile } from './support/browser.mjs';
-import { serveDist } from './support/server.mjs';
+import { fixture, manifest, serveDuringTests } from './support/fixtures.mjs';
 import { AppPage } from './support/app-page.mjs';
 
-const fixture = (name) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 const CLIP = fixture('walk-2s.webm');
-const manifest = JSON.parse(readFileSync(fileURLToPath(new URL('../../models/manifest.json', import.meta.url)), 'utf8'));
 
-let server;
-before(async () => {
-  server = await serveDist();
-});
-after(async () => {
-  await server?.close();
-});
+const server = serveDuringTests();
 
 /** Every request the context makes (page and service worker), as the browser sends it. */
 function recordRequests(context) {

@@ -1,25 +1,18 @@
 // The annotation workspace in headless Chromium: creating and editing segments with the mouse and
 // keys, undo of each edit kind, tracks and descriptions, autosave and reload, every format out
 // and back in through the menu, imported markup rendered as text, and a broken storage.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { launch } from './support/browser.mjs';
-import { serveDist } from './support/server.mjs';
+import { fixture, serveDuringTests } from './support/fixtures.mjs';
 import { AppPage } from './support/app-page.mjs';
 
-const CLIP = fileURLToPath(new URL('../fixtures/walk-2s.webm', import.meta.url));
+const CLIP = fixture('walk-2s.webm');
 
-let server;
-before(async () => {
-  server = await serveDist();
-});
-after(async () => {
-  await server?.close();
-});
+const server = serveDuringTests();
 
 /** A browser with one page (and its storage) for the whole body; `init` runs before page scripts. */
 async function withBrowser(body, { init } = {}) {
