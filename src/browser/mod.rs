@@ -8,6 +8,7 @@ pub mod fetch;
 pub mod files;
 pub mod offline;
 pub mod storage;
+pub mod tabs;
 pub mod video;
 
 use std::cell::Cell;
@@ -123,6 +124,13 @@ pub fn query_param(name: &str) -> Option<String> {
     web_sys::UrlSearchParams::new_with_str(&search)
         .ok()?
         .get(name)
+}
+
+/// Whether the page is hidden (another tab in front, minimised, being closed).
+pub fn page_hidden() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Hidden)
 }
 
 /// Asks a yes/no question in the browser's own dialog; `false` when it cannot be shown.

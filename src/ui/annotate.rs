@@ -1,6 +1,7 @@
 //! The annotation workspace's shared state in the page: the [`Workspace`] behind a signal, the
-//! keymap and its keys, autosave to IndexedDB with restore on reload, projects, and the
-//! import/export menu's actions. The panels (timeline, palette, project bar, help) render it.
+//! keymap and its keys, opening and restoring projects (their durability is `ui::autosave`),
+//! and the import/export menu's actions. The panels (timeline, palette, project bar, help)
+//! render it.
 
 use leptos::ev;
 use leptos::html::Input;
@@ -10,18 +11,19 @@ use microact_core::formats::{self, Mode};
 use microact_core::model::{Frame, LabelRef, Project, TrackId, VideoId};
 use std::time::Duration;
 
-use crate::browser::{self, dom, files::PickedFile, storage};
+use crate::browser::{self, dom, files::PickedFile, storage, tabs};
 use crate::media;
+use crate::ui::autosave::{Autosave, LAST_PROJECT};
 use crate::ui::notices::Notices;
 use crate::ui::player::{Source, Viewer};
 use crate::workspace::io::{self, Format, Picked};
 use crate::workspace::keys::{Chord, Command, Keymap};
 use crate::workspace::view::{TimeView, ZOOM_STEP};
-use crate::workspace::{OpenedClip, Refusal, Session, Workspace};
+use crate::workspace::{OpenedClip, Refusal, Workspace};
 
-/// Quiet time after a change before it is written (a drag writes once, at its end or pause).
-const SAVE_DELAY: Duration = Duration::from_millis(300);
-const LAST_PROJECT: &str = "last-project";
+/// Quiet time after the view or playhead moves before where the person is gets written (edits
+/// are written at once, by `ui::autosave`).
+const PLACE_DELAY: Duration = Duration::from_millis(300);
 const KEYMAP: &str = "keymap";
 
 /// Where the person is in a project: saved on its own so that zooming or stepping does not
@@ -30,16 +32,6 @@ const KEYMAP: &str = "keymap";
 struct Place {
     view: TimeView,
     playhead: Frame,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum SaveState {
-    /// Nothing loaded yet.
-    Starting,
-    Saving,
-    Saved,
-    /// The last write failed: the work is only in this tab.
-    Failed(String),
 }
 
 /// An import read and waiting for the person to choose merge or replace.
@@ -82,16 +74,13 @@ pub struct Annotate {
     pub width: RwSignal<f64>,
     pub project_id: RwSignal<String>,
     pub projects: RwSignal<Vec<storage::StoredProject>>,
-    pub save: RwSignal<SaveState>,
+    pub autosave: Autosave,
     pub pending_import: RwSignal<Option<PendingImport>>,
     /// Whether the import/export menu is open.
     pub io_open: RwSignal<bool>,
-    save_generation: StoredValue<u64>,
     place_generation: StoredValue<u64>,
     /// The last clip hashed: name, size, SHA-256.
     hashed: StoredValue<Option<(String, u64, String)>>,
-    /// Whether the person has been told that saving fails (once until a save succeeds).
-    save_warned: StoredValue<bool>,
     /// The playhead to go back to when the restored project's clip is opened again.
     restore_playhead: StoredValue<Option<(VideoId, Frame)>>,
     loaded: RwSignal<bool>,
@@ -101,8 +90,10 @@ pub struct Annotate {
 
 impl Annotate {
     pub fn new(notices: Notices, viewer: Viewer) -> Self {
+        let ws = RwSignal::new(Workspace::new("Untitled project"));
+        let project_id = RwSignal::new(String::new());
         Self {
-            ws: RwSignal::new(Workspace::new("Untitled project")),
+            ws,
             keymap: RwSignal::new(Keymap::default()),
             help: RwSignal::new(false),
             drawing_box: RwSignal::new(false),
@@ -114,15 +105,13 @@ impl Annotate {
             recording: StoredValue::new(None),
             view: RwSignal::new(TimeView::default()),
             width: RwSignal::new(800.0),
-            project_id: RwSignal::new(String::new()),
+            project_id,
             projects: RwSignal::new(Vec::new()),
-            save: RwSignal::new(SaveState::Starting),
+            autosave: Autosave::new(ws, project_id, notices),
             pending_import: RwSignal::new(None),
             io_open: RwSignal::new(false),
-            save_generation: StoredValue::new(0),
             place_generation: StoredValue::new(0),
             hashed: StoredValue::new(None),
-            save_warned: StoredValue::new(false),
             restore_playhead: StoredValue::new(None),
             loaded: RwSignal::new(false),
             notices,
@@ -400,33 +389,24 @@ impl Annotate {
         });
     }
 
-    /// Writes the session soon (once for a burst of changes).
-    /// Writes soon: the whole project after an edit (`full`), or only where the person is
-    /// (zoom, pan, playhead), which is cheap however large the project.
-    fn schedule_save(&self, full: bool) {
+    /// Writes where the person is (zoom, pan, playhead) soon: once for a burst of moves, and
+    /// cheap however large the project.
+    fn schedule_place(&self) {
         if !self.loaded.get_untracked() {
             return;
         }
-        // Debounced: only the timer of the last change in a burst writes.
-        let counter = if full {
-            self.save_generation
-        } else {
-            self.place_generation
-        };
+        // Debounced: only the timer of the last move in a burst writes.
+        let counter = self.place_generation;
         let generation = counter.get_value() + 1;
         counter.set_value(generation);
         let this = *self;
         set_timeout(
             move || {
                 if counter.get_value() == generation {
-                    if full {
-                        this.save_now()
-                    } else {
-                        this.save_place()
-                    }
+                    this.save_place()
                 }
             },
-            SAVE_DELAY,
+            PLACE_DELAY,
         );
     }
 
@@ -440,68 +420,19 @@ impl Annotate {
         }
     }
 
+    /// Writes where the person is now (issued at once: also when the page is closing).
     fn save_place(&self) {
+        if !self.loaded.get_untracked() {
+            return;
+        }
         let Ok(text) = serde_json::to_string(&self.place()) else {
             return;
         };
         let key = storage::place_key(&self.project_id.get_untracked());
-        spawn_local(async move {
-            // A failure here is reported by the next full save, which fails the same way.
-            let _ = storage::set_setting(&key, &text).await;
-        });
-    }
-
-    pub fn save_now(&self) {
-        let id = self.project_id.get_untracked();
-        let place = self.place();
-        let (name, json) = self.ws.with_untracked(|w| {
-            let mut session = w.session(place.view);
-            session.playhead = place.playhead;
-            (w.project.name.clone(), serde_json::to_string(&session))
-        });
-        let json = match json {
-            Ok(json) => json,
-            Err(e) => {
-                self.save.set(SaveState::Failed(format!(
-                    "the project could not be written as JSON: {e}"
-                )));
-                return;
-            }
-        };
-        self.save.set(SaveState::Saving);
-        let this = *self;
-        spawn_local(async move {
-            let saved = match storage::save_project(&id, &name, &json).await {
-                Ok(()) => storage::set_setting(LAST_PROJECT, &id).await,
-                Err(e) => Err(e),
-            };
-            match saved {
-                Ok(()) => {
-                    this.save.set(SaveState::Saved);
-                    this.save_warned.set_value(false);
-                    // The list learns of this save here rather than by reading every project back.
-                    let entry = storage::StoredProject {
-                        id: id.clone(),
-                        name,
-                        updated: browser::now_epoch_ms(),
-                        bytes: json.len() as u64,
-                    };
-                    this.projects.update(|list| {
-                        list.retain(|p| p.id != entry.id);
-                        list.insert(0, entry);
-                    });
-                }
-                Err(e) => {
-                    this.save.set(SaveState::Failed(e.clone()));
-                    if !this.save_warned.get_value() {
-                        this.save_warned.set_value(true);
-                        this.notices.error(format!(
-                            "Your work is not being saved in this browser ({e}). It is still here in this tab: use “Export now” to keep a copy."
-                        ));
-                    }
-                }
-            }
-        });
+        if let Ok(pending) = storage::put_setting(&key, &text) {
+            // A failure here shows in the next edit's write, which fails the same way.
+            spawn_local(async move { drop(pending.await) });
+        }
     }
 
     fn save_keymap(&self) {
@@ -526,10 +457,17 @@ impl Annotate {
         self.looping.set(None);
         self.restore_playhead.set_value(None);
         self.keymap.set(Keymap::default());
-        self.ws.set(Workspace::new("Untitled project"));
-        self.project_id.set(storage::new_id());
-        self.reattach();
+        self.fresh(Workspace::new("Untitled project"));
         self.refresh_projects();
+    }
+
+    /// `ws` as a new project under a fresh id, stored at once; the clip on screen joins it.
+    fn fresh(&self, ws: Workspace) {
+        self.looping.set(None);
+        self.ws.set(ws);
+        self.project_id.set(storage::new_id());
+        self.autosave.begin();
+        self.reattach();
     }
 
     pub fn refresh_projects(&self) {
@@ -553,56 +491,63 @@ impl Annotate {
                     )),
                 }
             }
-            let last = storage::setting(LAST_PROJECT).await;
-            match last {
+            match storage::setting(LAST_PROJECT).await {
                 Ok(Some(id)) => this.load(&id).await,
-                Ok(None) => this.project_id.set(storage::new_id()),
+                Ok(None) => this.fresh(Workspace::new("Untitled project")),
                 Err(e) => {
-                    this.project_id.set(storage::new_id());
-                    this.save.set(SaveState::Failed(e.clone()));
-                    this.save_warned.set_value(true);
+                    this.fresh(Workspace::new("Untitled project"));
                     this.notices.error(format!(
                         "Projects cannot be saved in this browser ({e}). Work in this tab is kept until it closes: use “Export now” to keep a copy."
                     ));
                 }
             }
             this.loaded.set(true);
+            this.autosave.check_persisted();
             this.refresh_projects();
         });
     }
 
+    /// Opens stored project `id` where the person left it: edited here, or followed read-only
+    /// while another tab edits it. A damaged project opens up to its last good edit, saying
+    /// what was left out.
     async fn load(&self, id: &str) {
-        match storage::load_project(id).await {
-            Ok(Some(text)) => match serde_json::from_str::<Session>(&text) {
-                Ok(mut session) => {
-                    let place = storage::setting(&storage::place_key(id))
-                        .await
-                        .ok()
-                        .flatten();
-                    if let Some(place) = place.and_then(|p| serde_json::from_str::<Place>(&p).ok())
-                    {
-                        session.view = place.view;
-                        session.playhead = place.playhead;
-                    }
-                    let playhead = session.video.map(|v| (v, session.playhead));
-                    self.restore_playhead.set_value(playhead);
-                    self.looping.set(None);
-                    self.view.set(session.view);
-                    self.ws.set(Workspace::from_session(session));
-                    self.project_id.set(id.to_string());
-                    self.reattach();
+        match self.autosave.load(id).await {
+            Ok(Some((restored, claim))) => {
+                let mut session = restored.session;
+                let place = storage::setting(&storage::place_key(id))
+                    .await
+                    .ok()
+                    .flatten()
+                    .and_then(|p| serde_json::from_str::<Place>(&p).ok());
+                if let Some(place) = place {
+                    session.view = place.view;
+                    session.playhead = place.playhead;
                 }
-                Err(e) => {
-                    // Keep the stored record untouched: start a new project beside it.
-                    self.project_id.set(storage::new_id());
-                    self.notices.error(format!("The saved project could not be read ({e}); it is kept as it was, and a new project is open."));
+                let playhead = session.focus.video.map(|v| (v, session.playhead));
+                self.restore_playhead.set_value(playhead);
+                self.looping.set(None);
+                self.view.set(session.view);
+                self.ws.set(Workspace::from_session(session));
+                self.project_id.set(id.to_string());
+                let damaged = !restored.problems.is_empty();
+                self.autosave.start(claim, damaged);
+                if damaged {
+                    self.notices.error(format!(
+                        "This project was stored damaged: it is open as it was up to its last readable edit{}. {}. A raw copy of what was stored is kept (Your data → Export stored data).",
+                        match restored.dropped {
+                            0 => String::new(),
+                            n => format!(" ({n} later edit{} left out)", if n == 1 { "" } else { "s" }),
+                        },
+                        restored.problems.join("; ")
+                    ));
                 }
-            },
-            Ok(None) => self.project_id.set(storage::new_id()),
+                self.reattach();
+            }
+            Ok(None) => self.fresh(Workspace::new("Untitled project")),
             Err(e) => {
-                self.project_id.set(storage::new_id());
-                self.notices
-                    .error(format!("The saved project could not be loaded: {e}"));
+                // Keep the stored records untouched: start a new project beside them.
+                self.fresh(Workspace::new("Untitled project"));
+                self.notices.error(format!("The saved project could not be opened ({e}); it is kept as it was (Your data → Export stored data), and a new project is open."));
             }
         }
     }
@@ -690,35 +635,23 @@ impl Annotate {
     }
 
     pub fn new_project(&self) {
-        self.save_now();
-        self.looping.set(None);
         self.restore_playhead.set_value(None);
-        self.ws.set(Workspace::new("Untitled project"));
-        self.project_id.set(storage::new_id());
-        self.reattach();
-        self.save_now();
+        self.fresh(Workspace::new("Untitled project"));
     }
 
     pub fn open_project(&self, id: String) {
-        self.save_now();
         let this = *self;
-        spawn_local(async move {
-            this.load(&id).await;
-            this.save_now();
-        });
+        spawn_local(async move { this.load(&id).await });
     }
 
     pub fn duplicate_project(&self) {
-        self.save_now();
         let view = self.view.get_untracked();
         let copy = self.ws.with_untracked(|w| {
             let mut s = w.session(view);
             s.project.name = format!("{} (copy)", s.project.name);
             s
         });
-        self.ws.set(Workspace::from_session(copy));
-        self.project_id.set(storage::new_id());
-        self.save_now();
+        self.fresh(Workspace::from_session(copy));
     }
 
     pub fn delete_project(&self, id: String) {
@@ -730,10 +663,7 @@ impl Annotate {
                 return;
             }
             if this.project_id.get_untracked() == id {
-                this.ws.set(Workspace::new("Untitled project"));
-                this.project_id.set(storage::new_id());
-                this.reattach();
-                this.save_now();
+                this.fresh(Workspace::new("Untitled project"));
             }
             this.refresh_projects();
         });
@@ -872,16 +802,41 @@ impl Annotate {
                 this.viewer.set_speed(this.ws.with_untracked(|w| w.speed));
             }
         });
-        // Autosave after every change of the workspace, and after the playhead moves while paused.
+        // Every change of the workspace is written at once; where the person is, after the
+        // playhead or view rests; both when the page is hidden or closed.
         Effect::new(move |_| {
             this.ws.track();
-            this.schedule_save(true);
+            this.autosave.flush();
         });
         Effect::new(move |_| {
             this.view.track();
             let frame = this.viewer.frame();
             if !this.viewer.playing.get() && frame.is_some() {
-                this.schedule_save(false);
+                this.schedule_place();
+            }
+        });
+        let flush = move || {
+            this.autosave.flush();
+            this.save_place();
+        };
+        let hide = window_event_listener(ev::pagehide, move |_| flush());
+        let hidden = window_event_listener(ev::visibilitychange, move |_| {
+            if browser::page_hidden() {
+                flush();
+            }
+        });
+        on_cleanup(move || {
+            hide.remove();
+            hidden.remove();
+        });
+        // Tabs of one project: another tab's saved edits, a request to let go; a project this
+        // tab must read again (taken over, fallen behind a snapshot).
+        tabs::listen(move |message| this.autosave.heard(message));
+        Effect::new(move |first: Option<()>| {
+            this.autosave.reload.track();
+            if first.is_some() {
+                let id = this.project_id.get_untracked();
+                spawn_local(async move { this.load(&id).await });
             }
         });
         // A looped segment goes round; the playhead stays in view.

@@ -1,6 +1,7 @@
 //! "Your data": what microact keeps in this browser (projects with their sizes, settings, the
-//! offline copy, what the browser says this site uses of its storage), that media never is, and
-//! a button that deletes everything stored.
+//! offline copy, what the browser says this site uses of its storage), that media never is,
+//! whether the browser keeps it under storage pressure, an export of the raw stored records
+//! for support, and a button that deletes everything stored.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -16,6 +17,8 @@ struct Stored {
     settings: Option<Result<u32, String>>,
     /// (usage, quota) in bytes.
     usage: Option<(f64, f64)>,
+    /// Raw copies of damaged projects kept.
+    damaged: u32,
 }
 
 #[component]
@@ -26,9 +29,14 @@ pub fn DataPanel() -> impl IntoView {
     let open = RwSignal::new(false);
     let count = move || {
         spawn_local(async move {
-            let settings = Some(storage::count_settings().await);
+            let settings = Some(storage::count_settings().await.map_err(|e| e.to_string()));
             let usage = storage::usage().await;
-            stored.set(Stored { settings, usage });
+            let damaged = storage::count_damaged().await.unwrap_or(0);
+            stored.set(Stored {
+                settings,
+                usage,
+                damaged,
+            });
         });
     };
     // While the panel is open its figures follow the project list: opening it, every save
@@ -59,6 +67,41 @@ pub fn DataPanel() -> impl IntoView {
                 }
             }
         });
+    };
+    let export_raw = move |_| {
+        spawn_local(async move {
+            match storage::export_raw().await {
+                Ok(json) => {
+                    let name = format!(
+                        "microact-stored-{}.json",
+                        crate::browser::now_epoch_ms() as u64
+                    );
+                    if let Err(e) =
+                        crate::browser::dom::download(&name, "application/json", json.as_bytes())
+                    {
+                        notices.error(format!("{name} could not be downloaded: {e}"));
+                    }
+                }
+                Err(e) => notices.error(format!("The stored data could not be read: {e}")),
+            }
+        });
+    };
+    let persisted = annotate.autosave.persisted;
+    let persistence = move || match persisted.get() {
+        Some(true) => {
+            "Storage is persistent: the browser keeps your projects even when space runs low (only you can delete them, here or in the browser's settings)."
+        }
+        Some(false) => {
+            "Storage is best-effort: when space runs low the browser may delete this site's data, projects included, without asking. microact asked for persistent storage and the browser declined (browsers grant it to sites you use often, bookmark or install). Export your projects to keep a copy."
+        }
+        None => {
+            "This browser does not say whether it keeps this site's storage when space runs low: export your projects to keep a copy."
+        }
+    };
+    let persisted_state = move || match persisted.get() {
+        Some(true) => "persistent",
+        Some(false) => "best-effort",
+        None => "unknown",
     };
     let projects = move || annotate.projects.get();
     let total = move || projects().iter().map(|p| p.bytes).sum::<u64>();
@@ -99,6 +142,13 @@ pub fn DataPanel() -> impl IntoView {
                 Some(Err(why)) => format!("The settings could not be counted: {why}"),
             }}</p>
             <p data-testid="storage-usage">{usage}</p>
+            <p data-testid="storage-persisted" data-state=persisted_state>{persistence}</p>
+            <p>"Every edit is written as you make it, and the project is whole again after a reload, a closed tab or a crash. With the same project open in two tabs, one edits and the other shows its changes read-only until you choose “Edit here” there."</p>
+            <p data-testid="stored-damaged" data-count=move || stored.get().damaged.to_string()>{move || match stored.get().damaged {
+                0 => String::new(),
+                n => format!("{n} raw cop{} of damaged project data kept for support.", if n == 1 { "y" } else { "ies" }),
+            }}</p>
+            <button data-testid="export-stored" on:click=export_raw>"Export stored data (for support)"</button>
             <button data-testid="delete-everything" on:click=delete_all>"Delete everything stored"</button>
         </details>
     }

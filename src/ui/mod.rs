@@ -4,6 +4,7 @@ pub mod actions_panel;
 pub mod analysis;
 pub mod annotate;
 pub mod app;
+pub mod autosave;
 pub mod bench;
 pub mod boxes;
 pub mod compute_panel;

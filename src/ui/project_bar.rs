@@ -6,7 +6,8 @@ use microact_core::formats::Mode;
 
 use crate::browser::files;
 use crate::format;
-use crate::ui::annotate::{Annotate, SaveState};
+use crate::ui::annotate::Annotate;
+use crate::ui::autosave::{FOLLOWING, Role, SaveState};
 use crate::workspace::io::Format;
 
 #[component]
@@ -17,23 +18,28 @@ pub fn ProjectBar() -> impl IntoView {
     let export_format = RwSignal::new(Format::Native.id().to_string());
     let import_format = RwSignal::new(String::new());
 
-    let save_text = move || match a.save.get() {
+    let save = a.autosave.save;
+    let following = move || a.autosave.role.get() == Role::Following;
+    let save_text = move || match save.get() {
+        _ if following() => "read-only here".to_string(),
         SaveState::Starting => "loading…".to_string(),
         SaveState::Saving => "saving…".to_string(),
         SaveState::Saved => "saved in this browser".to_string(),
         SaveState::Failed(_) => "not saved".to_string(),
     };
-    let save_detail = move || match a.save.get() {
+    let save_detail = move || {
+        match save.get() {
         SaveState::Failed(e) => format!("Not saved in this browser: {e}"),
-        _ => "Every change is saved in this browser (IndexedDB)".to_string(),
+        _ => "Every change is written to this browser's storage (IndexedDB) as you make it; “saved” once it is on disk".to_string(),
+    }
     };
-    let save_state = move || match a.save.get() {
+    let save_state = move || match save.get() {
         SaveState::Starting => "starting",
         SaveState::Saving => "saving",
         SaveState::Saved => "saved",
         SaveState::Failed(_) => "failed",
     };
-    let failed = move || matches!(a.save.get(), SaveState::Failed(_));
+    let failed = move || matches!(save.get(), SaveState::Failed(_));
 
     let projects = move || a.projects.get();
     let current = move || a.project_id.get();
@@ -41,11 +47,22 @@ pub fn ProjectBar() -> impl IntoView {
     view! {
         <section class="project-bar" aria-label="Project" data-testid="project-bar">
             <input class="project-name" data-testid="project-name" aria-label="Project name"
-                prop:value=name on:input=move |e| a.rename(event_target_value(&e))
+                prop:value=name prop:readOnly=following on:input=move |e| a.rename(event_target_value(&e))
                 on:change=move |_| ws.update(|w| w.seal()) />
-            <span class="save-state" data-testid="save-state" data-state=save_state title=save_detail>{save_text}</span>
+            <span class="save-state" data-testid="save-state" data-state=save_state title=save_detail
+                data-seq=move || a.autosave.issued.get().to_string()
+                data-committed=move || a.autosave.committed.get().to_string()
+                data-snapshot=move || a.autosave.snapshot.get().to_string()
+                data-write-ms=move || a.autosave.write_ms.get().map(|ms| format!("{ms:.2}")).unwrap_or_default()
+                data-role=move || format!("{:?}", a.autosave.role.get()).to_lowercase()>{save_text}</span>
             <Show when=failed>
                 <button data-testid="export-now" on:click=move |_| a.export(Format::Native)>"Export now"</button>
+            </Show>
+            <Show when=following>
+                <div class="read-only-banner" role="status" data-testid="read-only">
+                    <span>{FOLLOWING}</span>
+                    <button data-testid="take-over" on:click=move |_| a.autosave.take_over()>"Edit here"</button>
+                </div>
             </Show>
             <details class="menu" data-testid="projects-menu">
                 <summary>"Projects"</summary>

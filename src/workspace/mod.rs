@@ -4,6 +4,7 @@
 
 pub mod analysis;
 pub mod io;
+pub mod journal;
 pub mod keys;
 pub mod view;
 
@@ -17,6 +18,7 @@ use microact_core::query::TrackIndex;
 use microact_core::time::FrameRate;
 use serde::{Deserialize, Serialize};
 
+use journal::{Entry, Focus};
 use view::TimeView;
 
 /// Who made a segment drawn in this page (annotator profiles come later).
@@ -54,24 +56,12 @@ impl OpenedClip {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Session {
     pub project: Project,
-    #[serde(default)]
-    pub video: Option<VideoId>,
-    #[serde(default)]
-    pub selected: Option<SegmentId>,
-    #[serde(default)]
-    pub track: Option<TrackId>,
-    #[serde(default)]
-    pub label: Option<LabelRef>,
+    #[serde(flatten)]
+    pub focus: Focus,
     #[serde(default)]
     pub view: TimeView,
     #[serde(default)]
     pub playhead: Frame,
-    #[serde(default = "default_speed")]
-    pub speed: f64,
-}
-
-fn default_speed() -> f64 {
-    1.0
 }
 
 #[derive(Clone, Debug)]
@@ -89,6 +79,11 @@ pub struct Workspace {
     /// The frame the playhead was on when last saved (restored after a reload).
     pub playhead: Frame,
     pub speed: f64,
+    /// The project's changes since the page last took them ([`Self::take_journal`]), in the
+    /// order applied: what the page writes to its log.
+    journal: Vec<Entry>,
+    /// Why the project cannot be edited here (another tab edits it); `None` when it can.
+    read_only: Option<String>,
 }
 
 /// Why an edit from the page did not happen, for a notice.
@@ -101,13 +96,9 @@ impl Workspace {
         project.label_sets = labels::builtin();
         Self::from_session(Session {
             project,
-            video: None,
-            selected: None,
-            track: None,
-            label: None,
+            focus: Focus::default(),
             view: TimeView::default(),
             playhead: 0,
-            speed: 1.0,
         })
     }
 
@@ -115,13 +106,15 @@ impl Workspace {
         let mut ws = Self {
             project: s.project,
             history: History::default(),
-            video: s.video,
-            selected: s.selected,
-            track: s.track,
-            label: s.label,
+            video: s.focus.video,
+            selected: s.focus.selected,
+            track: s.focus.track,
+            label: s.focus.label,
             mark_in: None,
             playhead: s.playhead,
-            speed: s.speed.clamp(SPEEDS[0], SPEEDS[SPEEDS.len() - 1]),
+            speed: s.focus.speed.clamp(SPEEDS[0], SPEEDS[SPEEDS.len() - 1]),
+            journal: Vec::new(),
+            read_only: None,
         };
         ws.repair();
         ws
@@ -132,14 +125,56 @@ impl Workspace {
     pub fn session(&self, view: TimeView) -> Session {
         Session {
             project: self.project.clone(),
+            focus: self.focus(),
+            view,
+            playhead: self.playhead,
+        }
+    }
+
+    /// What is selected and active, stored with every write.
+    pub fn focus(&self) -> Focus {
+        Focus {
             video: self.video,
             selected: self.selected,
             track: self.track,
             label: self.label.clone(),
-            view,
-            playhead: self.playhead,
             speed: self.speed,
         }
+    }
+
+    /// The changes since the last call, oldest first.
+    pub fn take_journal(&mut self) -> Vec<Entry> {
+        std::mem::take(&mut self.journal)
+    }
+
+    /// Whether changes are waiting for [`Self::take_journal`].
+    pub fn journal_pending(&self) -> bool {
+        !self.journal.is_empty()
+    }
+
+    /// Makes the project read-only here (`Some(why)`, the refusal every edit then gets) or
+    /// editable again.
+    pub fn set_read_only(&mut self, why: Option<String>) {
+        self.read_only = why;
+    }
+
+    pub fn read_only(&self) -> Option<&str> {
+        self.read_only.as_deref()
+    }
+
+    fn editable(&self) -> Result<(), Refusal> {
+        match &self.read_only {
+            Some(why) => Err(why.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// Applies an entry another tab logged (this tab only follows it): no undo step.
+    pub fn follow(&mut self, entry: Entry) -> Result<(), EditError> {
+        entry.replay(&mut self.project)?;
+        self.history.clear();
+        self.repair();
+        Ok(())
     }
 
     /// The video on screen.
@@ -177,7 +212,8 @@ impl Workspace {
                 };
                 // A clip measured a few frames short (a rounded duration) keeps every segment.
                 measured.frames = measured.frames.max(self.project.latest_end(known.id));
-                if measured != known {
+                // A tab that only follows the project shows the clip as the project has it.
+                if measured != known && self.read_only.is_none() {
                     self.apply("update video", Edit::SetVideo { video: measured })?;
                 }
                 known.id
@@ -218,15 +254,22 @@ impl Workspace {
             return Ok(());
         };
         if video.hash.is_empty() {
+            if self.read_only.is_some() {
+                // The editing tab records it.
+                return Ok(());
+            }
             // A fact about the file found in the background, not an edit to undo.
-            let video = Video {
-                hash: hash.to_string(),
-                ..video
+            let edit = Edit::SetVideo {
+                video: Video {
+                    hash: hash.to_string(),
+                    ..video
+                },
             };
-            return Edit::SetVideo { video }
+            edit.clone()
                 .apply(&mut self.project)
-                .map(drop)
-                .map_err(|e| e.to_string());
+                .map_err(|e| e.to_string())?;
+            self.journal.push(Entry::Apply(edit));
+            return Ok(());
         }
         if video.hash != hash {
             return Err(format!(
@@ -238,37 +281,51 @@ impl Workspace {
 
     /// Applies `edit` as one undo step named `what`.
     pub fn apply(&mut self, what: &str, edit: Edit) -> Result<(), Refusal> {
+        self.editable()?;
+        let logged = edit.clone();
         let done = self.history.apply(&mut self.project, what, edit);
-        self.after(done)
+        self.after(done, logged)
     }
 
     /// Applies `edit` as part of gesture `group` (a drag): one undo step until [`Self::seal`].
     pub fn apply_in_group(&mut self, what: &str, edit: Edit, group: u64) -> Result<(), Refusal> {
+        self.editable()?;
+        let logged = edit.clone();
         let done = self
             .history
             .apply_in_group(&mut self.project, what, edit, group);
-        self.after(done)
+        self.after(done, logged)
     }
 
     pub fn seal(&mut self) {
         self.history.seal();
     }
 
-    fn after(&mut self, done: Result<(), EditError>) -> Result<(), Refusal> {
+    fn after(&mut self, done: Result<(), EditError>, logged: Edit) -> Result<(), Refusal> {
+        if done.is_ok() {
+            self.journal.push(Entry::Apply(logged));
+        }
         self.repair();
         done.map_err(|e| e.to_string())
     }
 
+    /// Undoes the last step; `None` when there is none or the project is read-only here.
     pub fn undo(&mut self) -> Option<String> {
+        self.editable().ok()?;
         let name = self.history.undo_name().map(str::to_string)?;
+        let edit = self.history.next_undo().cloned()?;
         self.history.undo(&mut self.project);
+        self.journal.push(Entry::Restore(edit));
         self.repair();
         Some(name)
     }
 
     pub fn redo(&mut self) -> Option<String> {
+        self.editable().ok()?;
         let name = self.history.redo_name().map(str::to_string)?;
+        let edit = self.history.next_redo().cloned()?;
         self.history.redo(&mut self.project);
+        self.journal.push(Entry::Restore(edit));
         self.repair();
         Some(name)
     }
@@ -546,6 +603,53 @@ pub(crate) mod tests {
         let mut ws = Workspace::new("test");
         ws.attach(&clip("walk.webm")).unwrap();
         ws
+    }
+
+    #[test]
+    fn the_journal_replays_every_change_undo_and_redo_included() {
+        let mut ws = Workspace::new("test");
+        let base = ws.project.clone();
+        let mut c = clip("walk.webm");
+        c.hash = String::new();
+        ws.attach(&c).unwrap();
+        ws.set_hash("walk.webm", 1000, "aa").unwrap();
+        let track = ws.track.unwrap();
+        ws.label = Some(label("nodding"));
+        let a = ws.create(track, 5, 20).unwrap();
+        ws.create(track, 30, 40).unwrap();
+        ws.split_selected(35).unwrap();
+        ws.undo().unwrap();
+        ws.undo().unwrap();
+        ws.redo().unwrap();
+        ws.selected = Some(a);
+        ws.delete_selected().unwrap();
+        let journal = ws.take_journal();
+        assert!(!ws.journal_pending());
+        assert_eq!(journal.len(), 9, "{journal:?}");
+        let mut replayed = base;
+        for entry in journal {
+            entry.replay(&mut replayed).unwrap();
+        }
+        assert_eq!(replayed, ws.project);
+    }
+
+    #[test]
+    fn a_read_only_workspace_refuses_every_edit_and_logs_nothing() {
+        let mut ws = workspace();
+        ws.take_journal();
+        let track = ws.track.unwrap();
+        ws.label = Some(label("nodding"));
+        ws.create(track, 5, 20).unwrap();
+        ws.take_journal();
+        let before = ws.project.clone();
+        ws.set_read_only(Some("open in another tab".into()));
+        assert_eq!(ws.create(track, 30, 40).unwrap_err(), "open in another tab");
+        assert!(ws.undo().is_none());
+        assert!(ws.set_hash("walk.webm", 1000, "ab").is_ok());
+        assert_eq!(ws.project, before);
+        assert!(!ws.journal_pending());
+        ws.set_read_only(None);
+        assert!(ws.undo().is_some());
     }
 
     #[test]

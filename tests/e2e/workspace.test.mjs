@@ -64,9 +64,12 @@ class Workspace extends AppPage {
   }
 
   async waitSaved() {
-    // A change is written after a short pause; wait for the write that follows the last change.
-    await this.page.waitForTimeout(500);
-    await this.page.waitForFunction(() => document.querySelector('[data-testid="save-state"]').dataset.state === 'saved', null, { timeout: 10_000 });
+    // Every edit is written at once; wait until the last one issued is committed. Where the
+    // person is (zoom, playhead) is written when the page is hidden or closed, as on a reload.
+    await this.page.waitForFunction(() => {
+      const d = document.querySelector('[data-testid="save-state"]').dataset;
+      return d.state === 'saved' && d.committed === d.seq;
+    }, null, { timeout: 10_000 });
   }
 }
 

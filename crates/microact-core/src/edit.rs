@@ -146,12 +146,18 @@ impl Edit {
     /// Applies an edit that restores a state the project was in (an undo or a redo): those are
     /// not checked again, so a project that was imported with problems can still be undone.
     fn restore(self, project: &mut Project) -> Edit {
-        match self.run(project, false) {
+        match self.reapply(project) {
             Ok(inverse) => inverse,
             // Unchecked runs fail only when the target is gone, which a linear history rules
             // out; the edit then changed nothing and undoing it changes nothing either.
             Err(_) => Edit::Batch(Vec::new()),
         }
+    }
+
+    /// Applies an edit without checking it again, as undo and redo do (and a replayed log of
+    /// them); `Err` when its target is gone, the project then unchanged.
+    pub fn reapply(self, project: &mut Project) -> Result<Edit, EditError> {
+        self.run(project, false)
     }
 
     fn run(self, project: &mut Project, checked: bool) -> Result<Edit, EditError> {
@@ -856,6 +862,16 @@ impl History {
         step.redo.clone().restore(project);
         self.done.push(step);
         true
+    }
+
+    /// The edit undo would apply (it is [`Edit::reapply`]d, unchecked).
+    pub fn next_undo(&self) -> Option<&Edit> {
+        self.done.last().map(|s| &s.undo)
+    }
+
+    /// The edit redo would apply.
+    pub fn next_redo(&self) -> Option<&Edit> {
+        self.undone.last().map(|s| &s.redo)
     }
 
     /// What undo would undo ("move segment").
