@@ -63,6 +63,20 @@ async fn next_task() {
     port.set_onmessage(None);
 }
 
+/// Resolves after `ms` milliseconds (a timer: throttled in a hidden tab, which is fine for
+/// background work).
+pub async fn sleep(ms: f64) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let timer = web_sys::window().map(|w| {
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32)
+        });
+        if !matches!(timer, Some(Ok(_))) {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// Milliseconds since the epoch (`Date.now()`).
 pub fn now_epoch_ms() -> f64 {
     js_sys::Date::now()

@@ -22,6 +22,9 @@ pub const LAST_PROJECT: &str = "last-project";
 /// the lock anyway (that tab is then frozen or hung).
 const TAKE_OVER_WAIT: Duration = Duration::from_secs(3);
 
+/// How long compaction waits before starting again after edits interrupted it.
+const COMPACT_RETRY: f64 = 250.0;
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum SaveState {
     /// Nothing loaded yet.
@@ -308,13 +311,21 @@ impl Autosave {
         }
         self.st.update_value(|s| s.compacting = true);
         let this = *self;
+        let project = self.project.get_untracked();
         spawn_local(async move {
-            this.write_snapshot().await;
+            // Edits meanwhile start it again, once they pause.
+            while !this.write_snapshot().await
+                && this.project.get_untracked() == project
+                && this.role.get_untracked() == Role::Editing
+            {
+                browser::sleep(COMPACT_RETRY).await;
+            }
             this.st.update_value(|s| s.compacting = false);
         });
     }
 
-    async fn write_snapshot(&self) {
+    /// Writes the snapshot of the project as it is; `false` when it changed meanwhile.
+    async fn write_snapshot(&self) -> bool {
         let project = self.project.get_untracked();
         let seq = self.st.with_value(|s| s.seq);
         let mut writer = self
@@ -328,13 +339,13 @@ impl Autosave {
                 && self.role.get_untracked() == Role::Editing
                 && !self.ws.with_untracked(Workspace::journal_pending);
             if !same {
-                return;
+                return false;
             }
             match self.ws.update_untracked(|w| writer.step(&mut w.project)) {
                 Ok(true) => {}
                 Ok(false) => break,
                 // The next compaction tries again; the log still holds everything.
-                Err(_) => return,
+                Err(_) => return true,
             }
         }
         let snapshot = writer.finish();
@@ -354,6 +365,7 @@ impl Autosave {
             });
             self.snapshot.set(seq);
         }
+        true
     }
 
     /// Starts a new project (already in the workspace, under a fresh id): this tab edits it,
