@@ -92,6 +92,7 @@ impl Annotate {
     pub fn new(notices: Notices, viewer: Viewer) -> Self {
         let ws = RwSignal::new(Workspace::new("Untitled project"));
         let project_id = RwSignal::new(String::new());
+        let projects = RwSignal::new(Vec::new());
         Self {
             ws,
             keymap: RwSignal::new(Keymap::default()),
@@ -106,8 +107,8 @@ impl Annotate {
             view: RwSignal::new(TimeView::default()),
             width: RwSignal::new(800.0),
             project_id,
-            projects: RwSignal::new(Vec::new()),
-            autosave: Autosave::new(ws, project_id, notices),
+            projects,
+            autosave: Autosave::new(ws, project_id, projects, notices),
             pending_import: RwSignal::new(None),
             io_open: RwSignal::new(false),
             place_generation: StoredValue::new(0),

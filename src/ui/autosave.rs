@@ -80,6 +80,8 @@ pub struct Restored {
 pub struct Autosave {
     ws: RwSignal<Workspace>,
     project: RwSignal<String>,
+    /// The stored projects as the list shows them (each write updates its entry).
+    projects: RwSignal<Vec<storage::StoredProject>>,
     pub save: RwSignal<SaveState>,
     pub role: RwSignal<Role>,
     /// The last edit known committed (the page shows it for tests as `data-committed`).
@@ -100,10 +102,16 @@ pub struct Autosave {
 }
 
 impl Autosave {
-    pub fn new(ws: RwSignal<Workspace>, project: RwSignal<String>, notices: Notices) -> Self {
+    pub fn new(
+        ws: RwSignal<Workspace>,
+        project: RwSignal<String>,
+        projects: RwSignal<Vec<storage::StoredProject>>,
+        notices: Notices,
+    ) -> Self {
         Self {
             ws,
             project,
+            projects,
             save: RwSignal::new(SaveState::Starting),
             role: RwSignal::new(Role::Loading),
             committed: RwSignal::new(0),
@@ -253,6 +261,18 @@ impl Autosave {
         tabs::say(&Message::Saved {
             project: project.to_string(),
             seq,
+        });
+        // The list learns of this write here rather than by reading every project back.
+        let head = self.head(seq);
+        let entry = storage::StoredProject {
+            id: head.id,
+            name: head.name,
+            updated: browser::now_epoch_ms(),
+            bytes: head.bytes,
+        };
+        self.projects.update(|list| {
+            list.retain(|p| p.id != entry.id);
+            list.insert(0, entry);
         });
         self.ask_to_persist();
         if journal::should_compact(st.log_entries, st.log_bytes, st.snapshot_bytes) {
