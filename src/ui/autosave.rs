@@ -90,6 +90,8 @@ pub struct Autosave {
     pub issued: RwSignal<u64>,
     /// The newest snapshot's edit once committed (`data-snapshot`).
     pub snapshot: RwSignal<u64>,
+    /// Whether the log is being folded into a snapshot (`data-compacting`).
+    pub compacting: RwSignal<bool>,
     /// Milliseconds from the last edit to its committed write.
     pub write_ms: RwSignal<Option<f64>>,
     /// Whether the browser keeps this site's storage under pressure; `None` until known.
@@ -117,6 +119,7 @@ impl Autosave {
             committed: RwSignal::new(0),
             issued: RwSignal::new(0),
             snapshot: RwSignal::new(0),
+            compacting: RwSignal::new(false),
             write_ms: RwSignal::new(None),
             persisted: RwSignal::new(None),
             reload: RwSignal::new(0),
@@ -330,6 +333,7 @@ impl Autosave {
             return;
         }
         self.st.update_value(|s| s.compacting = true);
+        self.compacting.set(true);
         let this = *self;
         let project = self.project.get_untracked();
         spawn_local(async move {
@@ -341,6 +345,7 @@ impl Autosave {
                 browser::sleep(COMPACT_RETRY).await;
             }
             this.st.update_value(|s| s.compacting = false);
+            this.compacting.set(false);
         });
     }
 

@@ -53,6 +53,7 @@ pub fn ProjectBar() -> impl IntoView {
                 data-seq=move || a.autosave.issued.get().to_string()
                 data-committed=move || a.autosave.committed.get().to_string()
                 data-snapshot=move || a.autosave.snapshot.get().to_string()
+                data-compacting=move || a.autosave.compacting.get().to_string()
                 data-write-ms=move || a.autosave.write_ms.get().map(|ms| format!("{ms:.2}")).unwrap_or_default()
                 data-role=move || format!("{:?}", a.autosave.role.get()).to_lowercase()>{save_text}</span>
             <Show when=failed>
