@@ -25,6 +25,8 @@ const WINDOWS: Windows = Windows {
 };
 /// Classes shown.
 const TOP: usize = 5;
+/// Frames in a row without a person that the window bridges (as score-0 gaps).
+const MAX_MISSED: usize = 3;
 /// Above this unknown score (1 − the top probability) the panel says the action is unknown.
 const UNKNOWN_ABOVE: f32 = 0.5;
 
@@ -92,6 +94,8 @@ struct Runner {
     person: StoredValue<Option<u32>>,
     /// `at_ms` of the previous live frame and the smoothed frame rate.
     last: StoredValue<Option<f64>>,
+    /// Frames in a row where nobody was found.
+    missed: StoredValue<usize>,
     fps: StoredValue<f64>,
     busy: StoredValue<bool>,
     compute: Compute,
@@ -103,6 +107,7 @@ impl Runner {
         self.stream.update_value(Stream::reset);
         self.person.set_value(None);
         self.last.set_value(None);
+        self.missed.set_value(0);
     }
 
     /// Takes one pose frame: into the window, and a classification when one is due.
@@ -111,14 +116,31 @@ impl Runner {
             self.reset();
             return;
         }
-        let Some(person) = frame.people.first() else {
-            self.reset();
-            return;
+        // A frame where the pose model found nobody (a blur, the tracking crop a step behind) is a
+        // gap the pipeline fills, as in training; a person gone for longer ends the window.
+        let (xy, score): (Vec<[f32; 2]>, Vec<f32>) = match frame.people.first() {
+            Some(person) => {
+                if self.person.get_value() != Some(person.id) {
+                    self.reset();
+                    self.person.set_value(Some(person.id));
+                }
+                self.missed.set_value(0);
+                (
+                    person.keypoints.iter().map(|k| [k.x, k.y]).collect(),
+                    person.keypoints.iter().map(|k| k.score).collect(),
+                )
+            }
+            None => {
+                let missed = self.missed.get_value() + 1;
+                if missed > MAX_MISSED || self.person.get_value().is_none() {
+                    self.reset();
+                    return;
+                }
+                self.missed.set_value(missed);
+                let joints = Layout::Coco17.joints();
+                (vec![[0.0; 2]; joints], vec![0.0; joints])
+            }
         };
-        if self.person.get_value() != Some(person.id) {
-            self.reset();
-            self.person.set_value(Some(person.id));
-        }
         if let Some(last) = self.last.get_value() {
             let dt = frame.at_ms - last;
             if dt > 0.0 {
@@ -132,8 +154,6 @@ impl Runner {
             }
         }
         self.last.set_value(Some(frame.at_ms));
-        let xy: Vec<[f32; 2]> = person.keypoints.iter().map(|k| [k.x, k.y]).collect();
-        let score: Vec<f32> = person.keypoints.iter().map(|k| k.score).collect();
         let window = self
             .stream
             .try_update_value(|s| s.push(&xy, &score))
@@ -238,6 +258,7 @@ pub fn ActionsPanel() -> impl IntoView {
         stream: StoredValue::new(Stream::new(WINDOWS, Layout::Coco17)),
         person: StoredValue::new(None),
         last: StoredValue::new(None),
+        missed: StoredValue::new(0),
         fps: StoredValue::new(0.0),
         busy: StoredValue::new(false),
         compute: expect_context::<Compute>(),
