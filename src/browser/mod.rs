@@ -67,9 +67,8 @@ async fn next_task() {
 /// background work).
 pub async fn sleep(ms: f64) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let timer = web_sys::window().map(|w| {
-            w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32)
-        });
+        let timer = web_sys::window()
+            .map(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32));
         if !matches!(timer, Some(Ok(_))) {
             let _ = resolve.call0(&JsValue::NULL);
         }

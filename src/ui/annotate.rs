@@ -7,6 +7,7 @@ use leptos::ev;
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use microact_core::formats::truth::Include;
 use microact_core::formats::{self, Mode};
 use microact_core::model::{Frame, LabelRef, Project, TrackId, VideoId};
 use std::time::Duration;
@@ -680,14 +681,15 @@ impl Annotate {
         });
     }
 
-    /// Downloads the project in `format`.
-    pub fn export(&self, format: Format) {
+    /// Downloads the project in `format`, with the proposals nobody accepted where `include`
+    /// asks and the format holds them.
+    pub fn export(&self, format: Format, include: Include) {
         let out = self.ws.with_untracked(|w| {
             let set = w
                 .palette_set()
                 .cloned()
                 .unwrap_or_else(microact_core::labels::ma52);
-            io::export(&w.project, format, w.video, &set)
+            io::export(&w.project, format, w.video, &set, include)
         });
         match out {
             Ok(out) => {
@@ -699,7 +701,7 @@ impl Annotate {
                 }
                 if out.left_out > 0 {
                     self.notices.info(format!(
-                        "{}: {} segment(s) left out (their labels are not in the label set chosen, or they have no pose)",
+                        "{}: {} segment(s) left out (their labels are not in the label set chosen, they have no pose, or — ActivityNet results — no ground truth has their label)",
                         format.name(),
                         out.left_out
                     ));

@@ -3,12 +3,13 @@
 
 use leptos::prelude::*;
 use microact_core::formats::Mode;
+use microact_core::formats::truth::Include;
 
 use crate::browser::files;
 use crate::format;
 use crate::ui::annotate::Annotate;
 use crate::ui::autosave::{FOLLOWING, Role, SaveState};
-use crate::workspace::io::Format;
+use crate::workspace::io::{self, Format};
 
 #[component]
 pub fn ProjectBar() -> impl IntoView {
@@ -16,6 +17,31 @@ pub fn ProjectBar() -> impl IntoView {
     let ws = a.ws;
     let name = move || ws.with(|w| w.project.name.clone());
     let export_format = RwSignal::new(Format::Native.id().to_string());
+    // Whether proposals nobody accepted go in too, where the format holds them.
+    let with_predictions = RwSignal::new(false);
+    let include = move || {
+        if with_predictions.get() {
+            Include::WithPredictions
+        } else {
+            Include::GroundTruth
+        }
+    };
+    let chosen = move || Format::from_id(&export_format.get()).unwrap_or(Format::Native);
+    // What the export will write, counted before anything is: the dialog's promise.
+    let will_write = move || {
+        let format = chosen();
+        let counts =
+            a.ws.with(|w| io::will_write(&w.project, format, w.video, include()));
+        let scope = if format.one_video() {
+            "the clip on screen"
+        } else {
+            "every video"
+        };
+        format!(
+            "Writes {} ground-truth segment(s) and {} prediction(s) from {scope}.",
+            counts.ground_truth, counts.predictions
+        )
+    };
     let import_format = RwSignal::new(String::new());
 
     let save = a.autosave.save;
@@ -57,7 +83,7 @@ pub fn ProjectBar() -> impl IntoView {
                 data-write-ms=move || a.autosave.write_ms.get().map(|ms| format!("{ms:.2}")).unwrap_or_default()
                 data-role=move || format!("{:?}", a.autosave.role.get()).to_lowercase()>{save_text}</span>
             <Show when=failed>
-                <button data-testid="export-now" on:click=move |_| a.export(Format::Native)>"Export now"</button>
+                <button data-testid="export-now" on:click=move |_| a.export(Format::Native, Include::WithPredictions)>"Export now"</button>
             </Show>
             <Show when=following>
                 <div class="read-only-banner" role="status" data-testid="read-only">
@@ -107,9 +133,21 @@ pub fn ProjectBar() -> impl IntoView {
                             {Format::ALL.into_iter().map(|f| view! { <option value=f.id()>{f.name()}</option> }).collect_view()}
                         </select>
                         <button data-testid="export" on:click=move |_| {
-                            if let Some(f) = Format::from_id(&export_format.get_untracked()) { a.export(f) }
+                            if let Some(f) = Format::from_id(&export_format.get_untracked()) {
+                                a.export(f, include())
+                            }
                         }>"Export"</button>
                     </div>
+                    {move || chosen().predictions().map(|place| view! {
+                        <label class="hint" title=place>
+                            <input type="checkbox" data-testid="export-predictions"
+                                prop:checked=move || with_predictions.get()
+                                on:change=move |e| with_predictions.set(event_target_checked(&e)) />
+                            {format!(" Include model proposals nobody accepted ({place})")}
+                        </label>
+                    })}
+                    <p class="hint" data-testid="export-counts">{will_write}</p>
+                    {move || chosen().caveat().map(|c| view! { <p class="hint" data-testid="export-caveat">{c}</p> })}
                     <div class="controls">
                         <select data-testid="import-format" aria-label="Import format"
                             prop:value=move || import_format.get() on:change=move |e| import_format.set(event_target_value(&e))>

@@ -1,6 +1,7 @@
 //! The import/export menu's formats: which files each writes for the open project, and which
 //! importer reads a file a person picks (by its name and first bytes, or as they chose).
 
+use microact_core::formats::truth::{self, Counts, Include};
 use microact_core::formats::{
     self, FormatError, activitynet, ava, cvat, elan, mmaction, native, table, via3,
 };
@@ -73,6 +74,39 @@ impl Format {
             Format::Skeletons => {
                 "Skeletons and labels to share (microact JSON without file or labeller names; import it as a microact project)"
             }
+        }
+    }
+
+    /// Where the format puts model proposals nobody accepted, when it can hold them beside
+    /// the ground truth ([`truth`]); `None` when it holds ground truth only. microact's own
+    /// files keep everything, so they are not asked.
+    pub fn predictions(self) -> Option<&'static str> {
+        match self {
+            Format::ActivityNet => Some("a second file, the results the official evaluator scores"),
+            Format::Ava | Format::RefAva => {
+                Some("a second CSV, AVA's detection layout with scores")
+            }
+            Format::Csv => Some("rows marked proposed or rejected, with their scores"),
+            Format::Elan => Some("annotations with a status tier"),
+            _ => None,
+        }
+    }
+
+    /// Whether the format writes the clip on screen only (else every video).
+    pub fn one_video(self) -> bool {
+        matches!(self, Format::Elan | Format::Cvat)
+    }
+
+    /// What the format warns about before it is written.
+    pub fn caveat(self) -> Option<&'static str> {
+        match self {
+            Format::RefAva => Some(
+                "The description is a ninth column: AVA's own evaluator reads 8; export plain AVA for it.",
+            ),
+            Format::MmactionClips | Format::MmactionPoses | Format::Ava => {
+                Some("Only labels of the palette's label set are written.")
+            }
+            _ => None,
         }
     }
 
@@ -158,14 +192,42 @@ fn stem(project: &Project) -> String {
     }
 }
 
+/// How many segments `format` would write as ground truth and as predictions: what the export
+/// menu shows before anything is written. `video` is the clip on screen.
+pub fn will_write(
+    project: &Project,
+    format: Format,
+    video: Option<VideoId>,
+    include: Include,
+) -> Counts {
+    let video = if format.one_video() {
+        video.or_else(|| project.videos.first().map(|v| v.id))
+    } else {
+        None
+    };
+    let counts = truth::counts(project, video);
+    let predictions = match (format, include) {
+        (Format::Native | Format::Skeletons, _) => counts.predictions,
+        (_, Include::WithPredictions) if format.predictions().is_some() => counts.predictions,
+        _ => 0,
+    };
+    Counts {
+        predictions,
+        ..counts
+    }
+}
+
 /// `format`'s files for the project. `video` is the clip on screen (ELAN and CVAT write one
-/// video); `set` the label set that numbered formats count in.
+/// video); `set` the label set that numbered formats count in; `include` whether proposals
+/// nobody accepted go in too, where the format can hold them ([`Format::predictions`]).
 pub fn export(
     project: &Project,
     format: Format,
     video: Option<VideoId>,
     set: &LabelSet,
+    include: Include,
 ) -> Result<Exported, FormatError> {
+    let predicting = include == Include::WithPredictions;
     let stem = stem(project);
     let text = |name: String, mime, body: String| Download {
         name,
@@ -213,19 +275,29 @@ pub fn export(
             )],
             0,
         ),
-        Format::ActivityNet => (
-            vec![text(
+        Format::ActivityNet => {
+            let mut files = vec![text(
                 format!("{stem}.activitynet.json"),
                 "application/json",
                 activitynet::export_ground_truth(project),
-            )],
-            0,
-        ),
+            )];
+            let mut left_out = 0;
+            if predicting {
+                let out = activitynet::export_predictions(project);
+                files.push(text(
+                    format!("{stem}.activitynet-results.json"),
+                    "application/json",
+                    out.text,
+                ));
+                left_out = out.left_out;
+            }
+            (files, left_out)
+        }
         Format::Csv => (
             vec![text(
                 format!("{stem}.csv"),
                 "text/csv",
-                table::export(project),
+                table::export(project, include),
             )],
             0,
         ),
@@ -235,7 +307,7 @@ pub fn export(
                 vec![text(
                     format!("{}.eaf", video_stem(id)),
                     "application/xml",
-                    elan::export(project, id)?,
+                    elan::export(project, id, include)?,
                 )],
                 0,
             )
@@ -263,17 +335,22 @@ pub fn export(
             } else {
                 "refava"
             };
-            (
-                vec![
-                    text(format!("{stem}.{suffix}.csv"), "text/csv", out.csv),
-                    text(
-                        format!("{stem}.{}.pbtxt", set.id),
-                        "text/plain",
-                        out.label_map,
-                    ),
-                ],
-                out.left_out,
-            )
+            let mut files = vec![
+                text(format!("{stem}.{suffix}.csv"), "text/csv", out.csv),
+                text(
+                    format!("{stem}.{}.pbtxt", set.id),
+                    "text/plain",
+                    out.label_map,
+                ),
+            ];
+            if predicting {
+                files.push(text(
+                    format!("{stem}.{suffix}-predictions.csv"),
+                    "text/csv",
+                    out.predictions,
+                ));
+            }
+            (files, out.left_out)
         }
         Format::MmactionClips => {
             let (body, left_out) = mmaction::export_clips(project, set);
@@ -308,7 +385,8 @@ fn utf8<'a>(format: &'static str, file: &'a Picked) -> Result<&'a str, FormatErr
         .map_err(|e| FormatError::file(format, format!("{} is not UTF-8 text ({e})", file.name)))
 }
 
-/// Reads `files` (one file, or AVA's CSV with its label map) as `format` into a project to merge.
+/// Reads `files` (one file; AVA's CSVs with their label map; ActivityNet's ground truth with its
+/// results) as `format` into a project to merge.
 /// `set` numbers the classes of AVA without a label map and of MMAction2.
 pub fn import(
     base: &Project,
@@ -327,11 +405,30 @@ pub fn import(
         Format::Via3 => via3::import(base, utf8(via3::FORMAT, main(via3::FORMAT)?)?),
         Format::Elan => elan::import(base, utf8(elan::FORMAT, main(elan::FORMAT)?)?),
         Format::ActivityNet => {
-            activitynet::import(base, utf8(activitynet::FORMAT, main(activitynet::FORMAT)?)?)
+            // Ground truth and results picked together are read as one file holding both.
+            let mut whole = serde_json::Map::new();
+            for file in files {
+                let text = utf8(activitynet::FORMAT, file)?;
+                match serde_json::from_str(text) {
+                    Ok(serde_json::Value::Object(keys)) => whole.extend(keys),
+                    // The importer names the line at fault.
+                    _ => return activitynet::import(base, text),
+                }
+            }
+            activitynet::import(base, &serde_json::Value::Object(whole).to_string())
         }
         Format::Csv => table::import(base, utf8(table::FORMAT, main(table::FORMAT)?)?),
         Format::Ava | Format::RefAva => {
-            let csv = utf8(ava::FORMAT, main(ava::FORMAT)?)?;
+            main(ava::FORMAT)?;
+            // Ground truth and predictions picked together: their rows, one after the other.
+            let mut csv = String::new();
+            for file in files
+                .iter()
+                .filter(|p| !p.name.to_ascii_lowercase().ends_with(".pbtxt"))
+            {
+                csv.push_str(utf8(ava::FORMAT, file)?.trim_end());
+                csv.push('\n');
+            }
             let map = files
                 .iter()
                 .find(|p| p.name.to_ascii_lowercase().ends_with(".pbtxt"));
@@ -343,7 +440,7 @@ pub fn import(
                     &generated
                 }
             };
-            ava::import(base, csv, map)
+            ava::import(base, &csv, map)
         }
         Format::MmactionClips => {
             mmaction::import_clips(base, utf8(mmaction::CLIPS, main(mmaction::CLIPS)?)?, set)
@@ -376,6 +473,17 @@ mod tests {
     use microact_core::labels;
     use microact_core::sample::sample_project;
 
+    /// The files an export wrote, as a person would pick them to import.
+    fn picked(out: &Exported) -> Vec<Picked> {
+        out.files
+            .iter()
+            .map(|f| Picked {
+                name: f.name.clone(),
+                bytes: f.bytes.clone(),
+            })
+            .collect()
+    }
+
     /// Every format the menu offers writes the sample project, the detector names the format of
     /// each file it wrote, and the importer reads it back with segments in it.
     #[test]
@@ -383,7 +491,8 @@ mod tests {
         let project = sample_project();
         let set = labels::ma52();
         for format in Format::ALL {
-            let out = export(&project, format, Some(project.videos[0].id), &set)
+            let include = Include::WithPredictions;
+            let out = export(&project, format, Some(project.videos[0].id), &set, include)
                 .unwrap_or_else(|e| panic!("{format:?}: {e}"));
             assert!(!out.files.is_empty());
             let main = &out.files[0];
@@ -397,14 +506,7 @@ mod tests {
             if !format.can_import() {
                 continue;
             }
-            let picked: Vec<Picked> = out
-                .files
-                .iter()
-                .map(|f| Picked {
-                    name: f.name.clone(),
-                    bytes: f.bytes.clone(),
-                })
-                .collect();
+            let picked = picked(&out);
             let back = import(&Project::default(), format, &picked, &set)
                 .unwrap_or_else(|e| panic!("{format:?}: {e}"));
             assert!(
@@ -412,6 +514,31 @@ mod tests {
                 "{format:?}: {}",
                 summary(&back)
             );
+            let want = will_write(&project, format, Some(project.videos[0].id), include);
+            if let Some(_) = format.predictions() {
+                assert_eq!(want.predictions, 2, "{format:?}");
+                let scored = back.segments().filter(|(_, s)| s.score().is_some()).count();
+                // ActivityNet leaves out predictions whose label no ground truth has.
+                let expected = if format == Format::ActivityNet { 0 } else { 2 };
+                assert_eq!(scored, expected, "{format:?}: predictions come back scored");
+            }
+        }
+    }
+
+    #[test]
+    fn ground_truth_exports_hold_no_proposal_nobody_accepted() {
+        let project = sample_project();
+        let set = labels::ma52();
+        for format in Format::ALL.into_iter().filter(|f| f.can_import()) {
+            let counts = will_write(&project, format, None, Include::GroundTruth);
+            let out = export(&project, format, None, &set, Include::GroundTruth).unwrap();
+            let picked = picked(&out);
+            let back = import(&Project::default(), format, &picked, &set).unwrap();
+            let open = back
+                .segments()
+                .filter(|(_, s)| truth::is_prediction(s))
+                .count();
+            assert_eq!(open, counts.predictions, "{format:?}");
         }
     }
 
@@ -429,7 +556,14 @@ mod tests {
     fn export_names_follow_the_project() {
         let mut project = sample_project();
         project.name = "my study / day 1".into();
-        let out = export(&project, Format::Csv, None, &labels::ma52()).unwrap();
+        let out = export(
+            &project,
+            Format::Csv,
+            None,
+            &labels::ma52(),
+            Include::GroundTruth,
+        )
+        .unwrap();
         assert_eq!(out.files[0].name, "my_study___day_1.csv");
     }
 }

@@ -48,6 +48,7 @@ impl OpenedClip {
             height: self.height,
             hash: self.hash.clone(),
             bytes: self.bytes,
+            rate_unknown: false,
         }
     }
 }
@@ -201,7 +202,7 @@ impl Workspace {
         };
         let id = match self.project.videos.iter().find(same).cloned() {
             Some(known) => {
-                let mut measured = Video {
+                let measured = Video {
                     name: known.name.clone(),
                     hash: if clip.hash.is_empty() {
                         known.hash.clone()
@@ -210,11 +211,16 @@ impl Workspace {
                     },
                     ..clip.video(known.id)
                 };
-                // A clip measured a few frames short (a rounded duration) keeps every segment.
-                measured.frames = measured.frames.max(self.project.latest_end(known.id));
+                // A clip measured a few frames short (a rounded duration) keeps every segment;
+                // times imported without a rate move onto the clip's.
+                let edit = Edit::retime(&self.project, measured);
+                let changed = match &edit {
+                    Edit::SetVideo { video } => *video != known,
+                    _ => true,
+                };
                 // A tab that only follows the project shows the clip as the project has it.
-                if measured != known && self.read_only.is_none() {
-                    self.apply("update video", Edit::SetVideo { video: measured })?;
+                if changed && self.read_only.is_none() {
+                    self.apply("update video", edit)?;
                 }
                 known.id
             }

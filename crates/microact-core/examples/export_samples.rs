@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use microact_core::formats::truth::Include;
 use microact_core::formats::{activitynet, ava, elan, mmaction, native, table, via3};
 use microact_core::labels;
 use microact_core::model::VideoId;
@@ -38,9 +39,20 @@ fn main() -> ExitCode {
         (
             "activitynet",
             "predictions.json",
-            activitynet::export_predictions(&project).into_bytes(),
+            activitynet::export_predictions(&project).text.into_bytes(),
         ),
-        ("table", "sample.csv", table::export(&project).into_bytes()),
+        (
+            "table",
+            "sample.csv",
+            table::export(&project, Include::WithPredictions).into_bytes(),
+        ),
+        (
+            "ava",
+            "predictions.csv",
+            ava::export(&project, &ma52, ava::Variant::Ava)
+                .predictions
+                .into_bytes(),
+        ),
         (
             "ava",
             "sample.csv",
@@ -59,7 +71,7 @@ fn main() -> ExitCode {
             mmaction::export_poses(&project, &ma52, "train").0,
         ),
     ];
-    let eaf = match elan::export(&project, VideoId(0)) {
+    let eaf = match elan::export(&project, VideoId(0), Include::WithPredictions) {
         Ok(text) => text,
         Err(error) => {
             eprintln!("export_samples: elan: {error}");

@@ -616,6 +616,64 @@ impl Edit {
         }
     }
 
+    /// Makes `measured` the record of its video, moving every frame of the video's tracks,
+    /// boxes and poses from the old rate to the new one when the old was only a stand-in
+    /// ([`Video::rate_unknown`]: a file's times in milliseconds), so each keeps its time in
+    /// seconds. A known rate is replaced as is: frame numbers are the annotation. The video
+    /// grows to hold the latest segment, which a clip measured a frame short would cut.
+    pub fn retime(project: &Project, mut measured: Video) -> Edit {
+        let Some(old) = project.video(measured.id) else {
+            return Edit::SetVideo { video: measured };
+        };
+        let mut edits = Vec::new();
+        if old.rate_unknown && old.rate != measured.rate {
+            let (from, to) = (old.rate, measured.rate);
+            let frame = |f: Frame| to.boundary_near(from.start_of(f));
+            for track in project.tracks_of(old.id) {
+                let mut moved = track.clone();
+                for segment in &mut moved.segments {
+                    segment.start = frame(segment.start);
+                    segment.end = frame(segment.end).max(segment.start + 1);
+                }
+                for key in &mut moved.boxes {
+                    key.frame = frame(key.frame);
+                }
+                // Two keys a stand-in frame apart may land on one frame: the first stays.
+                moved.boxes.dedup_by_key(|k| k.frame);
+                let index = project.tracks.iter().position(|t| t.id == track.id);
+                edits.push(Edit::RemoveTrack { id: track.id });
+                edits.push(Edit::AddTrack {
+                    index: index.unwrap_or(project.tracks.len() - 1),
+                    track: moved,
+                });
+            }
+            for pose in project.poses.iter().filter(|p| p.video == old.id) {
+                let mut moved = pose.clone();
+                for f in &mut moved.frames {
+                    f.frame = frame(f.frame);
+                }
+                moved.frames.dedup_by_key(|f| f.frame);
+                edits.push(Edit::PutPose { pose: moved });
+            }
+            let latest = project
+                .tracks_of(old.id)
+                .flat_map(|t| t.segments.iter())
+                .map(|s| frame(s.end).max(frame(s.start) + 1))
+                .max()
+                .unwrap_or(0);
+            measured.frames = measured.frames.max(latest);
+        } else {
+            measured.frames = measured.frames.max(project.latest_end(old.id));
+        }
+        measured.rate_unknown = false;
+        // Last, once the segments fit the new frame count.
+        edits.push(Edit::SetVideo { video: measured });
+        match edits.len() {
+            1 => edits.remove(0),
+            _ => Edit::Batch(edits),
+        }
+    }
+
     fn change(
         project: &Project,
         id: SegmentId,
@@ -885,5 +943,43 @@ impl History {
 
     pub fn clear(&mut self) {
         *self = Self::with_limit(self.limit);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::FrameRate;
+
+    #[test]
+    fn retime_moves_millisecond_times_onto_the_clip_rate_and_undoes() {
+        let mut project = crate::sample::sample_project();
+        let video = &mut project.videos[0];
+        // As an import without a rate leaves it: 10 s counted in milliseconds.
+        (video.rate, video.frames, video.rate_unknown) = (FrameRate::MILLISECONDS, 10_000, true);
+        let segment = &mut project.tracks[0].segments[0];
+        (segment.start, segment.end) = (2_000, 10_000);
+        project.tracks[0].segments.sort_by_key(|s| s.start);
+        let before = project.clone();
+        let mut clip = project.videos[0].clone();
+        (clip.rate, clip.frames) = (FrameRate::new(25, 1).unwrap(), 250);
+        let undo = Edit::retime(&project, clip).apply(&mut project).unwrap();
+        let (_, segment) = project.segment(SegmentId(0)).unwrap();
+        assert_eq!(
+            (segment.start, segment.end),
+            (50, 250),
+            "[2 s, 10 s) at 25 fps"
+        );
+        assert!(!project.videos[0].rate_unknown);
+        undo.apply(&mut project).unwrap();
+        assert_eq!(project, before);
+
+        // A known rate is replaced with frame numbers unchanged.
+        let mut known = project.clone();
+        known.videos[0].rate_unknown = false;
+        let mut clip = known.videos[0].clone();
+        clip.rate = FrameRate::new(25, 1).unwrap();
+        Edit::retime(&known, clip).apply(&mut known).unwrap();
+        assert_eq!(known.segment(SegmentId(0)).unwrap().1.start, 2_000);
     }
 }

@@ -56,6 +56,11 @@ pub struct Video {
     pub hash: String,
     #[serde(default)]
     pub bytes: u64,
+    /// The video is known only from a file that gave times in seconds and no rate: `rate` is
+    /// [`FrameRate::MILLISECONDS`] until the clip is opened, when [`crate::edit::Edit::retime`]
+    /// moves every frame onto the clip's own rate.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rate_unknown: bool,
 }
 
 impl Video {

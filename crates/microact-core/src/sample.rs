@@ -21,6 +21,7 @@ pub fn sample_project() -> Project {
         height: 360,
         hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
         bytes: 123_456,
+        rate_unknown: false,
     };
     let mut first = Track::new(TrackId(0), VideoId(0), "Person 1");
     first.meta.description = Some("the woman in the green shirt on the left".into());

@@ -51,6 +51,11 @@ pub enum TimeError {
 }
 
 impl FrameRate {
+    /// One frame a millisecond: the stand-in rate of a video known only from a file that gives
+    /// times in seconds and no rate (see [`crate::model::Video::rate_unknown`]). Files write
+    /// times to the millisecond, so nothing is rounded until the clip's own rate is known.
+    pub const MILLISECONDS: FrameRate = FrameRate { num: 1000, den: 1 };
+
     pub fn new(num: u32, den: u32) -> Result<Self, TimeError> {
         if num == 0 || den == 0 {
             return Err(TimeError::InvalidRate { num, den });
@@ -70,6 +75,27 @@ impl FrameRate {
         self.den
     }
 
+    /// The rate as files write it: `25`, or `30000/1001` when it is not whole.
+    pub fn text(self) -> String {
+        if self.den == 1 {
+            self.num.to_string()
+        } else {
+            format!("{}/{}", self.num, self.den)
+        }
+    }
+
+    /// Reads a rate a file gives: `30000/1001`, `25` or `29.97` (a decimal snaps to the common
+    /// rate it rounds, as [`Self::from_fps`]). `None` for anything else, zero or negative.
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        if let Some((num, den)) = text.split_once('/') {
+            return Self::new(num.trim().parse().ok()?, den.trim().parse().ok()?).ok();
+        }
+        let fps: f64 = text.parse().ok()?;
+        (fps.is_finite() && fps > 0.0 && fps <= f64::from(u32::MAX) / 1000.0)
+            .then(|| Self::from_fps(fps))
+    }
+
     pub fn fps(self) -> f64 {
         f64::from(self.num) / f64::from(self.den)
     }
@@ -87,6 +113,14 @@ impl FrameRate {
             return 0;
         }
         ((seconds + PTS_ROUNDING) * self.fps()).floor() as u64
+    }
+
+    /// The frame boundary nearest `seconds`: where an interval's edge given in seconds lands.
+    pub fn boundary_near(self, seconds: f64) -> u64 {
+        if !seconds.is_finite() || seconds <= 0.0 {
+            return 0;
+        }
+        (seconds * self.fps()).round() as u64
     }
 
     /// Where frame `frame` starts, in seconds.
@@ -235,6 +269,19 @@ mod tests {
 
     fn stamps(fps: f64, frames: &[u32]) -> Vec<f64> {
         frames.iter().map(|&n| f64::from(n) / fps).collect()
+    }
+
+    #[test]
+    fn rates_read_back_as_written() {
+        for (num, den) in [(25, 1), (30000, 1001), (30, 1), (24000, 1001)] {
+            let rate = FrameRate::new(num, den).unwrap();
+            assert_eq!(FrameRate::parse(&rate.text()), Some(rate));
+        }
+        assert_eq!(FrameRate::parse("29.97"), FrameRate::new(30000, 1001).ok());
+        assert_eq!(FrameRate::parse(" 25 "), FrameRate::new(25, 1).ok());
+        for bad in ["", "0", "-25", "nan", "inf", "25/0", "a/b", "1e300"] {
+            assert_eq!(FrameRate::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -4,20 +4,22 @@
 //! "label"}]}}}`; predictions are `{"version", "results": {"<video>": [{"label", "score",
 //! "segment": [s, e]}]}, "external_data": {...}}`. Times are seconds; labels are class names.
 //!
-//! Export writes ground truth from the segments people stand behind (see
-//! [`common::is_ground_truth`]), all marked `"subset": "validation"` because that is the subset
-//! the official evaluation (`Evaluation/eval_detection.py`) reads by default, with the taxonomy of
-//! the label sets they use; predictions carry every model-made segment with its score, rejected
-//! ones included, since an evaluation scores the model's output, not the review (the official
-//! reader stops with a `KeyError` on a predicted label no ground-truth segment uses, so evaluate
-//! predictions against ground truth that covers their classes). Import reads
-//! either file: ground-truth annotations become accepted human labels, results become model
-//! proposals with their score. ActivityNet has no people: every segment of a video shares one
-//! track, [`TRACK`]. Video keys are names without their extension (`walk.webm` is `walk`; the
-//! official files use bare YouTube ids, no `v_` prefix, and so do we), unless two videos share a
-//! stem, then the whole name; an imported key matches an open video by whole name or by stem.
-//! Not carried: tracks, notes, attributes, annotators, model names (results import as
-//! [`MODEL`] with the file's `version`), label sets (labels are matched by name), frame rates.
+//! Export writes ground truth ([`super::truth`]: human segments and accepted proposals), all
+//! marked `"subset": "validation"` because that is the subset the official evaluation
+//! (`Evaluation/eval_detection.py`) reads by default, with the taxonomy of the label sets they
+//! use. Predictions carry every model proposal nobody accepted, open or rejected, with its score
+//! as the model gave it, since an evaluation scores the model's output, not the review; a
+//! prediction whose label no ground-truth segment has is left out and counted, because the
+//! official reader stops with a `KeyError` on it. Beyond the official keys, which the evaluator
+//! ignores, each annotation and result names its `"track"`, each result its `"status"`, and each
+//! video its `"fps"` (`25`, `30000/1001`) when known. Import reads either file: ground-truth
+//! annotations become accepted human labels, results model proposals with their score and
+//! status (open when the file has none), each on the track it names ([`TRACK`] when none).
+//! Video keys are names without their extension (`walk.webm` is `walk`; the official files use
+//! bare YouTube ids, no `v_` prefix, and so do we), unless two videos share a stem, then the
+//! whole name; an imported key matches an open video by whole name or by stem. Not carried:
+//! notes, attributes, annotators, model names (results import as [`MODEL`] with the file's
+//! `version`), label sets (labels are matched by name), person ids, descriptions, boxes.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -25,27 +27,35 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::builder::SegmentIn;
-use super::common::{check_span, is_ground_truth, label_name, seconds_number};
+use super::common::{check_span, label_name, seconds_number};
+use super::truth::{is_ground_truth, is_prediction};
 use super::{FormatError, ImportBuilder};
-use crate::model::{Project, Segment, Source, Status, Video};
+use crate::model::{Project, Segment, Source, Status, Track, Video};
+use crate::time::FrameRate;
 
 pub const FORMAT: &str = "ActivityNet";
 /// The release whose layout this module writes.
 const VERSION: &str = "VERSION 1.3";
 /// The subset `eval_detection.py` evaluates unless told otherwise.
 const SUBSET: &str = "validation";
-/// The track every imported segment lands in.
+/// The track of imported segments that name none.
 pub const TRACK: &str = "Person 1";
 /// Who imported ground truth is credited to, and the model name of imported results.
 pub const ANNOTATOR: &str = "activitynet";
 pub const MODEL: &str = "activitynet";
 
-/// Ground truth: the labels people stand behind, every video listed.
+/// Ground truth: the labels people stand behind ([`super::truth`]), every video listed.
 pub fn export_ground_truth(project: &Project) -> String {
     let mut database = Map::new();
     for video in &project.videos {
         let annotations: Vec<Value> = segments_of(project, video, is_ground_truth)
-            .map(|s| json!({"segment": span(video, s), "label": label_name(project, &s.label)}))
+            .map(|(track, s)| {
+                json!({
+                    "segment": span(video, s),
+                    "label": label_name(project, &s.label),
+                    "track": track.meta.name,
+                })
+            })
             .collect();
         let mut entry = json!({
             "subset": SUBSET,
@@ -56,34 +66,58 @@ pub fn export_ground_truth(project: &Project) -> String {
         if video.width > 0 && video.height > 0 {
             entry["resolution"] = format!("{}x{}", video.width, video.height).into();
         }
+        if !video.rate_unknown {
+            entry["fps"] = video.rate.text().into();
+        }
         database.insert(video_key(project, video), entry);
     }
     let file = json!({"version": VERSION, "taxonomy": taxonomy(project), "database": database});
     serde_json::to_string_pretty(&file).unwrap_or_default()
 }
 
-/// Predictions: every model-made segment with its score; videos without any are left out.
-pub fn export_predictions(project: &Project) -> String {
+/// What [`export_predictions`] writes, and how many predictions it left out because no
+/// ground-truth segment has their label (the official evaluation stops on them).
+pub struct Predictions {
+    pub text: String,
+    pub left_out: usize,
+}
+
+/// Predictions: every model proposal nobody accepted ([`super::truth`]), open or rejected, with
+/// its score, status and track; videos without any are left out.
+pub fn export_predictions(project: &Project) -> Predictions {
+    let classes: BTreeSet<&str> = project
+        .segments()
+        .filter(|(_, s)| is_ground_truth(s))
+        .map(|(_, s)| label_name(project, &s.label))
+        .collect();
     let mut results = Map::new();
     let mut models = BTreeSet::new();
+    let mut left_out = 0;
     for video in &project.videos {
-        let found: Vec<Value> = segments_of(project, video, |s| s.score().is_some())
-            .filter_map(|s| match &s.source {
-                Source::Model {
-                    name,
-                    version,
-                    score,
-                } => {
-                    models.insert(format!("{name} {version}"));
-                    Some(json!({
-                        "label": label_name(project, &s.label),
-                        "score": f64::from(*score),
-                        "segment": span(video, s),
-                    }))
-                }
-                Source::Human { .. } => None,
-            })
-            .collect();
+        let mut found = Vec::new();
+        for (track, s) in segments_of(project, video, is_prediction) {
+            let Source::Model {
+                name,
+                version,
+                score,
+            } = &s.source
+            else {
+                continue;
+            };
+            let label = label_name(project, &s.label);
+            if !classes.contains(label) {
+                left_out += 1;
+                continue;
+            }
+            models.insert(format!("{name} {version}"));
+            found.push(json!({
+                "label": label,
+                "score": score_number(*score),
+                "segment": span(video, s),
+                "status": s.status.as_str(),
+                "track": track.meta.name,
+            }));
+        }
         if !found.is_empty() {
             results.insert(video_key(project, video), Value::Array(found));
         }
@@ -96,7 +130,15 @@ pub fn export_predictions(project: &Project) -> String {
         // know, so it only names the models.
         "external_data": {"details": details},
     });
-    serde_json::to_string_pretty(&file).unwrap_or_default()
+    Predictions {
+        text: serde_json::to_string_pretty(&file).unwrap_or_default(),
+        left_out,
+    }
+}
+
+/// A score as the model gave it (`0.91`), not widened from `f32` (`0.9100000262260437`).
+fn score_number(score: f32) -> f64 {
+    score.to_string().parse().unwrap_or(f64::from(score))
 }
 
 #[derive(Deserialize)]
@@ -114,6 +156,8 @@ struct VideoIn {
     #[serde(default)]
     duration: Option<f64>,
     #[serde(default)]
+    fps: Option<Value>,
+    #[serde(default)]
     resolution: Option<String>,
     #[serde(default)]
     annotations: Vec<AnnotationIn>,
@@ -123,6 +167,8 @@ struct VideoIn {
 struct AnnotationIn {
     segment: [f64; 2],
     label: String,
+    #[serde(default)]
+    track: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -130,6 +176,10 @@ struct ResultIn {
     segment: [f64; 2],
     label: String,
     score: f64,
+    #[serde(default)]
+    track: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
 }
 
 /// Reads a ground-truth or a predictions file (or one holding both) next to `base`, the open
@@ -143,16 +193,32 @@ pub fn import(base: &Project, text: &str) -> Result<Project, FormatError> {
         ));
     }
     let mut builder = ImportBuilder::new(base);
+    let mut rates = BTreeMap::new();
     for (key, entry) in file.database.iter().flatten() {
-        let video = builder.video(&video_name(base, key), entry.duration, None);
+        let rate = match &entry.fps {
+            None => None,
+            Some(fps) => Some(rate(fps).ok_or_else(|| {
+                FormatError::field(
+                    FORMAT,
+                    format!("database.{key}.fps"),
+                    "is not a frame rate (25, 29.97 or 30000/1001)",
+                )
+            })?),
+        };
+        rates.insert(key, rate);
+        let video = builder.video(&video_name(base, key), entry.duration, rate);
         if let Some((width, height)) = entry.resolution.as_deref().and_then(resolution) {
             builder.set_size(video, width, height);
         }
-        let track = builder.track(video, TRACK);
+        if entry.annotations.is_empty() {
+            // A video without labels still gets the track people label in.
+            builder.track(video, TRACK);
+        }
         for (i, annotation) in entry.annotations.iter().enumerate() {
             let at = format!("database.{key}.annotations[{i}]");
             let [start, end] = annotation.segment;
             let label = checked(start, end, &annotation.label, &at)?;
+            let track = builder.track(video, track_name(&annotation.track));
             let label = builder.label(None, label);
             builder.segment(track, SegmentIn::human(start, end, label, ANNOTATOR));
         }
@@ -162,25 +228,53 @@ pub fn import(base: &Project, text: &str) -> Result<Project, FormatError> {
         _ => String::new(),
     };
     for (key, found) in file.results.iter().flatten() {
-        let video = builder.video(&video_name(base, key), None, None);
-        let track = builder.track(video, TRACK);
+        let rate = rates.get(key).copied().flatten();
+        let video = builder.video(&video_name(base, key), None, rate);
         for (i, result) in found.iter().enumerate() {
             let at = format!("results.{key}[{i}]");
             let [start, end] = result.segment;
             let label = checked(start, end, &result.label, &at)?;
+            let status = match result.status.as_deref() {
+                None => Status::Proposed,
+                Some(text) => Status::parse(text).ok_or_else(|| {
+                    FormatError::field(
+                        FORMAT,
+                        format!("{at}.status"),
+                        format!("{text:?} is not proposed, accepted or rejected"),
+                    )
+                })?,
+            };
+            let track = builder.track(video, track_name(&result.track));
             let segment = SegmentIn {
                 source: Source::Model {
                     name: MODEL.into(),
                     version: version.clone(),
                     score: result.score as f32,
                 },
-                status: Status::Proposed,
+                status,
                 ..SegmentIn::human(start, end, builder.label(None, label), ANNOTATOR)
             };
             builder.segment(track, segment);
         }
     }
     Ok(builder.finish())
+}
+
+/// The track an annotation or result names, [`TRACK`] when it names none.
+fn track_name(track: &Option<String>) -> &str {
+    match track.as_deref().map(str::trim) {
+        Some(name) if !name.is_empty() => name,
+        _ => TRACK,
+    }
+}
+
+/// A video's `fps`: a number or the text [`FrameRate::parse`] reads.
+fn rate(fps: &Value) -> Option<FrameRate> {
+    match fps {
+        Value::String(text) => FrameRate::parse(text),
+        Value::Number(n) => FrameRate::parse(&n.to_string()),
+        _ => None,
+    }
 }
 
 /// The label of an annotation or result at `at`, once its segment is known to be sound.
@@ -196,18 +290,18 @@ fn checked<'a>(start: f64, end: f64, label: &'a str, at: &str) -> Result<&'a str
     Ok(label)
 }
 
-/// `video`'s segments that `keep` picks, across its tracks, in time order.
+/// `video`'s segments that `keep` picks, with their tracks, in time order.
 fn segments_of<'a>(
     project: &'a Project,
     video: &Video,
     keep: impl Fn(&Segment) -> bool,
-) -> impl Iterator<Item = &'a Segment> {
-    let mut found: Vec<&Segment> = project
+) -> impl Iterator<Item = (&'a Track, &'a Segment)> {
+    let mut found: Vec<(&Track, &Segment)> = project
         .tracks_of(video.id)
-        .flat_map(|t| t.segments.iter())
-        .filter(|s| keep(s))
+        .flat_map(|t| t.segments.iter().map(move |s| (t, s)))
+        .filter(|(_, s)| keep(s))
         .collect();
-    found.sort_by_key(|s| (s.start, s.end, s.id));
+    found.sort_by_key(|(_, s)| (s.start, s.end, s.id));
     found.into_iter()
 }
 
@@ -301,44 +395,64 @@ mod tests {
     use crate::model::LabelRef;
     use crate::sample::sample_project;
 
-    /// `(start, end, label, score)` of every segment of the project's only track.
-    fn spans(project: &Project) -> Vec<(u64, u64, String, Option<f32>)> {
-        assert_eq!(project.tracks.len(), 1);
-        project.tracks[0]
-            .segments
-            .iter()
-            .map(|s| (s.start, s.end, s.label.label.clone(), s.score()))
+    /// `(track, start, end, label, score, status)` of every segment, in track order.
+    fn all_spans(project: &Project) -> Vec<(String, u64, u64, String, Option<f32>, Status)> {
+        project
+            .segments()
+            .map(|(t, s)| {
+                let label = s.label.label.clone();
+                (
+                    t.meta.name.clone(),
+                    s.start,
+                    s.end,
+                    label,
+                    s.score(),
+                    s.status,
+                )
+            })
             .collect()
     }
 
     #[test]
-    fn ground_truth_round_trip_keeps_human_labels_in_one_track() {
+    fn ground_truth_round_trip_keeps_human_labels_on_their_tracks() {
         let sample = sample_project();
         let text = export_ground_truth(&sample);
         let doc: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(doc["database"]["walk"]["subset"], "validation");
         assert_eq!(doc["database"]["walk"]["duration"], 10.0);
         assert_eq!(doc["database"]["walk"]["resolution"], "640x360");
+        assert_eq!(doc["database"]["walk"]["fps"], "30");
         // MA-52 is the only set used: root, 7 body parts, 52 actions.
         assert_eq!(doc["taxonomy"].as_array().unwrap().len(), 60);
         assert_eq!(doc["taxonomy"][10]["parentName"], "head");
 
         let back = import(&sample, &text).unwrap();
         assert_eq!(back.videos, sample.videos, "walk matches walk.webm by stem");
-        assert_eq!(back.tracks[0].meta.name, TRACK);
-        let expected = [
-            (0, 45, "nodding"),
-            (10, 200, "crossing arms"),
-            (45, 90, "shaking head"),
-        ];
-        let expected: Vec<_> = expected
-            .iter()
-            .map(|&(s, e, l)| (s, e, l.to_string(), None))
-            .collect();
-        assert_eq!(spans(&back), expected);
-        for segment in &back.tracks[0].segments {
+        let accepted = Status::Accepted;
+        assert_eq!(
+            all_spans(&back),
+            [
+                ("Person 1".into(), 0, 45, "nodding".into(), None, accepted),
+                (
+                    "Person 1".into(),
+                    45,
+                    90,
+                    "shaking head".into(),
+                    None,
+                    accepted
+                ),
+                (
+                    "Person 2".into(),
+                    10,
+                    200,
+                    "crossing arms".into(),
+                    None,
+                    accepted
+                ),
+            ]
+        );
+        for (_, segment) in back.segments() {
             assert_eq!(segment.label.set, "ma52");
-            assert_eq!(segment.status, Status::Accepted);
             assert_eq!(
                 segment.source,
                 Source::Human {
@@ -351,17 +465,49 @@ mod tests {
     }
 
     #[test]
-    fn predictions_round_trip_keeps_scores_of_every_model_segment() {
-        let sample = sample_project();
-        let text = export_predictions(&sample);
-        let doc: Value = serde_json::from_str(&text).unwrap();
+    fn predictions_are_the_proposals_nobody_accepted_with_their_status() {
+        let mut sample = sample_project();
+        // No ground truth has the proposals' labels: the official reader would stop on them.
+        let out = export_predictions(&sample);
+        assert_eq!(out.left_out, 2);
+        // Give the proposals labels the ground truth uses.
+        for track in &mut sample.tracks {
+            for segment in &mut track.segments {
+                if segment.score().is_some() {
+                    segment.label = LabelRef::new("ma52", "nodding");
+                }
+            }
+        }
+        let out = export_predictions(&sample);
+        assert_eq!(out.left_out, 0);
+        let doc: Value = serde_json::from_str(&out.text).unwrap();
         assert_eq!(doc["external_data"]["details"], "ddnet-penn 0.1.0");
-        let back = import(&sample, &text).unwrap();
+        assert!(
+            out.text.contains("\"score\": 0.42,"),
+            "no float noise: {}",
+            out.text
+        );
+        let back = import(&sample, &out.text).unwrap();
+        let nodding = || "nodding".to_string();
         assert_eq!(
-            spans(&back),
+            all_spans(&back),
             [
-                (60, 75, "touching nose".to_string(), Some(0.42)),
-                (120, 150, "waving".to_string(), Some(0.87)),
+                (
+                    "Person 2".into(),
+                    60,
+                    75,
+                    nodding(),
+                    Some(0.42),
+                    Status::Rejected
+                ),
+                (
+                    "Person 1".into(),
+                    120,
+                    150,
+                    nodding(),
+                    Some(0.87),
+                    Status::Proposed
+                ),
             ]
         );
         assert_eq!(
@@ -372,11 +518,26 @@ mod tests {
                 score: 0.42
             }
         );
-        assert!(
-            back.tracks[0]
-                .segments
-                .iter()
-                .all(|s| s.status == Status::Proposed)
+    }
+
+    #[test]
+    fn a_file_without_rates_keeps_milliseconds_until_the_clip_is_known() {
+        let mut sample = sample_project();
+        sample.videos[0].rate = FrameRate::new(25, 1).unwrap();
+        let mut text: Value = serde_json::from_str(&export_ground_truth(&sample)).unwrap();
+        assert_eq!(text["database"]["walk"]["fps"], "25");
+        let back = import(&Project::new("empty"), &text.to_string()).unwrap();
+        assert_eq!(back.videos[0].rate, sample.videos[0].rate);
+        assert_eq!(back.tracks[0].segments[0].end, 45, "frames exact at 25 fps");
+        text["database"]["walk"]
+            .as_object_mut()
+            .unwrap()
+            .remove("fps");
+        let back = import(&Project::new("empty"), &text.to_string()).unwrap();
+        assert!(back.videos[0].rate_unknown);
+        assert_eq!(
+            back.tracks[0].segments[0].end, 1800,
+            "1.8 s in milliseconds"
         );
     }
 
@@ -385,7 +546,7 @@ mod tests {
         let text = export_ground_truth(&sample_project());
         let back = import(&Project::new("empty"), &text).unwrap();
         assert_eq!(back.videos[0].name, "walk");
-        assert_eq!(back.videos[0].frames, 300, "10 s at the default 30 fps");
+        assert_eq!(back.videos[0].frames, 300, "10 s at the file's 30 fps");
         assert_eq!(back.label_sets[0].id, crate::formats::IMPORTED_SET);
         assert_eq!(back.label_sets[0].labels.len(), 3);
     }
@@ -419,8 +580,9 @@ mod tests {
         assert_eq!(names, ["JDg--pjY5gg", "vD9oh7NZ2PA", "wONwHYy59Tc"]);
         let canoeing: Vec<_> = project.tracks[1].segments.iter().collect();
         assert_eq!(canoeing.len(), 2);
-        // 13.600 s and 17.326 s at 30 fps.
-        assert_eq!((canoeing[0].start, canoeing[0].end), (408, 520));
+        // 13.600 s and 17.326 s, in milliseconds until the clip's rate is known.
+        assert!(project.videos.iter().all(|v| v.rate_unknown));
+        assert_eq!((canoeing[0].start, canoeing[0].end), (13600, 17326));
         assert_eq!(canoeing[0].label, LabelRef::new("imported", "Canoeing"));
         assert_eq!(canoeing[0].score(), Some(1.0));
     }
@@ -435,7 +597,10 @@ mod tests {
         assert_eq!(project.videos.len(), 3);
         let tennis = &project.videos[0];
         assert_eq!((tennis.width, tennis.height), (1920, 1080));
-        assert_eq!(tennis.frames, 210, "6.99 s at 30 fps, rounded up");
+        assert_eq!(
+            tennis.frames, 6990,
+            "6.99 s in milliseconds: no rate in the file"
+        );
         assert_eq!(project.tracks[1].segments.len(), 2);
         assert_eq!(
             project.tracks[2].segments.len(),

@@ -14,7 +14,16 @@
 //!
 //! **RefAVA**: RefAVA (Peng et al., ECCV 2024) publishes its referring descriptions in pickles
 //! keyed `video___timestamp___person`, not in a CSV layout, so there is no standard column for
-//! them: the variant here appends the description as a ninth, always quoted, column.
+//! them: the variant here appends the description as a ninth, always quoted, column. AVA's own
+//! evaluation (`read_csv`) accepts only 7 or 8 columns: give it the plain AVA file; the export
+//! dialog says so where it offers RefAVA.
+//!
+//! **What is written** ([`super::truth`]): the CSV holds ground truth only, `person_id` in the
+//! eighth column; model proposals nobody accepted go to a second file in the layout of AVA's
+//! detection results, the score in the eighth column (`0.9100`, always with a decimal point,
+//! which is how import tells the two apart). Overlapping segments of one action give one row a
+//! second (the best score among predictions). Import reads scored rows as open proposals of
+//! [`MODEL`] on a track [`PREDICTIONS_TRACK`] (a detection row names no person).
 //!
 //! **Mapping**: a video's id is its file name without extension; a track is a `(video_id,
 //! person_id)`; an action is a leaf of the chosen label set, numbered in the set's order. Export
@@ -25,15 +34,19 @@
 //!
 //! **Lossy**: segments are known only at whole seconds (a segment containing no whole second's
 //! frame is not written at all; edges come back on half seconds); labels outside the chosen set's
-//! leaves, notes, attributes, source, status, track names and the exclusive flag are not carried;
+//! leaves, notes, attributes, annotators, model names, rejected-or-open (a prediction comes back
+//! open), track names and the exclusive flag are not carried;
 //! boxes come back only on whole-second keyframes that had an action.
 
 use std::collections::BTreeMap;
 
 use super::builder::SegmentIn;
+use super::truth::{Role, role};
 use super::{FormatError, ImportBuilder};
-use crate::labels::LabelSet;
-use crate::model::{Frame, KeyBox, NormRect, Project, Track, TrackId, Video, VideoId};
+use crate::labels::{Label, LabelSet};
+use crate::model::{
+    Frame, KeyBox, NormRect, Project, Source, Status, Track, TrackId, Video, VideoId,
+};
 
 pub const FORMAT: &str = "AVA";
 pub const LABEL_MAP: &str = "AVA label map";
@@ -45,11 +58,15 @@ pub enum Variant {
     RefAva,
 }
 
-/// What [`export`] writes: the CSV, its label map, and how many segments had a label the map
-/// does not hold (left out).
+/// What [`export`] writes: the ground-truth CSV, the predictions CSV, their label map, and how
+/// many segments had a label the map does not hold (left out).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Export {
+    /// Ground truth ([`super::truth`]): `person_id` in the eighth column.
     pub csv: String,
+    /// Model proposals nobody accepted, in the layout of AVA's detection files: the score in
+    /// the eighth column (always with a decimal point), as AVA's evaluator reads it.
+    pub predictions: String,
     pub label_map: String,
     pub left_out: usize,
 }
@@ -62,63 +79,95 @@ const WHOLE_FRAME: NormRect = NormRect {
     y2: 1.0,
 };
 
+/// The track that imported predictions land in: a detection row names no person.
+pub const PREDICTIONS_TRACK: &str = "Predictions";
+/// The model name imported predictions carry.
+pub const MODEL: &str = "ava";
+
 pub fn export(project: &Project, set: &LabelSet, variant: Variant) -> Export {
-    let actions: Vec<&str> = set.leaves().map(|l| l.id.as_str()).collect();
-    let mut csv = String::new();
+    let actions: Vec<&Label> = set.leaves().collect();
+    let (mut csv, mut predictions) = (String::new(), String::new());
     let mut left_out = 0;
     for track in &project.tracks {
         let Some(video) = project.video(track.video) else {
             continue;
         };
-        let mut rows = Vec::new();
+        // (second, action, keyframe, score): one row each; a second that two overlapping
+        // segments of one action cover is written once.
+        let (mut truth, mut predicted) = (Vec::new(), Vec::new());
         for segment in &track.segments {
-            let action = actions.iter().position(|a| *a == segment.label.label);
+            let rows = match role(segment) {
+                Role::GroundTruth => &mut truth,
+                Role::Prediction => &mut predicted,
+                Role::Neither => continue,
+            };
+            let action = actions.iter().position(|a| a.id == segment.label.label);
             let Some(action) = action.filter(|_| segment.label.set == set.id) else {
                 left_out += 1;
                 continue;
             };
+            let score = segment
+                .score()
+                .map_or(1.0, |s| (f64::from(s) * 1e4).round() / 1e4);
             let first = video.seconds(segment.start).ceil() as u64;
             rows.extend(
                 (first..)
                     .map(|second| (second, video.rate.frame_at(second as f64)))
                     .skip_while(|(_, frame)| *frame < segment.start)
                     .take_while(|(_, frame)| *frame < segment.end)
-                    .map(|(second, frame)| (second, action + 1, frame)),
+                    .map(|(second, frame)| (second, action + 1, frame, score)),
             );
         }
         // AVA files list a video's keyframes in time order.
-        rows.sort_unstable();
-        for (second, action, frame) in rows {
-            let rect = nearest_box(track, frame).unwrap_or(WHOLE_FRAME);
-            csv.push_str(&format!(
-                "{},{second:04},{:.3},{:.3},{:.3},{:.3},{action},{}",
-                video_id(video),
-                rect.x1,
-                rect.y1,
-                rect.x2,
-                rect.y2,
-                track.meta.person
-            ));
-            if variant == Variant::RefAva {
-                let description = track.meta.description.as_deref().unwrap_or("");
-                csv.push_str(&format!(",\"{}\"", description.replace('"', "\"\"")));
+        for (rows, out, scored) in [
+            (truth, &mut csv, false),
+            (predicted, &mut predictions, true),
+        ] {
+            let mut rows = rows;
+            rows.sort_unstable_by(|a, b| {
+                (a.0, a.1, a.2)
+                    .cmp(&(b.0, b.1, b.2))
+                    .then(b.3.total_cmp(&a.3))
+            });
+            // The best-scored of a second's duplicates stays.
+            rows.dedup_by_key(|r| (r.0, r.1));
+            for (second, action, frame, score) in rows {
+                let rect = nearest_box(track, frame).unwrap_or(WHOLE_FRAME);
+                out.push_str(&format!(
+                    "{},{second:04},{:.3},{:.3},{:.3},{:.3},{action},",
+                    video_id(video),
+                    rect.x1,
+                    rect.y1,
+                    rect.x2,
+                    rect.y2,
+                ));
+                if scored {
+                    out.push_str(&format!("{score:.4}"));
+                } else {
+                    out.push_str(&track.meta.person.to_string());
+                    if variant == Variant::RefAva {
+                        let description = track.meta.description.as_deref().unwrap_or("");
+                        out.push_str(&format!(",\"{}\"", description.replace('"', "\"\"")));
+                    }
+                }
+                out.push('\n');
             }
-            csv.push('\n');
         }
     }
     let label_map = actions
         .iter()
         .enumerate()
-        .map(|(i, name)| {
+        .map(|(i, label)| {
             format!(
                 "item {{\n  name: \"{}\"\n  id: {}\n}}\n",
-                escape(name),
+                escape(&label.name),
                 i + 1
             )
         })
         .collect();
     Export {
         csv,
+        predictions,
         label_map,
         left_out,
     }
@@ -327,8 +376,15 @@ struct Row {
     second: u64,
     rect: NormRect,
     action: String,
-    person: u32,
+    who: Who,
     description: Option<String>,
+}
+
+/// The eighth column: a person in ground truth, a score in detections.
+#[derive(Clone, Copy)]
+enum Who {
+    Person(u32),
+    Score(f32),
 }
 
 /// Reads an AVA or RefAVA CSV against its label map into a fresh project next to `base`.
@@ -351,8 +407,17 @@ pub fn import(base: &Project, csv: &str, label_map: &str) -> Result<Project, For
     let mut builder = ImportBuilder::new(base);
     // (video, person) → seconds per action, and the first box seen on each second.
     let mut people: BTreeMap<(String, u32), Person> = BTreeMap::new();
+    let mut scored: BTreeMap<String, Vec<(u64, String, f32)>> = BTreeMap::new();
     for row in rows {
-        let person = people.entry((row.video, row.person)).or_default();
+        let person = match row.who {
+            Who::Person(person) => person,
+            Who::Score(score) => {
+                let found = scored.entry(row.video).or_default();
+                found.push((row.second, row.action, score));
+                continue;
+            }
+        };
+        let person = people.entry((row.video, person)).or_default();
         person
             .actions
             .entry(row.action)
@@ -388,6 +453,24 @@ pub fn import(base: &Project, csv: &str, label_map: &str) -> Result<Project, For
                     rect,
                 })
                 .collect();
+        }
+    }
+    for (video_id, found) in scored {
+        let video = builder.video(&video_name(base, &video_id), None, None);
+        let track = builder.track(video, PREDICTIONS_TRACK);
+        for (second, action, score) in found {
+            let label = builder.label(None, &action);
+            let start = (second as f64 - 0.5).max(0.0);
+            let segment = SegmentIn {
+                source: Source::Model {
+                    name: MODEL.into(),
+                    version: String::new(),
+                    score,
+                },
+                status: Status::Proposed,
+                ..SegmentIn::human(start, second as f64 + 0.5, label, FORMAT)
+            };
+            builder.segment(track, segment);
         }
     }
     Ok(builder.finish())
@@ -450,15 +533,24 @@ fn row(
         .ok()
         .and_then(|id| actions.get(&id))
         .ok_or_else(|| error(format!("action id {:?} is not in the label map", field(6))))?;
-    let person = field(7)
-        .parse::<u32>()
-        .map_err(|_| error(format!("person id {:?} is not a whole number", field(7))))?;
+    let who = match field(7) {
+        score if score.contains('.') => score
+            .parse::<f32>()
+            .ok()
+            .filter(|s| (0.0..=1.0).contains(s))
+            .map(Who::Score)
+            .ok_or_else(|| error(format!("score {score:?} is not a number in 0..1")))?,
+        person => person
+            .parse::<u32>()
+            .map(Who::Person)
+            .map_err(|_| error(format!("person id {person:?} is not a whole number")))?,
+    };
     Ok(Row {
         video: video.to_string(),
         second,
         rect: NormRect { x1, y1, x2, y2 },
         action: action.clone(),
-        person,
+        who,
         description: record.get(8).map(|d| d.to_string()),
     })
 }
@@ -485,11 +577,16 @@ mod tests {
         let out = export(&sample_project(), &labels::ma52(), Variant::Ava);
         assert_eq!(out.left_out, 0);
         let lines: Vec<&str> = out.csv.lines().collect();
-        // Person 1: nodding on seconds 0 and 1, shaking head on 2, waving on 4;
-        // Person 2: crossing arms on 1..=6, touching nose on 2.
-        assert_eq!(lines.len(), 4 + 7);
+        // Person 1: nodding on seconds 0 and 1, shaking head on 2;
+        // Person 2: crossing arms on 1..=6. The proposals are predictions.
+        assert_eq!(lines.len(), 3 + 6);
         assert_eq!(lines[0], "walk,0000,0.100,0.200,0.400,0.950,10,0");
-        assert_eq!(lines[4], "walk,0001,0.000,0.000,1.000,1.000,38,1");
+        assert_eq!(lines[3], "walk,0001,0.000,0.000,1.000,1.000,38,1");
+        let predictions: Vec<&str> = out.predictions.lines().collect();
+        // Rejected waving on 4 (Person 1), open touching nose on 2 (Person 2).
+        assert_eq!(predictions.len(), 2, "{}", out.predictions);
+        assert!(predictions[0].ends_with(",0.8700"), "{}", predictions[0]);
+        assert!(predictions[1].ends_with(",0.4200"), "{}", predictions[1]);
         assert!(
             out.label_map
                 .starts_with("item {\n  name: \"shaking body\"\n  id: 1\n}\n")
@@ -503,32 +600,52 @@ mod tests {
         // Inside second 1 but holding none of its keyframes: AVA cannot say it.
         let mut short = project.tracks[0].segments[0].clone();
         (short.start, short.end) = (31, 45);
+        project.tracks[0].segments.push(short.clone());
+        // Overlapping the first nodding over second 1: one row, not two.
+        (short.id, short.start) = (crate::model::SegmentId(99), 15);
         project.tracks[0].segments.push(short);
         // Not a leaf of MA-52: left out and counted.
         project.tracks[1].segments[0].label = LabelRef::new("penn_action", "jump_rope");
 
         let out = export(&project, &labels::ma52(), Variant::Ava);
         assert_eq!(out.left_out, 1);
+        let rows: Vec<&str> = out.csv.lines().collect();
+        let mut distinct = rows.clone();
+        distinct.dedup();
+        assert_eq!(rows, distinct, "no row twice");
         let back = import(&sample_project(), &out.csv, &out.label_map).unwrap();
 
         assert_eq!(back.videos.len(), 1);
         assert_eq!(back.videos[0].name, "walk.webm");
+        // Person 2's only ground truth was the crossing arms left out.
         let names: Vec<_> = back.tracks.iter().map(|t| t.meta.name.as_str()).collect();
-        assert_eq!(names, ["Person 1", "Person 2"]);
+        assert_eq!(names, ["Person 1"]);
         // Each run of keyframes comes back half a second either side of them.
         let at = |start, end, label: &str| (start, end, label.to_string());
         assert_eq!(
             spans(&back, 0),
-            [
-                at(0, 45, "nodding"),
-                at(45, 75, "shaking head"),
-                at(105, 135, "waving")
-            ]
+            [at(0, 45, "nodding"), at(45, 75, "shaking head")]
         );
-        assert_eq!(spans(&back, 1), [at(45, 75, "touching nose")]);
         assert!(back.segments().all(|(_, s)| s.label.set == "ma52"));
         let boxes: Vec<_> = back.tracks[0].boxes.iter().map(|b| b.frame).collect();
-        assert_eq!(boxes, [0, 30, 60, 120]);
+        assert_eq!(boxes, [0, 30, 60]);
+        assert!(back.segments().all(|(_, s)| s.status == Status::Accepted));
+
+        // Predictions come back as open proposals with their scores, never as labels.
+        let predicted = import(&sample_project(), &out.predictions, &out.label_map).unwrap();
+        assert_eq!(predicted.tracks.len(), 1);
+        assert_eq!(predicted.tracks[0].meta.name, PREDICTIONS_TRACK);
+        let found: Vec<_> = predicted
+            .segments()
+            .map(|(_, s)| (s.start, s.end, s.label.label.as_str(), s.score(), s.status))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (45, 75, "touching nose", Some(0.42), Status::Proposed),
+                (105, 135, "waving", Some(0.87), Status::Proposed),
+            ]
+        );
         assert_eq!(
             back.tracks[0].boxes[0].rect,
             project.tracks[0].boxes[0].rect

@@ -10,8 +10,9 @@ use crate::model::{
 };
 use crate::time::FrameRate;
 
-/// The rate given to a video that a file names but neither it nor the open project describes.
-/// The app re-times such videos when the clip itself is opened.
+/// The rate given to a video that a file knows only in frames (MMAction2's clip names and
+/// pickles): the frame numbers are exact whatever the rate, and the app sets the clip's own rate
+/// when it is opened. Files that give seconds and no rate get [`FrameRate::MILLISECONDS`].
 pub const DEFAULT_RATE: (u32, u32) = (30, 1);
 
 /// Where labels a file uses but no label set of the project has are collected.
@@ -70,9 +71,29 @@ impl<'a> ImportBuilder<'a> {
         &self.project
     }
 
-    /// The video named `name`: from this import, else the open project, else new with
-    /// [`DEFAULT_RATE`] (or `rate`) and enough frames for `duration` seconds.
+    /// The video named `name`: from this import, else the open project, else new with `rate`
+    /// and enough frames for `duration` seconds. Without a rate the video counts milliseconds
+    /// and is marked [`Video::rate_unknown`], so the file's times stay exact until the clip's
+    /// own rate is known.
     pub fn video(&mut self, name: &str, duration: Option<f64>, rate: Option<FrameRate>) -> VideoId {
+        self.add_video(name, duration, rate.ok_or(FrameRate::MILLISECONDS))
+    }
+
+    /// The video named `name` for a file that counts frames and gives no rate: new videos get
+    /// [`DEFAULT_RATE`], which the clip's own replaces with the frame numbers unchanged.
+    pub fn video_in_frames(&mut self, name: &str) -> VideoId {
+        let rate =
+            FrameRate::new(DEFAULT_RATE.0, DEFAULT_RATE.1).unwrap_or(FrameRate::MILLISECONDS);
+        self.add_video(name, None, Ok(rate))
+    }
+
+    /// `rate` is `Err(stand-in)` where the file gave none.
+    fn add_video(
+        &mut self,
+        name: &str,
+        duration: Option<f64>,
+        rate: Result<FrameRate, FrameRate>,
+    ) -> VideoId {
         if let Some(video) = self.project.videos.iter().find(|v| v.name == name) {
             return video.id;
         }
@@ -83,10 +104,8 @@ impl<'a> ImportBuilder<'a> {
                 ..known.clone()
             },
             None => {
-                let rate = rate.unwrap_or_else(|| {
-                    FrameRate::new(DEFAULT_RATE.0, DEFAULT_RATE.1)
-                        .unwrap_or(FrameRate::from_fps(30.0))
-                });
+                let rate_unknown = rate.is_err();
+                let rate = rate.unwrap_or_else(|stand_in| stand_in);
                 let frames = duration.map_or(0, |d| rate.frame_count(d.max(0.0)));
                 Video {
                     id,
@@ -97,6 +116,7 @@ impl<'a> ImportBuilder<'a> {
                     height: 0,
                     hash: String::new(),
                     bytes: 0,
+                    rate_unknown,
                 }
             }
         };
@@ -245,8 +265,5 @@ impl<'a> ImportBuilder<'a> {
 const MAX_FRAME: Frame = 1 << 32;
 
 fn frame_of(video: &Video, seconds: f64) -> Frame {
-    if !seconds.is_finite() {
-        return 0;
-    }
-    ((seconds.max(0.0) * video.rate.fps()).round() as Frame).min(MAX_FRAME)
+    video.rate.boundary_near(seconds).min(MAX_FRAME)
 }

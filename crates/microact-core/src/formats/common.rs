@@ -1,16 +1,30 @@
-//! What the VIA3, ActivityNet and CSV modules share: which segments count as labels, how a
-//! label is named in a file, and how times in seconds are written and checked.
+//! What the format modules share: how a label is named in a file, and how times in seconds are
+//! written and checked.
 
-use crate::model::{LabelRef, Project, Segment, Source, Status};
+use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 
-/// Whether a segment is a label a person stands behind: made by a person and not rejected, or a
-/// model's proposal someone accepted. Formats without a notion of proposals carry only these.
-pub(super) fn is_ground_truth(segment: &Segment) -> bool {
-    match segment.status {
-        Status::Accepted => true,
-        Status::Rejected => false,
-        Status::Proposed => matches!(segment.source, Source::Human { .. }),
-    }
+use crate::model::{LabelRef, Project};
+
+/// What a file name may not hold raw inside a URL or a space-separated list: controls, space,
+/// `%` and what ends a URL's path. Anything outside ASCII is escaped too, so no Unicode space
+/// splits a line.
+const NAME_ESCAPES: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'%')
+    .add(b'#')
+    .add(b'?')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>');
+
+/// A file name as a URL path segment or one field of a space-separated line.
+pub(super) fn encode_name(name: &str) -> String {
+    utf8_percent_encode(name, NAME_ESCAPES).to_string()
+}
+
+/// The name [`encode_name`] wrote (malformed escapes are kept as they are).
+pub(super) fn decode_name(text: &str) -> String {
+    percent_decode_str(text).decode_utf8_lossy().into_owned()
 }
 
 /// The name files show for a label; its id when the project has lost the label.
@@ -51,21 +65,32 @@ pub(super) fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!("{path}/{name}")).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
+/// `project` as the app has it once every clip is opened at `rate`: times imported without a
+/// rate move onto it ([`crate::edit::Edit::retime`]).
+#[cfg(test)]
+pub(super) fn opened_at(project: &Project, rate: crate::time::FrameRate) -> Project {
+    let mut project = project.clone();
+    for video in project.videos.clone() {
+        let edit = crate::edit::Edit::retime(&project, crate::model::Video { rate, ..video });
+        // Unchecked: an import refers to label sets of the project it lands in.
+        edit.reapply(&mut project).expect("retimed");
+    }
+    project
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sample::sample_project;
 
     #[test]
-    fn ground_truth_is_human_or_accepted_and_never_rejected() {
-        let project = sample_project();
-        let kept: Vec<u64> = project
-            .segments()
-            .filter(|(_, s)| is_ground_truth(s))
-            .map(|(_, s)| s.id.0)
-            .collect();
-        // 2 is a model proposal still open, 4 a rejected one.
-        assert_eq!(kept, [0, 1, 3]);
+    fn names_survive_encoding_and_hold_no_space() {
+        for name in ["a b%20c#?.mp4", "café ünïcode\u{3000}x.webm", "plain.mp4"] {
+            let encoded = encode_name(name);
+            assert!(!encoded.chars().any(char::is_whitespace), "{encoded}");
+            assert_eq!(decode_name(&encoded), name);
+        }
+        assert_eq!(encode_name("my clip.mp4"), "my%20clip.mp4");
+        assert_eq!(decode_name("a%2"), "a%2");
     }
 
     #[test]

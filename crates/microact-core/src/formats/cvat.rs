@@ -14,7 +14,9 @@
 //! AVA-style actions: the person is the tracked object and its state changes at keyframes,
 //! rather than one short track per action with a box that merely repeats the person's. The
 //! track's name, person id and description are immutable `text` attributes. The track `source`
-//! is `auto` when every segment is a model proposal, else `manual`. Not carried: where segments
+//! is `auto` when every segment is a model proposal, else `manual`. Only ground truth is
+//! written ([`super::truth`]): the human label on a frame, never an open or rejected proposal
+//! over it. Not carried: where segments
 //! of one track overlap, the one that started last is the action (a select holds one value);
 //! notes, segment attributes, status, scores and annotators; label sets (only the names used);
 //! poses.
@@ -22,8 +24,10 @@
 use std::collections::BTreeSet;
 
 use super::FormatError;
+use super::common::label_name;
+use super::truth::is_ground_truth;
 use super::xml::{self, Element};
-use crate::model::{Frame, NormRect, Project, Source, Track, Video, VideoId};
+use crate::model::{Frame, NormRect, Project, Segment, Source, Track, Video, VideoId};
 
 pub const FORMAT: &str = "CVAT for video 1.1";
 
@@ -50,8 +54,8 @@ pub fn export(project: &Project, video: VideoId) -> Result<String, FormatError> 
     let tracks: Vec<&Track> = project.tracks_of(video).collect();
     let actions: BTreeSet<&str> = tracks
         .iter()
-        .flat_map(|t| &t.segments)
-        .map(|s| label_name(project, s))
+        .flat_map(|t| t.segments.iter().filter(|s| is_ground_truth(s)))
+        .map(|s| label_name(project, &s.label))
         .collect();
     let values: Vec<&str> = std::iter::once(NO_ACTION).chain(actions).collect();
 
@@ -104,9 +108,13 @@ pub fn export(project: &Project, video: VideoId) -> Result<String, FormatError> 
 }
 
 fn track_element(project: &Project, video: &Video, track: &Track, id: usize) -> Element {
-    let all_model = !track.segments.is_empty()
-        && track
-            .segments
+    let segments: Vec<&Segment> = track
+        .segments
+        .iter()
+        .filter(|s| is_ground_truth(s))
+        .collect();
+    let all_model = !segments.is_empty()
+        && segments
             .iter()
             .all(|s| matches!(s.source, Source::Model { .. }));
     let mut element = Element::new("track")
@@ -117,7 +125,7 @@ fn track_element(project: &Project, video: &Video, track: &Track, id: usize) -> 
         .boxes
         .iter()
         .map(|b| b.frame)
-        .chain(track.segments.iter().flat_map(|s| [s.start, s.end]))
+        .chain(segments.iter().flat_map(|s| [s.start, s.end]))
         .filter(|&f| f < video.frames.max(1))
         .collect();
     // CVAT drops a track without boxes; an empty one still shows the person's attributes.
@@ -136,12 +144,11 @@ fn track_element(project: &Project, video: &Video, track: &Track, id: usize) -> 
         let rect = box_at(track, frame);
         let pixels = |v: f32, size: u32| format!("{:.2}", f64::from(v) * f64::from(size));
         // The latest-starting segment covering the frame: a select holds one action.
-        let action = track
-            .segments
+        let action = segments
             .iter()
             .filter(|s| s.contains(frame))
             .max_by_key(|s| s.start)
-            .map_or(NO_ACTION, |s| label_name(project, s));
+            .map_or(NO_ACTION, |s| label_name(project, &s.label));
         let mut shape = Element::new("box")
             .attr("frame", frame.to_string())
             .attr("keyframe", "1")
@@ -163,12 +170,6 @@ fn track_element(project: &Project, video: &Video, track: &Track, id: usize) -> 
         element = element.child(shape);
     }
     element
-}
-
-fn label_name<'a>(project: &'a Project, segment: &'a crate::model::Segment) -> &'a str {
-    project
-        .label(&segment.label)
-        .map_or(segment.label.label.as_str(), |l| l.name.as_str())
 }
 
 /// The track's box on `frame` as CVAT would interpolate it: linear between the key boxes around
@@ -263,14 +264,16 @@ mod tests {
         assert_eq!(action.child_text("mutable"), Some("True"));
         assert_eq!(
             action.child_text("values"),
-            Some("none\ncrossing arms\nnodding\nshaking head\ntouching nose\nwaving")
+            Some("none\ncrossing arms\nnodding\nshaking head"),
+            "ground truth only: no proposal's label"
         );
 
         let tracks: Vec<&Element> = root.all("track").collect();
         assert_eq!(tracks.len(), 2);
         assert_eq!(tracks[0].get("label"), Some("person"));
         assert_eq!(tracks[0].get("source"), Some("manual"));
-        // One key box (frame 30) held before and after; actions change at segment edges.
+        // One key box (frame 30) held before and after; actions change at segment edges. The
+        // rejected waving proposal (120..150) is not there.
         let person = ["64.00", "72.00", "256.00", "342.00"];
         assert_eq!(
             boxes(tracks[0]),
@@ -279,20 +282,14 @@ mod tests {
                 row("30", person, "nodding"),
                 row("45", person, "shaking head"),
                 row("90", person, "none"),
-                row("120", person, "waving"),
-                row("150", person, "none"),
             ]
         );
-        // No boxes: the full frame; the later-starting overlapping segment wins while it lasts.
+        // No boxes: the full frame; the open touching-nose proposal (60..75) does not hide the
+        // human label under it.
         let full = ["0.00", "0.00", "640.00", "360.00"];
         assert_eq!(
             boxes(tracks[1]),
-            [
-                row("10", full, "crossing arms"),
-                row("60", full, "touching nose"),
-                row("75", full, "crossing arms"),
-                row("200", full, "none"),
-            ]
+            [row("10", full, "crossing arms"), row("200", full, "none")]
         );
         let description = tracks[0]
             .first("box")

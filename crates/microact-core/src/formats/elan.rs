@@ -19,7 +19,9 @@
 //! `model:<name>:<version>:<score>`, when not the tier's annotator) and one per attribute key.
 //! Track-level facts that have no tier attribute are header `PROPERTY`s, which both ELAN and
 //! pympi read and write back untouched (a dependent tier would repeat a per-track text on every
-//! annotation): `description@track`, `exclusive@track`, and `microact frame rate` (`num/den`).
+//! annotation): `description@track`, `exclusive@track`, and `microact frame rate` (`25` or
+//! `num/den`). Export writes ground truth ([`super::truth`]), and the proposals nobody accepted
+//! (with their `status@track`) only when asked.
 //! Import reads every tier with alignable annotations (or none, and no parent) as a track and
 //! every reference tier's values as fields of the annotation they (eventually) refer to;
 //! vocabularies the open project lacks become label sets, values are resolved with
@@ -34,6 +36,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::builder::SegmentIn;
+use super::common::{decode_name, encode_name};
+use super::truth::Include;
 use super::xml::{self, Element};
 use super::{FormatError, ImportBuilder};
 use crate::labels::{Label, LabelSet, palette};
@@ -57,12 +61,25 @@ const SOURCE: &str = "source";
 /// Times past this (about 116 days) are corrupt; refusing them keeps frame arithmetic in range.
 const MAX_MILLISECONDS: f64 = 1e10;
 
-/// The EAF 3.0 document for `video`'s tracks.
-pub fn export(project: &Project, video: VideoId) -> Result<String, FormatError> {
+/// The EAF 3.0 document for `video`'s tracks: their ground truth, and the proposals nobody
+/// accepted (each with its `status@track`) when `include` asks ([`super::truth`]).
+pub fn export(project: &Project, video: VideoId, include: Include) -> Result<String, FormatError> {
     let v = project
         .video(video)
         .ok_or_else(|| FormatError::field(FORMAT, "video", format!("no video {}", video.0)))?;
-    let tracks: Vec<&Track> = project.tracks_of(video).collect();
+    let kept: Vec<Track> = project
+        .tracks_of(video)
+        .map(|t| Track {
+            segments: t
+                .segments
+                .iter()
+                .filter(|s| include.keeps(s))
+                .cloned()
+                .collect(),
+            ..t.clone()
+        })
+        .collect();
+    let tracks: Vec<&Track> = kept.iter().collect();
     let sets: Vec<&LabelSet> = project
         .label_sets
         .iter()
@@ -102,7 +119,7 @@ pub fn export(project: &Project, video: VideoId) -> Result<String, FormatError> 
     // Slots are numbered in time order, as ELAN does, after every boundary is known.
     let mut boundaries: Vec<u64> = Vec::new();
     let mut tiers = Vec::new();
-    let mut properties = vec![(RATE_PROPERTY.to_string(), rate_text(v.rate))];
+    let mut properties = vec![(RATE_PROPERTY.to_string(), v.rate.text())];
     let mut slot_refs: Vec<(usize, usize)> = Vec::new();
     for track in &tracks {
         let name = &track.meta.name;
@@ -210,9 +227,10 @@ pub fn export(project: &Project, video: VideoId) -> Result<String, FormatError> 
         .attr("TIME_UNITS", "milliseconds")
         .child(
             Element::new("MEDIA_DESCRIPTOR")
-                .attr("MEDIA_URL", format!("file:///{}", url_encode(&v.name)))
+                // The clip beside the .eaf: a relative reference, not a file at the disk's root.
+                .attr("MEDIA_URL", encode_name(&v.name))
                 .attr("MIME_TYPE", mime_type(&v.name))
-                .attr("RELATIVE_MEDIA_URL", format!("./{}", url_encode(&v.name))),
+                .attr("RELATIVE_MEDIA_URL", format!("./{}", encode_name(&v.name))),
         );
     properties.push(("lastUsedAnnotationId".into(), ids.count("a").to_string()));
     for (name, value) in properties {
@@ -337,48 +355,6 @@ fn milliseconds(seconds: f64) -> u64 {
     (seconds * 1000.0).round().max(0.0) as u64
 }
 
-fn rate_text(rate: FrameRate) -> String {
-    format!("{}/{}", rate.num(), rate.den())
-}
-
-fn parse_rate(text: &str) -> Option<FrameRate> {
-    let (num, den) = text.trim().split_once('/')?;
-    FrameRate::new(num.trim().parse().ok()?, den.trim().parse().ok()?).ok()
-}
-
-/// Escapes what would end or break a file URL's path; ELAN itself writes most characters raw.
-fn url_encode(name: &str) -> String {
-    name.chars()
-        .map(|c| match c {
-            ' ' | '%' | '#' | '?' => format!("%{:02X}", c as u32),
-            c => c.to_string(),
-        })
-        .collect()
-}
-
-fn url_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (b, hex) {
-            (b'%', Some(decoded)) => {
-                out.push(decoded);
-                i += 3;
-            }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 fn mime_type(name: &str) -> &'static str {
     let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     match extension.as_deref() {
@@ -403,7 +379,7 @@ fn media_name(header: Option<&Element>) -> Option<String> {
         .get("RELATIVE_MEDIA_URL")
         .or(descriptor.get("MEDIA_URL"))?;
     let name = url.rsplit(['/', '\\']).next().unwrap_or(url);
-    (!name.is_empty()).then(|| url_decode(name))
+    (!name.is_empty()).then(|| decode_name(name))
 }
 
 /// Reads an EAF document into a project beside `base`; `Err` names the line of the element at
@@ -443,7 +419,9 @@ pub fn import(base: &Project, text: &str) -> Result<Project, FormatError> {
             _ => None,
         })
         .unwrap_or_else(|| "unknown media".into());
-    let rate = properties.get(RATE_PROPERTY).and_then(|r| parse_rate(r));
+    let rate = properties
+        .get(RATE_PROPERTY)
+        .and_then(|r| FrameRate::parse(r));
     let video = builder.video(&name, None, rate);
 
     let slots = time_slots(&root)?;
@@ -695,7 +673,7 @@ mod tests {
     #[test]
     fn round_trip_keeps_tracks_segments_and_fields() {
         let sample = sample_project();
-        let text = export(&sample, VideoId(0)).unwrap();
+        let text = export(&sample, VideoId(0), Include::WithPredictions).unwrap();
         let back = import(&sample, &text).unwrap();
         let mut expected = sample.clone();
         expected.label_sets.clear();
@@ -717,7 +695,11 @@ mod tests {
     #[test]
     fn round_trip_without_the_project_rebuilds_sets_from_vocabularies() {
         let sample = sample_project();
-        let back = import(&Project::default(), &export(&sample, VideoId(0)).unwrap()).unwrap();
+        let back = import(
+            &Project::default(),
+            &export(&sample, VideoId(0), Include::WithPredictions).unwrap(),
+        )
+        .unwrap();
         let video = &back.videos[0];
         assert_eq!(video.name, "walk.webm");
         assert_eq!(video.rate, sample.videos[0].rate);
@@ -733,6 +715,12 @@ mod tests {
     #[test]
     fn reads_a_file_pympi_wrote() {
         let project = import(&sample_project(), PYMPI).unwrap();
+        // pympi writes no rate: milliseconds until the clip is opened, here at 30 fps.
+        assert!(project.videos[0].rate_unknown);
+        let project = crate::formats::common::opened_at(
+            &project,
+            crate::time::FrameRate::new(30, 1).unwrap(),
+        );
         assert_eq!(project.videos.len(), 1);
         assert_eq!(project.videos[0].name, "walk.mp4");
         let names: Vec<&str> = project
@@ -787,7 +775,7 @@ mod tests {
     fn export_matches_the_committed_sample() {
         xml::assert_fixture(
             "microact-sample.eaf",
-            &export(&sample_project(), VideoId(0)).unwrap(),
+            &export(&sample_project(), VideoId(0), Include::WithPredictions).unwrap(),
         );
     }
 
@@ -860,7 +848,7 @@ mod tests {
         }
         assert_eq!(parse_source("model:x:1"), None);
         let name = "my clip #2 100%.mp4";
-        assert_eq!(url_decode(&url_encode(name)), name);
-        assert_eq!(url_decode("a%2"), "a%2");
+        assert_eq!(decode_name(&encode_name(name)), name);
+        assert_eq!(decode_name("a%2"), "a%2");
     }
 }

@@ -1,16 +1,18 @@
 //! MMAction2 training inputs: the trimmed-clip list and the skeleton `PoseDataset` pickle.
 //!
 //! **Clip list**: `path label` a line, `label` the 0-based index of the action among the chosen
-//! label set's leaves (MMAction2's `VideoDataset` reads `split()` fields, so names have no
-//! spaces). microact names each segment's clip `{video_id}_{person}_{start}_{end}.mp4`: the
-//! video's file name without extension, the track's person id, and the segment's first and
+//! label set's leaves (MMAction2's `VideoDataset` splits each line at spaces, so names have no
+//! spaces). microact names each ground-truth segment's clip ([`super::truth`]: an open or
+//! rejected proposal is never a training clip) `{video_id}_{person}_{start}_{end}.mp4`: the
+//! video's file name without extension, percent-encoded (`my clip` → `my%20clip`), the track's
+//! person id, and the segment's first and
 //! past-the-end frames. Cutting the clips is left to ffmpeg; the names are what let the list be
 //! read back into segments, exactly, on the open project's videos.
 //!
 //! **Pose pickle** (MMAction2 `PoseDataset`, PYSKL): `{'split': {name: [frame_dir, …]},
 //! 'annotations': [{'frame_dir', 'label', 'img_shape': (h, w), 'original_shape': (h, w),
 //! 'total_frames', 'keypoint': float32 [M, T, V, 2], 'keypoint_score': float32 [M, T, V]}]}`,
-//! one annotation per segment whose track's person has a pose track with detections inside it:
+//! one annotation per ground-truth segment whose track's person has a pose track with detections inside it:
 //! `frame_dir` is the clip name above, `M` is 1 (the track's own person), `T` the segment's
 //! frames, keypoints in the video's pixels; frames without a detection are zeros with score 0,
 //! as PYSKL pads them. The arrays are real `numpy.ndarray`s (see [`pickle`]) because
@@ -28,6 +30,8 @@ use std::collections::BTreeMap;
 
 use super::ava::{person_track, video_id, video_name};
 use super::builder::SegmentIn;
+use super::common::{decode_name, encode_name};
+use super::truth::is_ground_truth;
 use super::{FormatError, ImportBuilder};
 use crate::labels::LabelSet;
 use crate::model::{
@@ -47,11 +51,12 @@ struct Clip<'a> {
 }
 
 impl Clip<'_> {
-    /// `{video_id}_{person}_{start}_{end}`, without extension.
+    /// `{video_id}_{person}_{start}_{end}`, without extension; the video id percent-encoded
+    /// (space → `%20`), since MMAction2 splits each line at spaces.
     fn name(&self) -> String {
         format!(
             "{}_{}_{}_{}",
-            video_id(self.video),
+            encode_name(video_id(self.video)),
             self.track.meta.person,
             self.segment.start,
             self.segment.end
@@ -59,12 +64,13 @@ impl Clip<'_> {
     }
 }
 
-/// The segments whose label is a leaf of `set`, and how many others there were.
+/// The ground-truth segments ([`super::truth`]: training clips are what people decided) whose
+/// label is a leaf of `set`, and how many ground-truth segments had another label.
 fn clips<'a>(project: &'a Project, set: &LabelSet) -> (Vec<Clip<'a>>, usize) {
     let leaves: Vec<&str> = set.leaves().map(|l| l.id.as_str()).collect();
     let mut clips = Vec::new();
     let mut left_out = 0;
-    for (track, segment) in project.segments() {
+    for (track, segment) in project.segments().filter(|(_, s)| is_ground_truth(s)) {
         let class = leaves.iter().position(|l| *l == segment.label.label);
         match (project.video(track.video), class) {
             (Some(video), Some(class)) if segment.label.set == set.id => clips.push(Clip {
@@ -80,13 +86,13 @@ fn clips<'a>(project: &'a Project, set: &LabelSet) -> (Vec<Clip<'a>>, usize) {
 }
 
 /// `(video_id, person, start, end)` from a clip name this module wrote.
-fn parse_clip_name(name: &str) -> Option<(&str, u32, Frame, Frame)> {
+fn parse_clip_name(name: &str) -> Option<(String, u32, Frame, Frame)> {
     let mut parts = name.rsplitn(4, '_');
     let end = parts.next()?.parse().ok()?;
     let start = parts.next()?.parse().ok()?;
     let person = parts.next()?.parse().ok()?;
     let video = parts.next().filter(|v| !v.is_empty())?;
-    (start < end).then_some((video, person, start, end))
+    (start < end).then(|| (decode_name(video), person, start, end))
 }
 
 /// The label with index `class` among `set`'s leaves.
@@ -128,7 +134,7 @@ pub fn import_clips(base: &Project, text: &str, set: &LabelSet) -> Result<Projec
             .ok()
             .and_then(|class| class_label(&mut builder, set, class))
             .ok_or_else(|| error(format!("label {class:?} is not a class of {}", set.name)))?;
-        let video = builder.video(&video_name(base, video), None, None);
+        let video = builder.video_in_frames(&video_name(base, &video));
         let track = person_track(&mut builder, video, person);
         let segment = SegmentIn::human(0.0, 0.0, label, CLIPS);
         builder.segment_frames(track, start, end, segment);
@@ -358,13 +364,13 @@ impl Annotation<'_> {
         let ours =
             parse_clip_name(frame_dir).filter(|(_, _, start, end)| end - start == frames as u64);
         let (name, person, start) = match ours {
-            Some((video, person, start, _)) => (video_name(self.base, video), person, start),
+            Some((video, person, start, _)) => (video_name(self.base, &video), person, start),
             None => (frame_dir.clone(), 0, 0),
         };
         let end = start
             .checked_add(frames as u64)
             .ok_or_else(|| self.error("frame_dir", "frames run past the end of time"))?;
-        let video = builder.video(&name, None, None);
+        let video = builder.video_in_frames(&name);
         if let Some((height, width)) = self.size() {
             builder.set_size(video, width, height);
         }
@@ -444,13 +450,19 @@ mod tests {
     #[test]
     fn clip_list_round_trip_is_exact_for_leaf_labels() {
         let mut project = sample_project();
-        project.tracks[1].segments[1].label = LabelRef::new("penn_action", "jump_rope");
+        project.tracks[0].segments[1].label = LabelRef::new("penn_action", "jump_rope");
         let (text, left_out) = export_clips(&project, &labels::ma52());
         assert_eq!(left_out, 1);
         assert_eq!(text.lines().next(), Some("walk_0_0_45.mp4 9"));
         let back = import_clips(&sample_project(), &text, &labels::ma52()).unwrap();
-        let mut expected = spans(&project);
+        // Ground truth only: the open and the rejected proposal are no training clips.
+        let mut expected: Vec<_> = project
+            .segments()
+            .filter(|(_, s)| is_ground_truth(s))
+            .map(|(t, s)| (t.meta.person, s.start, s.end, s.label.label.clone()))
+            .collect();
         expected.retain(|s| s.3 != "jump_rope");
+        expected.sort();
         assert_eq!(spans(&back), expected);
         assert_eq!(back.videos[0].name, "walk.webm");
         assert_eq!(back.tracks[1].meta.name, "Person 2");
@@ -485,8 +497,9 @@ mod tests {
         // scripts/fixtures/check_mmaction_pickle.py loads this file with pickle and numpy;
         // MICROACT_WRITE_FIXTURES=1 rewrites it after a deliberate change.
         let (bytes, left_out) = export_poses(&posed_project(), &labels::ma52(), "train");
-        // Person 0: only the nodding segment holds poses; person 1: both of theirs do.
-        assert_eq!(left_out, 2);
+        // Person 0: only the nodding segment holds poses (shaking head does not; waving is a
+        // rejected proposal, touching nose an open one: neither is ground truth).
+        assert_eq!(left_out, 1);
         let path = format!("{FIXTURES}/mmaction_poses_microact.pkl");
         if std::env::var_os("MICROACT_WRITE_FIXTURES").is_some() {
             std::fs::write(&path, &bytes).unwrap();
@@ -502,12 +515,9 @@ mod tests {
         let expected = [
             (0, 0, 45, "nodding".to_string()),
             (1, 10, 200, "crossing arms".to_string()),
-            (1, 60, 75, "touching nose".to_string()),
         ];
         assert_eq!(spans(&back), expected);
         assert_eq!(back.videos[0].name, "walk.webm");
-        // Person 1's frames lie inside both of their segments: each annotation brings them
-        // back, once.
         assert_eq!(back.poses, project.poses);
     }
 

@@ -13,6 +13,7 @@ pub mod elan;
 pub mod mmaction;
 pub mod native;
 pub mod table;
+pub mod truth;
 pub mod via3;
 
 mod builder;

@@ -1,6 +1,6 @@
 //! Plain CSV, one segment a row, for spreadsheets and scripts: header
-//! `video,track,description,label_set,label,start_s,end_s,source,score,status,note`. `video` is
-//! the file name, `track` and `description` the track's name and referring description (repeated
+//! `video,fps,track,description,label_set,label,start_s,end_s,source,score,status,note`. `video`
+//! is the file name, `fps` its frame rate (`25`, `30000/1001`; empty when not known), `track` and `description` the track's name and referring description (repeated
 //! on each of its rows), `label_set` and `label` the set id and label id, `start_s`/`end_s` the
 //! interval `[start, end)` in seconds to the millisecond, `source` `human:<annotator>` or
 //! `model:<name>@<version>`, `score` the model's score (empty for people), `status`
@@ -9,23 +9,27 @@
 //!
 //! `label_set` and `note` go beyond the four-field minimum because a label name alone is
 //! ambiguous between sets (Penn Action and JHMDB both have `pullup`) and notes are what people
-//! most often put in a spreadsheet. Import finds columns by header name (any order, any case);
+//! most often put in a spreadsheet. Export writes ground truth ([`super::truth`]), and model
+//! proposals nobody accepted only when asked, each row with its status. Import finds columns by header name (any order, any case);
 //! only `video`, `label`, `start_s` and `end_s` are required. A missing `track` puts rows in
 //! [`DEFAULT_TRACK`], a missing `source` makes them human, a missing `status` accepted for people
 //! and proposed for models; unknown columns are ignored, rows with every cell empty skipped.
 //! Errors name the line and column. Not carried: segment attributes, person ids, the exclusive
-//! flag, boxes, poses, tracks without segments, label colours and hierarchy, frame rates.
+//! flag, boxes, poses, tracks without segments, label colours and hierarchy.
 
 use ::csv::{ReaderBuilder, StringRecord, Writer};
 
 use super::builder::SegmentIn;
 use super::common::check_span;
+use super::truth::Include;
 use super::{FormatError, ImportBuilder, Place, seconds_text};
 use crate::model::{Project, Source, Status};
+use crate::time::FrameRate;
 
 pub const FORMAT: &str = "CSV";
-pub const HEADER: [&str; 11] = [
+pub const HEADER: [&str; 12] = [
     "video",
+    "fps",
     "track",
     "description",
     "label_set",
@@ -41,7 +45,8 @@ const REQUIRED: [&str; 4] = ["video", "label", "start_s", "end_s"];
 /// The track of rows that name none.
 pub const DEFAULT_TRACK: &str = "Person 1";
 
-pub fn export(project: &Project) -> String {
+/// The table of ground truth, or of ground truth and predictions ([`super::truth`]).
+pub fn export(project: &Project, include: Include) -> String {
     let mut writer = Writer::from_writer(Vec::new());
     // Writing into memory fails only if a record has the wrong length, which these cannot.
     let _ = writer.write_record(HEADER);
@@ -49,7 +54,12 @@ pub fn export(project: &Project) -> String {
         let Some(video) = project.video(track.video) else {
             continue;
         };
-        for segment in &track.segments {
+        let fps = if video.rate_unknown {
+            String::new()
+        } else {
+            video.rate.text()
+        };
+        for segment in track.segments.iter().filter(|s| include.keeps(s)) {
             let (source, score) = match &segment.source {
                 Source::Human { annotator } => (format!("human:{annotator}"), String::new()),
                 Source::Model {
@@ -60,6 +70,7 @@ pub fn export(project: &Project) -> String {
             };
             let _ = writer.write_record([
                 video.name.as_str(),
+                &fps,
                 &track.meta.name,
                 track.meta.description.as_deref().unwrap_or(""),
                 &segment.label.set,
@@ -162,7 +173,16 @@ pub fn import(base: &Project, text: &str) -> Result<Project, FormatError> {
             line: record.position().map_or(0, |p| p.line() as usize),
             columns: &columns,
         };
-        let video = builder.video(row.required("video")?, None, None);
+        let rate = match row.cell("fps") {
+            "" => None,
+            text => Some(FrameRate::parse(text).ok_or_else(|| {
+                row.error(
+                    "fps",
+                    format!("{text:?} is not a frame rate (25, 29.97 or 30000/1001)"),
+                )
+            })?),
+        };
+        let video = builder.video(row.required("video")?, None, rate);
         let track = builder.track(
             video,
             match row.cell("track") {
@@ -254,7 +274,7 @@ mod tests {
     #[test]
     fn round_trip_keeps_every_segment_field_but_attributes() {
         let sample = sample_project();
-        let text = export(&sample);
+        let text = export(&sample, Include::WithPredictions);
         assert!(text.starts_with(&(HEADER.join(",") + "\n")));
         // The note with a comma and quotes comes out quoted.
         assert!(
@@ -309,6 +329,10 @@ mod tests {
         // Written by hand as spreadsheets save CSV (see the README).
         let text = fixture("table_spreadsheet.csv");
         let back = import(&Project::new("x"), &text).unwrap();
+        // No fps column: milliseconds until the clip is opened, here at 30 fps.
+        assert!(back.videos[0].rate_unknown);
+        let back =
+            crate::formats::common::opened_at(&back, crate::time::FrameRate::new(30, 1).unwrap());
         assert_eq!(back.videos.len(), 1);
         assert_eq!(back.videos[0].name, "clip 01.mp4");
         let tracks: Vec<_> = back.tracks.iter().map(|t| t.meta.name.as_str()).collect();

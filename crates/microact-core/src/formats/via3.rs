@@ -11,9 +11,9 @@
 //!
 //! Export makes one SELECT attribute per track name (VIA3 attributes are project-wide, so the
 //! tracks of one name in several videos share one; its `desc` is the first one's description),
-//! whose options are the labels of the label sets the exported segments use, with option ids
+//! whose options are the labels that track name's ground truth uses, with option ids
 //! `<set>/<label id>` so labels come back exactly; one file and view per video; one metadata
-//! per segment people stand behind (see [`common::is_ground_truth`]): VIA3 has no proposals or
+//! per segment people stand behind (see [`super::truth`]): VIA3 has no proposals or
 //! scores. Import reads every temporal-segment attribute into a track of that name in each
 //! video where it has segments, the attribute's `desc` as the track's description, and every
 //! segment as an accepted human label credited to [`ANNOTATOR`]; segments with an empty value
@@ -27,7 +27,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::builder::SegmentIn;
-use super::common::{check_span, is_ground_truth, label_name, seconds_number};
+use super::common::{check_span, label_name, seconds_number};
+use super::truth::is_ground_truth;
 use super::{FormatError, ImportBuilder};
 use crate::model::{LabelRef, Project};
 
@@ -52,7 +53,6 @@ pub fn export(project: &Project) -> String {
         }
     }
     let aid = |name: &str| names.iter().position(|n| *n == name).map_or(0, |i| i + 1);
-    let options = options(project);
     let mut attributes = Map::new();
     for (i, name) in names.iter().enumerate() {
         let desc = project
@@ -68,7 +68,7 @@ pub fn export(project: &Project) -> String {
                 "anchor_id": TEMPORAL,
                 "type": SELECT,
                 "desc": desc,
-                "options": options,
+                "options": options(project, name),
                 "default_option_id": "",
             }),
         );
@@ -130,29 +130,31 @@ fn option_id(label: &LabelRef) -> String {
     format!("{}/{}", label.set, label.label)
 }
 
-/// Every label of the sets the exported segments use (so the annotator can go on labelling in
-/// VIA3), and the labels they use that no set of the project has.
-fn options(project: &Project) -> Map<String, Value> {
+/// The labels the ground truth of tracks named `name` uses, in label-set order: VIA3 draws a
+/// timeline row per option, so unused labels would only add empty rows.
+fn options(project: &Project, name: &str) -> Map<String, Value> {
     let used: BTreeSet<&LabelRef> = project
-        .segments()
-        .filter(|(_, s)| is_ground_truth(s))
-        .map(|(_, s)| &s.label)
+        .tracks
+        .iter()
+        .filter(|t| t.meta.name == name)
+        .flat_map(|t| t.segments.iter().filter(|s| is_ground_truth(s)))
+        .map(|s| &s.label)
         .collect();
-    let mut options = Map::new();
-    for set in &project.label_sets {
-        if used.iter().any(|l| l.set == set.id) {
-            for label in &set.labels {
-                let id = option_id(&LabelRef::new(set.id.clone(), label.id.clone()));
-                options.insert(id, label.name.clone().into());
-            }
-        }
-    }
-    for label in used {
-        options
-            .entry(option_id(label))
-            .or_insert_with(|| label_name(project, label).into());
-    }
-    options
+    let order = |label: &LabelRef| {
+        let set = project.label_sets.iter().position(|s| s.id == label.set);
+        let at = set.and_then(|i| {
+            project.label_sets[i]
+                .labels
+                .iter()
+                .position(|l| l.id == label.label)
+        });
+        (set.unwrap_or(usize::MAX), at.unwrap_or(usize::MAX))
+    };
+    let mut used: Vec<&LabelRef> = used.into_iter().collect();
+    used.sort_by_key(|l| order(l));
+    used.into_iter()
+        .map(|label| (option_id(label), label_name(project, label).into()))
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -370,8 +372,8 @@ mod tests {
         assert_eq!(first["options"]["ma52/nodding"], "nodding");
         assert_eq!(
             first["options"].as_object().unwrap().len(),
-            59,
-            "all of MA-52"
+            2,
+            "only the labels Person 1's ground truth uses: nodding, shaking head"
         );
         assert_eq!(doc["attribute"]["2"]["aname"], "Person 2");
         assert_eq!(
@@ -436,6 +438,10 @@ mod tests {
             &fixture("via3_demo_video_annotator.json"),
         )
         .unwrap();
+        let project = crate::formats::common::opened_at(
+            &project,
+            crate::time::FrameRate::new(30, 1).unwrap(),
+        );
         assert_eq!(project.videos.len(), 2);
         assert_eq!(project.videos[0].name, "Alioli_Wikimedia_Wardtmar.mp4");
         let tracks: Vec<_> = project
@@ -454,6 +460,10 @@ mod tests {
     #[test]
     fn saved_project_with_checkbox_and_option_rows_imports() {
         let project = import(&Project::new("x"), &fixture("via3_saved_checkbox.json")).unwrap();
+        let project = crate::formats::common::opened_at(
+            &project,
+            crate::time::FrameRate::new(30, 1).unwrap(),
+        );
         assert_eq!(project.videos[0].name, "clip 01.mp4");
         assert_eq!(
             spans(&project),
