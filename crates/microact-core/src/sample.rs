@@ -87,6 +87,122 @@ pub fn sample_project() -> Project {
     }
 }
 
+/// The project exports are checked with against each format's own reader: two videos at 29.97
+/// and 25 fps, Unicode and markup in names, descriptions and notes, overlapping segments of one
+/// label, and model proposals accepted, rejected and left open. Its ground truth is segments 0,
+/// 1, 2, 3 and 6 ([`crate::formats::truth`]); 4, 5 and 7 are predictions.
+pub fn unusual_project() -> Project {
+    let ntsc = FrameRate::new(30000, 1001).unwrap_or(FrameRate::from_fps(29.97));
+    let pal = FrameRate::new(25, 1).unwrap_or(FrameRate::from_fps(25.0));
+    let video = |id, name: &str, rate, frames, width, height| Video {
+        id: VideoId(id),
+        name: name.into(),
+        rate,
+        frames,
+        width,
+        height,
+        hash: String::new(),
+        bytes: 0,
+        rate_unknown: false,
+    };
+    let label = |id: &str, name: &str, color: &str| labels::Label {
+        id: id.into(),
+        name: name.into(),
+        parent: None,
+        color: color.into(),
+        shortcut: None,
+    };
+    let set = labels::LabelSet {
+        id: "gestures".into(),
+        name: "Gestures ✓ <mine>".into(),
+        labels: vec![
+            label("wave", "<wave> & \"hi\"", "#d03939"),
+            label("nod", "nod 点头", "#29ae4f"),
+        ],
+    };
+    let gesture = |id: &str| LabelRef::new("gestures", id);
+    let human = || Source::Human {
+        annotator: "zoë".into(),
+    };
+    let by_model = |score| Source::Model {
+        name: "taught <v2>".into(),
+        version: "2026-12-07".into(),
+        score,
+    };
+    let lead = "Person 1 <lead> «ü»";
+    let mut first = Track::new(TrackId(0), VideoId(0), lead);
+    first.meta.description = Some("the \"tall\" one, <left> & café".into());
+    first.boxes = vec![KeyBox {
+        frame: 30,
+        rect: NormRect {
+            x1: 0.1,
+            y1: 0.2,
+            x2: 0.5,
+            y2: 0.9,
+        },
+    }];
+    first.segments = vec![
+        segment(0, 30, 90, gesture("wave"), human(), Status::Accepted),
+        // Overlaps the first with the same label.
+        segment(1, 60, 120, gesture("wave"), human(), Status::Accepted),
+        segment(
+            2,
+            100,
+            150,
+            gesture("nod"),
+            by_model(0.91),
+            Status::Accepted,
+        ),
+        segment(
+            4,
+            150,
+            200,
+            gesture("wave"),
+            by_model(0.55),
+            Status::Rejected,
+        ),
+        segment(
+            5,
+            200,
+            260,
+            gesture("nod"),
+            by_model(0.33),
+            Status::Proposed,
+        ),
+    ];
+    first.segments[0].note = Some("line 1\nline 2, \"quoted\" <b>&amp;</b>".into());
+    let mut second = Track::new(TrackId(1), VideoId(0), "Person 2");
+    second.meta.person = 1;
+    second.segments = vec![segment(
+        3,
+        10,
+        50,
+        LabelRef::new("ma52", "nodding"),
+        human(),
+        Status::Accepted,
+    )];
+    let mut third = Track::new(TrackId(2), VideoId(1), lead);
+    third.segments = vec![
+        // [2 s, 10 s) at 25 fps.
+        segment(6, 50, 250, gesture("nod"), human(), Status::Accepted),
+        segment(7, 0, 25, gesture("wave"), by_model(0.7), Status::Proposed),
+    ];
+    Project {
+        name: "Unusual «project» <1> & 'two'".into(),
+        videos: vec![
+            video(0, "Café «ünï» <b> & 'talk'.mp4", ntsc, 300, 1280, 720),
+            video(1, "my clip 02.webm", pal, 250, 640, 480),
+        ],
+        label_sets: vec![set, labels::ma52()],
+        tracks: vec![first, second, third],
+        annotators: vec![Annotator {
+            id: "zoë".into(),
+            name: "Zoë <Ü>".into(),
+        }],
+        poses: Vec::new(),
+    }
+}
+
 /// A project with one 30 fps video and `n` segments spread over `tracks` tracks, packed
 /// end to end with some overlaps, labels cycling through MA-52.
 pub fn many_segments(n: usize, tracks: usize) -> Project {
