@@ -3,7 +3,7 @@
 // and back in through the menu, imported markup rendered as text, and a broken storage.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch } from './support/browser.mjs';
@@ -305,6 +305,51 @@ describe('annotation workspace', () => {
           assert.deepEqual([back.start, back.end], [made.start, made.end], format);
         }
       }
+      assert.deepEqual(await app.notices('error'), []);
+    });
+  });
+
+  test('the export menu says what it will write and leaves proposals nobody accepted out of ground truth', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'microact-truth-'));
+    const csv = [
+      'video,track,label_set,label,start_s,end_s,source,score,status',
+      'walk-2s.webm,Person 1,penn_action,squat,0.2,1.0,human:me,,accepted',
+      'walk-2s.webm,Person 1,penn_action,squat,1.0,1.6,model:m@1,0.5,proposed',
+      'walk-2s.webm,Person 1,penn_action,pushup,1.6,1.9,model:m@1,0.25,rejected',
+    ].join('\n');
+    const path = join(dir, 'decided.csv');
+    await writeFile(path, csv);
+    await withBrowser(async (app) => {
+      await app.openClip();
+      await app.openIoMenu();
+      await app.byTestId('import-file').setInputFiles(path);
+      await app.byTestId('import-confirm').waitFor();
+      await app.byTestId('import-replace').click();
+      await app.waitForSegments(3);
+      await app.openIoMenu();
+      const counts = (text) => app.page.waitForFunction(
+        (want) => document.querySelector('[data-testid="export-counts"]')?.textContent.startsWith(want), text);
+      await app.byTestId('export-format').selectOption('csv');
+      await counts('Writes 1 ground-truth segment(s) and 0 prediction(s)');
+      await app.byTestId('export-predictions').check();
+      await counts('Writes 1 ground-truth segment(s) and 2 prediction(s)');
+      // VIA3 holds ground truth only: no choice to offer.
+      await app.byTestId('export-format').selectOption('via3');
+      await counts('Writes 1 ground-truth segment(s) and 0 prediction(s)');
+      assert.equal(await app.byTestId('export-predictions').count(), 0);
+      await app.byTestId('export-format').selectOption('refava');
+      await app.byTestId('export-caveat').waitFor();
+      assert.match(await app.byTestId('export-caveat').innerText(), /evaluator reads 8/);
+      // The ground-truth CSV that goes out holds the human label only.
+      await app.byTestId('export-format').selectOption('csv');
+      await app.byTestId('export-predictions').uncheck();
+      const download = app.page.waitForEvent('download');
+      await app.byTestId('export').click();
+      const file = join(dir, (await download).suggestedFilename());
+      await (await download).saveAs(file);
+      const rows = (await readFile(file, 'utf8')).trim().split('\n');
+      assert.equal(rows.length, 2, rows.join('\n'));
+      assert.match(rows[1], /,accepted,/);
       assert.deepEqual(await app.notices('error'), []);
     });
   });
