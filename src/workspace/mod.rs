@@ -640,6 +640,34 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_clip_opened_after_an_import_without_a_rate_gets_its_times_exactly() {
+        // A CSV without an fps column, imported with no clip open: times in milliseconds.
+        let mut ws = Workspace::new("test");
+        let csv = "video,label,start_s,end_s\nwalk.webm,nodding,2,10\n";
+        let imported = microact_core::formats::table::import(&ws.project, csv).unwrap();
+        let edit = microact_core::formats::merge(
+            &ws.project,
+            &imported,
+            microact_core::formats::Mode::Merge,
+        );
+        ws.apply("import", edit).unwrap();
+        assert!(ws.project.videos[0].rate_unknown);
+        let mut c = clip("walk.webm");
+        (c.rate, c.frames, c.bytes) = (FrameRate::new(25, 1).unwrap(), 250, 0);
+        ws.attach(&c).unwrap();
+        let (_, segment) = ws.project.segments().next().unwrap();
+        assert_eq!(
+            (segment.start, segment.end),
+            (50, 250),
+            "[2 s, 10 s) at 25 fps"
+        );
+        assert!(!ws.project.videos[0].rate_unknown);
+        // Undo puts the milliseconds back.
+        ws.undo().unwrap();
+        assert_eq!(ws.project.segments().next().unwrap().1.start, 2000);
+    }
+
+    #[test]
     fn a_read_only_workspace_refuses_every_edit_and_logs_nothing() {
         let mut ws = workspace();
         ws.take_journal();
