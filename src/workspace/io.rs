@@ -515,7 +515,7 @@ mod tests {
                 summary(&back)
             );
             let want = will_write(&project, format, Some(project.videos[0].id), include);
-            if let Some(_) = format.predictions() {
+            if format.predictions().is_some() {
                 assert_eq!(want.predictions, 2, "{format:?}");
                 let scored = back.segments().filter(|(_, s)| s.score().is_some()).count();
                 // ActivityNet leaves out predictions whose label no ground truth has.
