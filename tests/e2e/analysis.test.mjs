@@ -107,8 +107,15 @@ describe('clip analysis', () => {
         assert.ok(s.source.score > 0 && s.source.score <= 1, JSON.stringify(s));
       }
       await app.byTestId('label-set').selectOption('penn_action');
+      // Training clips are what people decided: open proposals are none of them.
+      const open = await download(app, 'mmaction-poses');
+      assert.ok(open.length < 200, `pose pickle of ${open.length} bytes with every proposal open`);
+      await app.byTestId('accept-above').click();
+      await app.page.waitForFunction(() => [...document.querySelectorAll('[data-testid="segment"]')].every((e) => e.dataset.status === 'accepted'));
       const pickle = await download(app, 'mmaction-poses');
       assert.ok(pickle.length > FRAMES * 17 * 2 * 2, `pose pickle of ${pickle.length} bytes`);
+      await app.page.keyboard.press('Control+z');
+      await app.page.waitForFunction(() => [...document.querySelectorAll('[data-testid="segment"]')].every((e) => e.dataset.status === 'proposed'));
 
       await app.page.keyboard.press('Control+z');
       await app.page.waitForFunction(() => document.querySelectorAll('[data-testid="segment"]').length === 0);
