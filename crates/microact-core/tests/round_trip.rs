@@ -306,3 +306,27 @@ fn the_round_trip_table_in_docs_is_what_the_formats_do() {
         "{path} is stale: rerun with MICROACT_BLESS=1"
     );
 }
+
+#[test]
+fn frames_stay_exact_at_25_29_97_and_30_fps_into_the_open_and_an_empty_project() {
+    use microact_core::time::FrameRate;
+    let empty = Project::default();
+    for (num, den) in [(25, 1), (30000, 1001), (30, 1)] {
+        let mut project = unusual_project();
+        for video in &mut project.videos {
+            video.rate = FrameRate::new(num, den).unwrap();
+        }
+        // The formats that keep frames (AVA knows whole seconds; the clip list counts one set).
+        for (name, read) in formats()
+            .into_iter()
+            .filter(|(name, _)| !["AVA", "MMAction2 clip list"].contains(name))
+        {
+            let open = read(&project, &project, Include::GroundTruth);
+            let fresh = opened(&read(&project, &empty, Include::GroundTruth), &project);
+            for (into, back) in [("the open project", &open), ("an empty one", &fresh)] {
+                let (kept, total) = survive(&project, back, is_truth, same_time);
+                assert_eq!(kept, total, "{name} at {num}/{den}, into {into}");
+            }
+        }
+    }
+}
