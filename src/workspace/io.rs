@@ -192,6 +192,11 @@ fn stem(project: &Project) -> String {
     }
 }
 
+/// The video a one-video format (ELAN, CVAT) writes: the clip on screen, else the first.
+fn written_video(project: &Project, video: Option<VideoId>) -> Option<VideoId> {
+    video.or_else(|| project.videos.first().map(|v| v.id))
+}
+
 /// How many segments `format` would write as ground truth and as predictions: what the export
 /// menu shows before anything is written. `video` is the clip on screen.
 pub fn will_write(
@@ -201,7 +206,7 @@ pub fn will_write(
     include: Include,
 ) -> Counts {
     let video = if format.one_video() {
-        video.or_else(|| project.videos.first().map(|v| v.id))
+        written_video(project, video)
     } else {
         None
     };
@@ -235,8 +240,7 @@ pub fn export(
         bytes: body.into_bytes(),
     };
     let one_video = |format: &'static str| {
-        video
-            .or_else(|| project.videos.first().map(|v| v.id))
+        written_video(project, video)
             .ok_or_else(|| FormatError::file(format, "the project has no video to export"))
     };
     let video_stem = |id: VideoId| {

@@ -31,6 +31,15 @@ async function withBrowser(body, { init } = {}) {
 }
 
 class Workspace extends AppPage {
+  /** Imports `path` in place of the project's videos and tracks; waits for `segments` segments. */
+  async importReplacing(path, segments) {
+    await this.openIoMenu();
+    await this.byTestId('import-file').setInputFiles(path);
+    await this.byTestId('import-confirm').waitFor();
+    await this.byTestId('import-replace').click();
+    await this.waitForSegments(segments);
+  }
+
   async openClip() {
     await this.openFile(CLIP);
     assert.equal(await this.frameRate(), '30/1');
@@ -321,11 +330,7 @@ describe('annotation workspace', () => {
     await writeFile(path, csv);
     await withBrowser(async (app) => {
       await app.openClip();
-      await app.openIoMenu();
-      await app.byTestId('import-file').setInputFiles(path);
-      await app.byTestId('import-confirm').waitFor();
-      await app.byTestId('import-replace').click();
-      await app.waitForSegments(3);
+      await app.importReplacing(path, 3);
       await app.openIoMenu();
       const counts = (text) => app.page.waitForFunction(
         (want) => document.querySelector('[data-testid="export-counts"]')?.textContent.startsWith(want), text);
@@ -365,11 +370,7 @@ describe('annotation workspace', () => {
     await writeFile(path, csv);
     await withBrowser(async (app) => {
       await app.openClip();
-      await app.openIoMenu();
-      await app.byTestId('import-file').setInputFiles(path);
-      await app.byTestId('import-confirm').waitFor();
-      await app.byTestId('import-replace').click();
-      await app.waitForSegments(1);
+      await app.importReplacing(path, 1);
       await app.page.locator('[data-testid="segment"]').first().click();
       assert.equal(await app.page.locator('[data-testid="segment"] .seg-text').innerText(), evil);
       assert.equal(await app.byTestId('track-summary').first().innerText(), '<script>window.__xss=2</script>');

@@ -629,11 +629,13 @@ impl Edit {
         if old.rate_unknown && old.rate != measured.rate {
             let (from, to) = (old.rate, measured.rate);
             let frame = |f: Frame| to.boundary_near(from.start_of(f));
+            let mut latest = 0;
             for track in project.tracks_of(old.id) {
                 let mut moved = track.clone();
                 for segment in &mut moved.segments {
                     segment.start = frame(segment.start);
                     segment.end = frame(segment.end).max(segment.start + 1);
+                    latest = latest.max(segment.end);
                 }
                 for key in &mut moved.boxes {
                     key.frame = frame(key.frame);
@@ -655,12 +657,6 @@ impl Edit {
                 moved.frames.dedup_by_key(|f| f.frame);
                 edits.push(Edit::PutPose { pose: moved });
             }
-            let latest = project
-                .tracks_of(old.id)
-                .flat_map(|t| t.segments.iter())
-                .map(|s| frame(s.end).max(frame(s.start) + 1))
-                .max()
-                .unwrap_or(0);
             measured.frames = measured.frames.max(latest);
         } else {
             measured.frames = measured.frames.max(project.latest_end(old.id));
