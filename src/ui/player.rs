@@ -14,10 +14,26 @@ use crate::media::{self, ClipInfo, MediaProblem};
 use crate::ui::boxes::BoxLayer;
 use crate::ui::notices::Notices;
 
-/// Frames to watch while measuring a clip's frame rate.
+/// Frames to watch while measuring a clip's frame rate; fewer do when they span
+/// [`PROBE_SPAN`] of the clip (a clip of few frames a second).
 const PROBE_FRAMES: usize = 20;
-/// Longest the measurement may take before it settles for what it has.
-const PROBE_TIMEOUT: Duration = Duration::from_secs(4);
+const PROBE_FEWEST: usize = 8;
+const PROBE_SPAN: f64 = 1.0;
+/// The probe plays slowly: the rate is read off the frames' own timestamps, and a slow playback
+/// leaves a busy page (a model loading on this thread) time to see each frame.
+const PROBE_SPEED: f64 = 0.5;
+/// Times the clip is played through when a pass ends with too few frames to measure.
+const PROBE_PASSES: u32 = 3;
+/// How long the probe waits for the next frame before it settles for what it has. It is re-armed
+/// by every frame, so a slow machine only makes the probe longer.
+const PROBE_STALL: Duration = Duration::from_secs(8);
+
+/// Whether the presentation times seen are enough to measure the rate from.
+fn enough_frames(times: &[f64]) -> bool {
+    let span = times.iter().copied().fold(f64::NAN, f64::max)
+        - times.iter().copied().fold(f64::NAN, f64::min);
+    times.len() >= PROBE_FRAMES || (times.len() >= PROBE_FEWEST && span >= PROBE_SPAN)
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Source {
@@ -42,6 +58,9 @@ pub struct Viewer {
     /// The file being opened: name and size, until its metadata or its error arrives.
     opening: RwSignal<Option<(String, u64)>>,
     probe_times: StoredValue<Vec<f64>>,
+    /// Passes through the clip the probe has begun, and the speed to restore after it.
+    probe_pass: StoredValue<u32>,
+    probe_restore_speed: StoredValue<f64>,
     object_url: StoredValue<Option<String>>,
     /// The file on screen (to hash it).
     pub file: StoredValue<Option<files::PickedFile>, LocalStorage>,
@@ -65,6 +84,8 @@ impl Viewer {
             probing: RwSignal::new(false),
             opening: RwSignal::new(None),
             probe_times: StoredValue::new(Vec::new()),
+            probe_pass: StoredValue::new(0),
+            probe_restore_speed: StoredValue::new(1.0),
             object_url: StoredValue::new(None),
             file: StoredValue::new_local(None),
             frames: StoredValue::new_local(None),
@@ -206,7 +227,7 @@ impl Viewer {
             this.media_time.set(t);
             if this.probing.get_untracked() {
                 this.probe_times.update_value(|times| times.push(t));
-                if this.probe_times.with_value(Vec::len) >= PROBE_FRAMES {
+                if this.probe_times.with_value(|t| enough_frames(t)) {
                     this.finish_measuring();
                 }
             }
@@ -214,7 +235,9 @@ impl Viewer {
         self.frames.set_value(watch);
     }
 
-    /// Plays the clip muted for a few frames and reads the rate off their presentation times.
+    /// Plays the clip muted and slowly for a few frames and reads the rate off their presentation
+    /// times. It ends on enough frames, or when a pass ends or stalls; a pass with too few frames
+    /// is followed by another, whose frames join the first's.
     fn measure_rate(&self) {
         let notices = self.notices;
         let Some(el) = self.video.get_untracked() else {
@@ -227,19 +250,79 @@ impl Viewer {
             return;
         }
         self.probe_times.set_value(Vec::new());
+        self.probe_pass.set_value(0);
+        self.probe_restore_speed
+            .set_value(el.default_playback_rate());
         self.probing.set(true);
         el.set_muted(true);
+        el.set_playback_rate(PROBE_SPEED);
+        self.probe_pass();
+    }
+
+    /// Plays the clip from its start once more while the rate is measured.
+    fn probe_pass(&self) {
+        let notices = self.notices;
+        let Some(el) = self.video.get_untracked() else {
+            return;
+        };
+        self.probe_pass.update_value(|n| *n += 1);
+        el.set_current_time(0.0);
         let this = *self;
         spawn_local(async move {
             if let Err(e) = video::play(&el).await {
-                notices.error(format!("The clip would not play: {e}"));
-                this.finish_measuring();
+                if this.probing.get_untracked() {
+                    notices.error(format!("The clip would not play: {e}"));
+                    this.end_measuring();
+                }
             }
         });
-        set_timeout(move || this.finish_measuring(), PROBE_TIMEOUT);
+        self.watch_probe(
+            self.probe_times.with_value(Vec::len),
+            self.probe_pass.get_value(),
+        );
     }
 
+    /// Ends the pass `pass` if no frame arrives within [`PROBE_STALL`] of having `seen` of them.
+    fn watch_probe(&self, seen: usize, pass: u32) {
+        let this = *self;
+        set_timeout(
+            move || {
+                if !this.probing.get_untracked() || this.probe_pass.get_value() != pass {
+                    return;
+                }
+                match this.probe_times.with_value(Vec::len) {
+                    now if now == seen => this.finish_measuring(),
+                    now => this.watch_probe(now, pass),
+                }
+            },
+            PROBE_STALL,
+        );
+    }
+
+    /// A pass is over (enough frames, the clip's end, or a stall): measure, or play once more.
     fn finish_measuring(&self) {
+        if !self.probing.get_untracked() {
+            return;
+        }
+        let enough = self.probe_times.with_value(|t| enough_frames(t));
+        if !enough && self.measured().is_none() && self.probe_pass.get_value() < PROBE_PASSES {
+            self.probe_pass();
+            return;
+        }
+        self.end_measuring();
+    }
+
+    /// The rate from the frames seen so far, over every pass.
+    fn measured(&self) -> Option<FrameRate> {
+        self.probe_times.with_value(|times| {
+            let mut times = times.clone();
+            times.sort_by(f64::total_cmp);
+            times.dedup();
+            FrameRate::estimate(&times)
+        })
+    }
+
+    fn end_measuring(&self) {
         if !self.probing.get_untracked() {
             return;
         }
@@ -249,7 +332,8 @@ impl Viewer {
         };
         let _ = el.pause();
         el.set_muted(false);
-        let rate = self.probe_times.with_value(|t| FrameRate::estimate(t));
+        el.set_playback_rate(self.probe_restore_speed.get_value());
+        let rate = self.measured();
         self.rate.set(rate);
         match (rate, self.source.get_untracked()) {
             (Some(rate), _) => el.set_current_time(rate.seek_time(0)),

@@ -196,7 +196,7 @@ describe('durability', () => {
       await app.byTestId('project-name').fill('');
       await app.byTestId('project-name').pressSequentially(name);
       await app.waitCommitted();
-      await app.page.waitForFunction(() => Number(document.querySelector('[data-testid="save-state"]').dataset.snapshot) >= 1000, null, { timeout: 60_000 });
+      await app.page.waitForFunction(() => Number(document.querySelector('[data-testid="save-state"]').dataset.snapshot) >= 1000, null, { timeout: 180_000 });
       const { seq } = await app.saveState();
       await context.close();
 

@@ -53,10 +53,19 @@ export class AppPage {
   }
 
   /** Waits until the clip's frame rate is measured; returns it as "num/den". */
-  async frameRate(timeout = 30_000) {
+  /** A new error notice (the clip did not play, no rate could be read) ends the wait at once. */
+  async frameRate(timeout = 60_000) {
     const el = this.byTestId('fps');
-    await this.page.waitForFunction((e) => e.dataset.fps !== '', await el.elementHandle(), { timeout });
-    return el.getAttribute('data-fps');
+    const before = (await this.notices('error')).map((n) => n.text);
+    await this.page.waitForFunction(
+      ([e, before]) => e.dataset.fps !== ''
+        || [...document.querySelectorAll('[data-testid="notice"][data-level="error"]')].some((n) => !before.includes(n.innerText)),
+      [await el.elementHandle(), before],
+      { timeout },
+    );
+    const fps = await el.getAttribute('data-fps');
+    if (fps === '') assert.fail(`no frame rate; the page says ${JSON.stringify(await this.notices())}`);
+    return fps;
   }
 
   async frame() {
