@@ -1,4 +1,4 @@
-//! Link flags for the page's wasm only (native builds are untouched).
+//! Link flags for the wasm modules only (the page and the engine; native builds are untouched).
 //!
 //! A cdylib keeps its `name` section (function names, ~9 MB of the download). `--strip-all`
 //! drops it; the custom sections wasm-bindgen reads after the link are kept by name.

@@ -4,36 +4,7 @@ use std::cell::RefCell;
 
 use microact_models::burn::tensor::Device;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    WebGpu,
-    Cpu,
-}
-
-impl Backend {
-    /// What the page calls it.
-    pub fn label(self) -> &'static str {
-        match self {
-            Backend::WebGpu => "WebGPU",
-            Backend::Cpu => "CPU",
-        }
-    }
-
-    /// A stable identifier (for attributes and tests).
-    pub fn id(self) -> &'static str {
-        match self {
-            Backend::WebGpu => "webgpu",
-            Backend::Cpu => "cpu",
-        }
-    }
-
-    pub fn other(self) -> Self {
-        match self {
-            Backend::WebGpu => Backend::Cpu,
-            Backend::Cpu => Backend::WebGpu,
-        }
-    }
-}
+pub use microact_protocol::Backend;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ComputeError {

@@ -4,6 +4,7 @@
 pub mod camera;
 pub mod canvas;
 pub mod dom;
+pub mod engine;
 pub mod fetch;
 pub mod files;
 pub mod offline;

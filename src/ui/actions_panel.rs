@@ -10,7 +10,7 @@ use microact_models::action::joints::Layout;
 use microact_models::action::recognizer::RecognizerSpec;
 use microact_models::action::stream::{Stream, Windows, classify};
 use microact_models::burn::tensor::Device;
-use microact_models::pose::estimator::PersonPose;
+use microact_protocol::Person;
 
 use crate::browser;
 use crate::compute::Backend;
@@ -33,7 +33,7 @@ const UNKNOWN_ABOVE: f32 = 0.5;
 /// One pose result as the pose panel hands it on.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PoseFrame {
-    pub people: Vec<PersonPose>,
+    pub people: Vec<Person>,
     /// A playing clip or the camera (paused frames are not a time series).
     pub live: bool,
     /// `performance.now()` when the frame was read.
@@ -126,8 +126,12 @@ impl Runner {
                 }
                 self.missed.set_value(0);
                 (
-                    person.keypoints.iter().map(|k| [k.x, k.y]).collect(),
-                    person.keypoints.iter().map(|k| k.score).collect(),
+                    person.keypoints.iter().map(|&[x, y, _]| [x, y]).collect(),
+                    person
+                        .keypoints
+                        .iter()
+                        .map(|&[_, _, score]| score)
+                        .collect(),
                 )
             }
             None => {

@@ -21,9 +21,9 @@ use crate::browser::{self, canvas};
 use crate::format::seconds_left;
 use crate::ui::annotate::Annotate;
 use crate::ui::compute_panel::Compute;
+use crate::ui::local_models::{estimate_frame, fetch_manifest, load_pose_net};
 use crate::ui::models_panel::{RecognizerChoice, load_recognizer, recognizer_labels};
 use crate::ui::notices::Notices;
-use crate::ui::pose_panel::{estimate_frame, fetch_manifest, load_pose_net};
 use crate::workspace::analysis::{Analysed, Seen, people, person_boxes, person_frames, pose_track};
 
 /// Who is analysed, and the pose network that finds them.

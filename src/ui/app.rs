@@ -7,6 +7,7 @@ use crate::ui::analysis::AnalysisPanel;
 use crate::ui::annotate::Annotate;
 use crate::ui::compute_panel::{Compute, ComputePanel};
 use crate::ui::data_panel::DataPanel;
+use crate::ui::engine::{EngineBadge, EngineHandle};
 use crate::ui::frame_probe::FrameProbe;
 use crate::ui::help::Help;
 use crate::ui::models_panel::{ModelsPanel, RecognizerChoice};
@@ -23,6 +24,7 @@ pub fn App() -> impl IntoView {
     let notices = Notices::new();
     provide_context(notices);
     provide_context(Compute::new());
+    provide_context(EngineHandle::new(notices));
     provide_context(PoseFeed::new());
     provide_context(RecognizerChoice::new());
     let viewer = Viewer::new(notices);
@@ -35,6 +37,7 @@ pub fn App() -> impl IntoView {
             <h1>"microact"</h1>
             <ProjectBar/>
             <ComputePanel/>
+            <EngineBadge/>
             <OfflineBadge/>
         </header>
         <main class="workspace">

@@ -14,7 +14,7 @@ use microact_models::pose::{PoseNet, multi_pose, single_pose};
 
 use crate::browser::{self, fetch};
 use crate::compute::{self, Backend};
-use crate::ui::pose_panel::{fetch_manifest, load_movenet_on};
+use crate::ui::local_models::{fetch_manifest, load_movenet_on};
 
 const WARM_UP: usize = 3;
 

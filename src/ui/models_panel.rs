@@ -15,7 +15,7 @@ use crate::browser::fetch;
 use crate::compute::{self, Backend};
 use crate::format::bytes as format_bytes;
 use crate::ui::annotate::Annotate;
-use crate::ui::pose_panel::fetch_manifest;
+use crate::ui::local_models::fetch_manifest;
 
 /// The recognizer chosen until the person picks another.
 pub const DEFAULT_RECOGNIZER: &str = "penn-ddnet";

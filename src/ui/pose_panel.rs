@@ -2,28 +2,25 @@
 //! a playing clip or the camera, one frame in flight, frames dropped rather than queued) and
 //! draws each person's skeleton over the video in their own colour.
 
-use leptos::html::Canvas;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use microact_core::labels::palette;
-use microact_models::burn::tensor::Device;
-use microact_models::frame::{Rect, rgba_to_tensor};
-use microact_models::manifest::Manifest;
-use microact_models::pose::PoseNet;
-use microact_models::pose::estimator::{Estimator, PersonPose, SKELETON};
-use microact_models::pose::net::MoveNet;
-use microact_models::pose::weights::{dequantize_movenet, load_movenet};
+use microact_models::frame::Rect;
+use microact_protocol::{Person, Reply, Request, SKELETON};
 
-use crate::browser::{self, canvas, fetch};
-use crate::compute::{self, Backend};
+use crate::browser::engine::{EngineFailure, Frame};
+use crate::browser::{self, canvas};
 use crate::ui::actions_panel::{PoseFeed, PoseFrame};
 use crate::ui::compute_panel::Compute;
+use crate::ui::engine::EngineHandle;
 use crate::ui::notices::Notices;
 use crate::ui::player::{Source, Viewer};
 
 /// Keypoints scored below this are not drawn (TF.js pose-detection's drawing default).
 const MIN_DRAWN_SCORE: f32 = 0.3;
 const DEFAULT_MODEL: &str = "movenet-lightning";
+/// The overlay's session in the engine.
+const SESSION: u32 = 1;
 
 /// What the panel shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,18 +34,23 @@ enum Status {
 /// One frame's result.
 #[derive(Clone, Debug, PartialEq)]
 struct Outcome {
-    people: Vec<PersonPose>,
+    people: Vec<Person>,
+    /// From reading the frame to the skeletons drawn.
     ms: f64,
+    /// Of which the engine's work.
+    engine_ms: f64,
     backend: &'static str,
     model: String,
     frame: Option<u64>,
 }
 
-/// The loaded network and what it was loaded for.
-struct Loaded {
-    model: String,
-    backend: Backend,
-    estimator: Estimator,
+/// Why a frame got no skeletons.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error(transparent)]
+    Engine(#[from] EngineFailure),
+    #[error("{0}")]
+    Draw(String),
 }
 
 /// The panel's state, shared by its effect and its async runs.
@@ -57,13 +59,11 @@ struct Runner {
     enabled: RwSignal<bool>,
     model: RwSignal<String>,
     status: RwSignal<Status>,
-    manifest: StoredValue<Option<Manifest>>,
-    loaded: StoredValue<Option<Loaded>, LocalStorage>,
-    input: NodeRef<Canvas>,
     busy: StoredValue<bool>,
     pending: StoredValue<bool>,
     viewer: Viewer,
     compute: Compute,
+    engine: EngineHandle,
     notices: Notices,
     /// Where the actions panel reads each result (absent on the benchmark page).
     feed: Option<PoseFeed>,
@@ -80,9 +80,13 @@ impl Runner {
         spawn_local(async move {
             loop {
                 self.pending.set_value(false);
-                if let Err(message) = self.run_once().await {
-                    self.status.set(Status::Failed(message.clone()));
-                    self.notices.error(message);
+                if let Err(failure) = self.run_once().await {
+                    let message = format!("Pose: {failure}");
+                    // A crash is said once, by the engine's handle.
+                    if !matches!(failure, Failure::Engine(EngineFailure::Crashed(_))) {
+                        self.notices.error(message.clone());
+                    }
+                    self.status.set(Status::Failed(message));
                     self.enabled.set(false);
                     break;
                 }
@@ -94,39 +98,54 @@ impl Runner {
         });
     }
 
-    async fn run_once(self) -> Result<(), String> {
-        let (Some(video), Some(input_canvas), Some(device), Some(backend)) = (
+    async fn run_once(self) -> Result<(), Failure> {
+        let (Some(video), Some(backend)) = (
             self.viewer.video.get_untracked(),
-            self.input.get_untracked(),
-            self.compute.device(),
             self.compute.backend.get_untracked(),
         ) else {
             return Ok(());
         };
         let model = self.model.get_untracked();
-        self.ensure_loaded(&model, backend, &device).await?;
         let live = self.viewer.playing.get_untracked()
             || self.viewer.source.get_untracked() == Source::Camera;
         let frame = self.viewer.frame();
         let started = browser::now_ms();
-        let source = canvas::video_size(&video);
-        // Plan and estimate with the estimator taken out, so no borrow spans the await.
-        let Some(mut loaded) = self.loaded.try_update_value(Option::take).flatten() else {
-            return Ok(());
+        let image = Frame::of_video(&video).await?;
+        let (width, height) = image.size();
+        let status = self.status;
+        let reply = self
+            .engine
+            .get()
+            .call(
+                Request::Pose {
+                    session: SESSION,
+                    model: model.clone(),
+                    backend,
+                    live,
+                    timestamp_ms: started,
+                },
+                Some(image),
+                move |r| {
+                    if let Reply::Loading { model } = r {
+                        status.set(Status::Loading(model.clone()));
+                    }
+                },
+            )
+            .await?;
+        let Reply::Pose {
+            people,
+            ms: engine_ms,
+        } = reply
+        else {
+            return Err(Failure::Draw("the engine answered something else".into()));
         };
-        let result = estimate_frame(
-            &mut loaded.estimator,
-            &video,
-            &input_canvas,
-            &device,
-            live,
-            browser::now_ms(),
-        )
-        .await;
-        self.loaded.set_value(Some(loaded));
-        let people = result?;
         if let Some(overlay) = self.viewer.overlay.get_untracked() {
-            draw(&overlay, source, &people)?;
+            draw(
+                &overlay,
+                microact_models::frame::Size::new(width, height),
+                &people,
+            )
+            .map_err(Failure::Draw)?;
         }
         let ms = browser::now_ms() - started;
         if let Some(feed) = self.feed {
@@ -140,6 +159,7 @@ impl Runner {
         self.status.set(Status::Ready(Outcome {
             people,
             ms,
+            engine_ms,
             backend: backend.label(),
             model,
             frame,
@@ -147,114 +167,26 @@ impl Runner {
         Ok(())
     }
 
-    /// Loads `model` for `backend` unless it is what is loaded.
-    async fn ensure_loaded(
-        self,
-        model: &str,
-        backend: Backend,
-        device: &Device,
-    ) -> Result<(), String> {
-        let current = self.loaded.with_value(|l| {
-            l.as_ref()
-                .is_some_and(|l| l.model == model && l.backend == backend)
-        });
-        if current {
-            return Ok(());
+    /// The engine's session forgets earlier frames (a new clip or the camera).
+    fn reset(self) {
+        if !self.engine.started() {
+            return;
         }
-        self.status.set(Status::Loading(model.to_string()));
-        let manifest = match self.manifest.get_value() {
-            Some(manifest) => manifest,
-            None => {
-                let manifest = fetch_manifest().await?;
-                self.manifest.set_value(Some(manifest.clone()));
-                manifest
-            }
-        };
-        let net = load_pose_net(&manifest, model, device).await?;
-        self.loaded.set_value(Some(Loaded {
-            model: model.to_string(),
-            backend,
-            estimator: Estimator::new(net),
-        }));
-        Ok(())
+        let engine = self.engine.get();
+        spawn_local(async move {
+            // A failure here is a crash, which the engine handle reports.
+            let _ = engine
+                .call(Request::Reset { session: SESSION }, None, |_| {})
+                .await;
+        });
     }
-}
-
-/// The people on the frame `video` shows: planned (`live`: SinglePose follows the person),
-/// drawn into `scratch` at the network's size, estimated at `timestamp_ms`.
-pub(crate) async fn estimate_frame(
-    estimator: &mut Estimator,
-    video: &web_sys::HtmlVideoElement,
-    scratch: &web_sys::HtmlCanvasElement,
-    device: &Device,
-    live: bool,
-    timestamp_ms: f64,
-) -> Result<Vec<PersonPose>, String> {
-    let input = estimator
-        .plan(canvas::video_size(video), live)
-        .map_err(|e| format!("no frame to read: {e}"))?;
-    let size = estimator.input_size();
-    let rgba = canvas::grab_region(
-        video,
-        scratch,
-        size,
-        input.source_rect(),
-        input.dest_rect(size),
-    )?;
-    let tensor = rgba_to_tensor(&rgba, size, device).map_err(|e| e.to_string())?;
-    estimator
-        .estimate(tensor, &input, timestamp_ms)
-        .await
-        .map_err(|e| e.to_string())
-}
-
-/// `models/manifest.json`, fetched and read.
-pub(crate) async fn fetch_manifest() -> Result<Manifest, String> {
-    Manifest::parse(&fetch::text("models/manifest.json").await?).map_err(|e| e.to_string())
-}
-
-/// The pose network `model` (a manifest name), ready to run on `device`: on the CPU, packed for
-/// the CPU kernels, giving the page a turn between layers.
-pub(crate) async fn load_pose_net(
-    manifest: &Manifest,
-    model: &str,
-    device: &Device,
-) -> Result<PoseNet, String> {
-    let net =
-        PoseNet::new(load_movenet_on(manifest, model, device).await?).map_err(|e| e.to_string())?;
-    Ok(net.with_pause(browser::ui_pause()))
-}
-
-/// The pose network `model` (a manifest name), fetched, checked, int8 kernels expanded, on `device`.
-pub(crate) async fn load_movenet_on(
-    manifest: &Manifest,
-    model: &str,
-    device: &Device,
-) -> Result<MoveNet, String> {
-    let entry = manifest.get(model).map_err(|e| e.to_string())?;
-    let variant = entry
-        .variant
-        .ok_or_else(|| format!("{model} is not a pose model"))?;
-    let bytes = fetch::bytes(&format!("models/{}", entry.file)).await?;
-    // int8 kernels are expanded to float once, here: Burn's WebGPU backend cannot run them, and
-    // on the CPU it dequantizes them on every call (a frame cost 204 ms against float's 137 ms:
-    // docs/benchmarks.md). Loaded on the CPU, expanded, moved to `device`.
-    let net = load_movenet(
-        variant,
-        &entry.file,
-        bytes,
-        &entry.sha256,
-        &compute::cpu_device(),
-    )
-    .map_err(|e| e.to_string())?;
-    Ok(dequantize_movenet(net, device))
 }
 
 /// The people's skeletons on the overlay, each in their id's colour.
 fn draw(
     overlay: &web_sys::HtmlCanvasElement,
     size: microact_models::frame::Size,
-    people: &[PersonPose],
+    people: &[Person],
 ) -> Result<(), String> {
     let shapes: Vec<(
         String,
@@ -266,8 +198,8 @@ fn draw(
         .iter()
         .map(|p| {
             let seen = |k: usize| {
-                let kp = p.keypoints[k];
-                (kp.score >= MIN_DRAWN_SCORE).then_some((f64::from(kp.x), f64::from(kp.y)))
+                let [x, y, score] = p.keypoints[k];
+                (score >= MIN_DRAWN_SCORE).then_some((f64::from(x), f64::from(y)))
             };
             let points = (0..p.keypoints.len()).filter_map(seen).collect();
             let lines = SKELETON
@@ -278,7 +210,12 @@ fn draw(
                 palette(p.id.saturating_sub(1) as usize),
                 points,
                 lines,
-                p.bbox,
+                p.bbox.map(|[x, y, width, height]| Rect {
+                    x,
+                    y,
+                    width,
+                    height,
+                }),
                 format!("#{} {:.2}", p.id, p.score),
             )
         })
@@ -298,19 +235,19 @@ fn draw(
 
 /// The people as JSON for tests and tools: id, score, keypoints normalised to the network input
 /// (`[y, x, score]`, as TF.js reports them) and in source pixels (`[x, y, score]`).
-fn people_json(people: &[PersonPose]) -> String {
+fn people_json(people: &[Person]) -> String {
     let rows: Vec<String> = people
         .iter()
         .map(|p| {
             let input: Vec<String> = p
                 .input_keypoints
                 .iter()
-                .map(|k| format!("[{},{},{}]", k.y, k.x, k.score))
+                .map(|[y, x, score]| format!("[{y},{x},{score}]"))
                 .collect();
             let source: Vec<String> = p
                 .keypoints
                 .iter()
-                .map(|k| format!("[{:.2},{:.2},{}]", k.x, k.y, k.score))
+                .map(|[x, y, score]| format!("[{x:.2},{y:.2},{score}]"))
                 .collect();
             format!(
                 "{{\"id\":{},\"score\":{},\"input\":[{}],\"source\":[{}]}}",
@@ -331,13 +268,11 @@ pub fn PosePanel() -> impl IntoView {
         enabled: RwSignal::new(false),
         model: RwSignal::new(DEFAULT_MODEL.to_string()),
         status: RwSignal::new(Status::Off),
-        manifest: StoredValue::new(None),
-        loaded: StoredValue::new_local(None),
-        input: NodeRef::new(),
         busy: StoredValue::new(false),
         pending: StoredValue::new(false),
         viewer,
         compute: expect_context::<Compute>(),
+        engine: expect_context::<EngineHandle>(),
         notices: expect_context::<Notices>(),
         feed: use_context::<PoseFeed>(),
     };
@@ -360,17 +295,22 @@ pub fn PosePanel() -> impl IntoView {
             return;
         }
         if !measuring {
+            // Turned on (again, after a failure): loading until the first result.
+            if matches!(
+                runner.status.get_untracked(),
+                Status::Off | Status::Failed(_)
+            ) {
+                runner
+                    .status
+                    .set(Status::Loading(runner.model.get_untracked()));
+            }
             runner.request();
         }
     });
     // A new clip or the camera: the previous frames say nothing about the next.
     Effect::new(move |_| {
         viewer.source.track();
-        runner.loaded.update_value(|l| {
-            if let Some(l) = l.as_mut() {
-                l.estimator.reset();
-            }
-        });
+        runner.reset();
     });
 
     let status_text = move || match runner.status.get() {
@@ -428,10 +368,10 @@ pub fn PosePanel() -> impl IntoView {
                 data-model=move || ready().map(|o| o.model).unwrap_or_default()
                 data-backend=move || ready().map(|o| o.backend).unwrap_or_default()
                 data-ms=move || ready().map(|o| format!("{:.1}", o.ms)).unwrap_or_default()
+                data-engine-ms=move || ready().map(|o| format!("{:.1}", o.engine_ms)).unwrap_or_default()
                 data-people=move || ready().map(|o| people_json(&o.people)).unwrap_or_default()>
                 {status_text}
             </output>
-            <canvas node_ref=runner.input class="visually-hidden" data-testid="pose-input"></canvas>
         </section>
     }
 }

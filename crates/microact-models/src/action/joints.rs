@@ -79,7 +79,7 @@ impl Layout {
     /// The bones: pairs of joints the skeleton connects.
     pub fn edges(self) -> &'static [(usize, usize)] {
         match self {
-            // The drawing skeleton (pose::estimator::SKELETON) plus the nose to both shoulders,
+            // The drawing skeleton (`microact_protocol::SKELETON`) plus the nose to both shoulders,
             // which it leaves out and a graph needs.
             Layout::Coco17 => &[
                 (0, 1),

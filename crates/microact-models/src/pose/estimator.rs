@@ -92,27 +92,6 @@ pub struct PersonPose {
     pub input_keypoints: [NormKeypoint; KEYPOINTS],
 }
 
-/// COCO keypoint pairs joined in a skeleton drawing (TF.js pose-detection's
-/// `COCO_CONNECTED_KEYPOINTS_PAIRS`).
-pub const SKELETON: [(usize, usize); 16] = [
-    (0, 1),
-    (0, 2),
-    (1, 3),
-    (2, 4),
-    (5, 6),
-    (5, 7),
-    (5, 11),
-    (6, 8),
-    (6, 12),
-    (7, 9),
-    (8, 10),
-    (11, 12),
-    (11, 13),
-    (12, 14),
-    (13, 15),
-    (14, 16),
-];
-
 /// MoveNet over consecutive frames of one video.
 pub struct Estimator {
     net: PoseNet,

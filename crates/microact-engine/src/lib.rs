@@ -1,0 +1,48 @@
+//! microact's engine: every model the page uses, run in a dedicated Web Worker so that the page's
+//! thread never waits for one. It answers the requests of [`microact_protocol`]; the page never
+//! links Burn.
+//!
+//! - [`compute`] is the one place that names compute backends;
+//! - [`pose`] keeps pose sessions (a network and what it learnt of earlier frames);
+//! - `worker` (wasm only) is the Web Worker's side of the messages, fetches and frames.
+
+pub mod compute;
+pub mod pose;
+#[cfg(target_arch = "wasm32")]
+mod worker;
+
+/// What can go wrong answering a request; its words are what the page shows.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Compute(#[from] compute::ComputeError),
+    #[error("{0}")]
+    Fetch(String),
+    #[error("the model list is unreadable: {0}")]
+    Manifest(#[from] microact_models::manifest::ManifestError),
+    #[error("{model} is not a pose model")]
+    NotPose { model: String },
+    #[error(transparent)]
+    Weights(#[from] microact_models::weights::WeightsError),
+    #[error(transparent)]
+    Pose(#[from] microact_models::pose::PoseError),
+    #[error("no frame to read: {0}")]
+    Frame(String),
+}
+
+#[cfg(target_arch = "wasm32")]
+unsafe extern "C" {
+    /// Synthesised by wasm-ld: runs every constructor.
+    fn __wasm_call_ctors();
+}
+
+/// The worker's entry point: constructors once (cubecl's registrations; see the page's `start`),
+/// then requests are read.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn start() {
+    // SAFETY: called once, first, before anything reads what the constructors register.
+    unsafe { __wasm_call_ctors() };
+    console_error_panic_hook::set_once();
+    worker::serve();
+}

@@ -1,0 +1,95 @@
+//! Pose sessions: a MoveNet network, fetched, checked and prepared for a backend, with what it
+//! learnt of earlier frames (the estimator's crop, smoothing and tracker).
+
+use microact_models::burn::tensor::Device;
+use microact_models::frame::{Rect, Size, rgba_to_tensor};
+use microact_models::manifest::Manifest;
+use microact_models::pose::PoseNet;
+use microact_models::pose::estimator::{Estimator, PersonPose};
+use microact_models::pose::weights::{dequantize_movenet, load_movenet};
+use microact_protocol::{Backend, Person};
+
+use crate::EngineError;
+use crate::compute::cpu_device;
+
+/// One session's network and what it was loaded for.
+pub struct Session {
+    pub model: String,
+    pub backend: Backend,
+    pub estimator: Estimator,
+}
+
+impl Session {
+    /// Whether this session runs `model` on `backend`.
+    pub fn runs(&self, model: &str, backend: Backend) -> bool {
+        self.model == model && self.backend == backend
+    }
+}
+
+/// The pose network `model` (a manifest name) from its weight file's `bytes`, checked against the
+/// manifest, int8 kernels expanded, on `device`.
+pub fn load(
+    manifest: &Manifest,
+    model: &str,
+    bytes: Vec<u8>,
+    device: &Device,
+) -> Result<PoseNet, EngineError> {
+    let entry = manifest.get(model)?;
+    let variant = entry.variant.ok_or_else(|| EngineError::NotPose {
+        model: model.to_string(),
+    })?;
+    // int8 kernels are expanded to float once, here: Burn's WebGPU backend cannot run them, and
+    // on the CPU it dequantizes them on every call (a frame cost 204 ms against float's 137 ms:
+    // docs/benchmarks.md). Loaded on the CPU, expanded, moved to `device`.
+    let net = load_movenet(variant, &entry.file, bytes, &entry.sha256, &cpu_device())?;
+    Ok(PoseNet::new(dequantize_movenet(net, device))?)
+}
+
+/// Where a frame of `source` pixels goes into the network's input: the part to read and where to
+/// draw it, at the network's size.
+pub struct Placement {
+    pub size: Size,
+    pub source: Rect,
+    pub dest: Rect,
+}
+
+/// Runs `estimator` on a frame: `plan` says what to read; `read` draws that part and returns its
+/// RGBA bytes at the network's size.
+pub async fn estimate(
+    estimator: &mut Estimator,
+    device: &Device,
+    source: Size,
+    live: bool,
+    timestamp_ms: f64,
+    read: impl FnOnce(&Placement) -> Result<Vec<u8>, String>,
+) -> Result<Vec<Person>, EngineError> {
+    let input = estimator
+        .plan(source, live)
+        .map_err(|e| EngineError::Frame(e.to_string()))?;
+    let size = estimator.input_size();
+    let placement = Placement {
+        size,
+        source: input.source_rect(),
+        dest: input.dest_rect(size),
+    };
+    let rgba = read(&placement).map_err(EngineError::Frame)?;
+    let tensor =
+        rgba_to_tensor(&rgba, size, device).map_err(|e| EngineError::Frame(e.to_string()))?;
+    let people = estimator.estimate(tensor, &input, timestamp_ms).await?;
+    Ok(people.iter().map(person).collect())
+}
+
+/// A person as the protocol carries them.
+pub fn person(p: &PersonPose) -> Person {
+    Person {
+        id: p.id,
+        score: p.score,
+        keypoints: p.keypoints.iter().map(|k| [k.x, k.y, k.score]).collect(),
+        input_keypoints: p
+            .input_keypoints
+            .iter()
+            .map(|k| [k.y, k.x, k.score])
+            .collect(),
+        bbox: p.bbox.map(|b| [b.x, b.y, b.width, b.height]),
+    }
+}

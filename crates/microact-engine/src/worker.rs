@@ -1,0 +1,302 @@
+//! The Web Worker's side: requests in (`onmessage`: an envelope and, for a frame, a transferred
+//! `ImageBitmap`), replies out (`postMessage`), fetches of model files, and frames drawn to an
+//! `OffscreenCanvas`. Requests are answered one at a time, in order, by one task.
+//!
+//! The messages are plain `postMessage` with serde-wasm-bindgen rather than `gloo-worker`: its
+//! codec serializes every message to bytes, and frames must travel as transferables.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+
+use microact_models::frame::Size;
+use microact_models::manifest::Manifest;
+use microact_models::pose::estimator::Estimator;
+use microact_protocol::{Envelope, Reply, Request};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{JsFuture, spawn_local};
+use web_sys::{
+    DedicatedWorkerGlobalScope, ImageBitmap, OffscreenCanvas, OffscreenCanvasRenderingContext2d,
+};
+
+use crate::EngineError;
+use crate::compute::Devices;
+use crate::pose::{self, Placement, Session};
+
+/// A request as it arrived: its envelope and the frame beside it.
+struct Incoming {
+    envelope: Envelope<Request>,
+    frame: Option<ImageBitmap>,
+}
+
+/// Requests waiting, and whether the task answering them runs.
+#[derive(Default)]
+struct Queue {
+    waiting: VecDeque<Incoming>,
+    running: bool,
+}
+
+/// What the engine keeps between requests.
+#[derive(Default)]
+struct Engine {
+    devices: Devices,
+    manifest: Option<Manifest>,
+    sessions: HashMap<u32, Session>,
+    canvas: Option<OffscreenCanvas>,
+}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn now_ms() -> f64 {
+    scope().performance().map(|p| p.now()).unwrap_or(0.0)
+}
+
+fn js_error_text(value: &JsValue) -> String {
+    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
+        return String::from(error.message());
+    }
+    value.as_string().unwrap_or_else(|| format!("{value:?}"))
+}
+
+fn post(id: u64, body: Reply) {
+    let envelope = Envelope { id, body };
+    match serde_wasm_bindgen::to_value(&envelope) {
+        Ok(value) => {
+            if let Err(e) = scope().post_message(&value) {
+                web_sys::console::error_1(&e);
+            }
+        }
+        Err(e) => web_sys::console::error_1(&JsValue::from_str(&e.to_string())),
+    }
+}
+
+/// Starts reading requests; says so to the page.
+pub fn serve() {
+    let queue = Rc::new(RefCell::new(Queue::default()));
+    let engine = Rc::new(RefCell::new(Some(Engine::default())));
+    let on_message =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            let data = event.data();
+            let envelope = js_sys::Reflect::get(&data, &JsValue::from_str("envelope"))
+                .ok()
+                .and_then(|v| serde_wasm_bindgen::from_value::<Envelope<Request>>(v).ok());
+            let Some(envelope) = envelope else {
+                web_sys::console::error_1(&JsValue::from_str("engine: an unreadable request"));
+                return;
+            };
+            let frame = js_sys::Reflect::get(&data, &JsValue::from_str("frame"))
+                .ok()
+                .and_then(|v| v.dyn_into::<ImageBitmap>().ok());
+            queue
+                .borrow_mut()
+                .waiting
+                .push_back(Incoming { envelope, frame });
+            drain(queue.clone(), engine.clone());
+        });
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // The handler lives as long as the worker.
+    on_message.forget();
+    post(0, Reply::Started);
+}
+
+/// Answers the waiting requests in order, unless a task already does.
+fn drain(queue: Rc<RefCell<Queue>>, engine: Rc<RefCell<Option<Engine>>>) {
+    if std::mem::replace(&mut queue.borrow_mut().running, true) {
+        return;
+    }
+    spawn_local(async move {
+        loop {
+            let next = queue.borrow_mut().waiting.pop_front();
+            let Some(incoming) = next else { break };
+            // Taken out for the await: the one task owns it meanwhile.
+            let Some(mut state) = engine.borrow_mut().take() else {
+                break;
+            };
+            let id = incoming.envelope.id;
+            let reply = match state.answer(incoming).await {
+                Ok(reply) => reply,
+                Err(e) => Reply::Failed {
+                    message: e.to_string(),
+                },
+            };
+            *engine.borrow_mut() = Some(state);
+            post(id, reply);
+        }
+        queue.borrow_mut().running = false;
+    });
+}
+
+impl Engine {
+    async fn answer(&mut self, incoming: Incoming) -> Result<Reply, EngineError> {
+        let Incoming { envelope, frame } = incoming;
+        match envelope.body {
+            Request::Reset { session } => {
+                if let Some(s) = self.sessions.get_mut(&session) {
+                    s.estimator.reset();
+                }
+                Ok(Reply::Done)
+            }
+            Request::Pose {
+                session,
+                model,
+                backend,
+                live,
+                timestamp_ms,
+            } => {
+                let frame = frame
+                    .ok_or_else(|| EngineError::Frame("no frame came with the request".into()))?;
+                let result = self
+                    .pose(
+                        envelope.id,
+                        session,
+                        &model,
+                        backend,
+                        live,
+                        timestamp_ms,
+                        &frame,
+                    )
+                    .await;
+                frame.close();
+                result
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn pose(
+        &mut self,
+        id: u64,
+        session: u32,
+        model: &str,
+        backend: microact_protocol::Backend,
+        live: bool,
+        timestamp_ms: f64,
+        frame: &ImageBitmap,
+    ) -> Result<Reply, EngineError> {
+        let device = self.devices.get(backend).await?;
+        if !self
+            .sessions
+            .get(&session)
+            .is_some_and(|s| s.runs(model, backend))
+        {
+            post(
+                id,
+                Reply::Loading {
+                    model: model.to_string(),
+                },
+            );
+            let manifest = self.manifest().await?;
+            let file = manifest.get(model)?.file.clone();
+            let bytes = fetch_bytes(&format!("models/{file}")).await?;
+            let net = pose::load(&manifest, model, bytes, &device)?;
+            self.sessions.insert(
+                session,
+                Session {
+                    model: model.to_string(),
+                    backend,
+                    estimator: Estimator::new(net),
+                },
+            );
+        }
+        let canvas = match self.canvas.take() {
+            Some(canvas) => canvas,
+            None => {
+                OffscreenCanvas::new(1, 1).map_err(|e| EngineError::Frame(js_error_text(&e)))?
+            }
+        };
+        let started = now_ms();
+        let source = Size::new(frame.width(), frame.height());
+        let Some(s) = self.sessions.get_mut(&session) else {
+            return Err(EngineError::Frame("the session is gone".into()));
+        };
+        let people = pose::estimate(&mut s.estimator, &device, source, live, timestamp_ms, |p| {
+            draw_region(frame, &canvas, p)
+        })
+        .await;
+        self.canvas = Some(canvas);
+        Ok(Reply::Pose {
+            people: people?,
+            ms: now_ms() - started,
+        })
+    }
+
+    async fn manifest(&mut self) -> Result<Manifest, EngineError> {
+        if let Some(m) = &self.manifest {
+            return Ok(m.clone());
+        }
+        let bytes = fetch_bytes("models/manifest.json").await?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| EngineError::Fetch("models/manifest.json is not UTF-8 text".into()))?;
+        let manifest = Manifest::parse(&text)?;
+        self.manifest = Some(manifest.clone());
+        Ok(manifest)
+    }
+}
+
+/// The `placement.source` part of `frame` drawn into `placement.dest` on a black canvas of the
+/// network's size, as RGBA bytes (parts outside the frame stay black).
+fn draw_region(
+    frame: &ImageBitmap,
+    canvas: &OffscreenCanvas,
+    placement: &Placement,
+) -> Result<Vec<u8>, String> {
+    let Placement { size, source, dest } = placement;
+    if canvas.width() != size.width || canvas.height() != size.height {
+        canvas.set_width(size.width);
+        canvas.set_height(size.height);
+    }
+    let context = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<OffscreenCanvasRenderingContext2d>().ok())
+        .ok_or("the worker has no 2D canvas context")?;
+    let (w, h) = (f64::from(size.width), f64::from(size.height));
+    context.set_fill_style_str("black");
+    context.fill_rect(0.0, 0.0, w, h);
+    context
+        .draw_image_with_image_bitmap_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
+            frame,
+            source.x,
+            source.y,
+            source.width,
+            source.height,
+            dest.x,
+            dest.y,
+            dest.width,
+            dest.height,
+        )
+        .map_err(|e| format!("drawing the frame failed: {}", js_error_text(&e)))?;
+    let image = context
+        .get_image_data(0.0, 0.0, w, h)
+        .map_err(|e| format!("reading the canvas failed: {}", js_error_text(&e)))?;
+    Ok(image.data().0)
+}
+
+/// The bytes at `url` (relative to the worker's script, which sits beside the page).
+async fn fetch_bytes(url: &str) -> Result<Vec<u8>, EngineError> {
+    let failed = |why: String| EngineError::Fetch(format!("{url} could not be fetched: {why}"));
+    let response = JsFuture::from(scope().fetch_with_str(url))
+        .await
+        .map_err(|e| failed(js_error_text(&e)))?;
+    let response: web_sys::Response = response
+        .dyn_into()
+        .map_err(|_| failed("the browser gave no response".into()))?;
+    if !response.ok() {
+        return Err(failed(format!(
+            "the server answered {} {}",
+            response.status(),
+            response.status_text()
+        )));
+    }
+    let buffer = response
+        .array_buffer()
+        .map_err(|e| failed(js_error_text(&e)))?;
+    let buffer = JsFuture::from(buffer)
+        .await
+        .map_err(|e| failed(js_error_text(&e)))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}

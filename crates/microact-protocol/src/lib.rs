@@ -1,0 +1,161 @@
+//! The one language of the page (the UI module) and the engine worker (the models).
+//!
+//! Each message is an [`Envelope`] of a [`Request`] (page → engine) or a [`Reply`]
+//! (engine → page), a serde value carried by `postMessage` (serde-wasm-bindgen on both sides).
+//! A request that reads a frame has the frame beside the envelope, a transferred `ImageBitmap`
+//! (moved, never copied). Replies name the request they answer; an engine's first message is
+//! [`Reply::Started`], and one that crashes is started again by the page.
+
+use serde::{Deserialize, Serialize};
+
+/// Where the engine runs its models.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Backend {
+    WebGpu,
+    Cpu,
+}
+
+impl Backend {
+    /// What the page calls it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Backend::WebGpu => "WebGPU",
+            Backend::Cpu => "CPU",
+        }
+    }
+
+    /// A stable identifier (for attributes and tests).
+    pub fn id(self) -> &'static str {
+        match self {
+            Backend::WebGpu => "webgpu",
+            Backend::Cpu => "cpu",
+        }
+    }
+
+    pub fn other(self) -> Self {
+        match self {
+            Backend::WebGpu => Backend::Cpu,
+            Backend::Cpu => Backend::WebGpu,
+        }
+    }
+}
+
+/// A message and the request it belongs to (the page numbers its requests; the engine's
+/// [`Reply::Started`] has id 0).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Envelope<T> {
+    pub id: u64,
+    pub body: T,
+}
+
+/// What the page asks of the engine.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Request {
+    /// The people on the frame sent beside this request, found by pose `model` (a name from
+    /// `models/manifest.json`) on `backend`. A session keeps what it learnt from earlier frames
+    /// (the tracking crop, smoothing, tracker ids) until it is reset or its model changes.
+    Pose {
+        session: u32,
+        model: String,
+        backend: Backend,
+        /// The frame is one of a sequence (a playing clip or the camera): SinglePose follows
+        /// the person with its crop.
+        live: bool,
+        /// When the frame is shown, ms (smoothing reads the time between frames).
+        timestamp_ms: f64,
+    },
+    /// The session forgets earlier frames (a new clip, the camera started).
+    Reset { session: u32 },
+}
+
+/// What the engine answers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Reply {
+    /// The engine's module is loaded and it reads requests.
+    Started,
+    /// A model is being fetched, checked and prepared for the request.
+    Loading { model: String },
+    /// The people on the frame, and how long the engine took.
+    Pose { people: Vec<Person>, ms: f64 },
+    /// Done (a request with nothing to return).
+    Done,
+    /// The request failed; the words are for the page to show.
+    Failed { message: String },
+}
+
+/// One person on a frame.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Person {
+    /// Stable across frames of a session (MultiPose's tracker); 1 for SinglePose.
+    pub id: u32,
+    pub score: f32,
+    /// COCO-17 keypoints `[x, y, score]` in the frame's pixels.
+    pub keypoints: Vec<[f32; 3]>,
+    /// What the network gave, `[y, x, score]` normalised to its input (as TF.js reports them).
+    pub input_keypoints: Vec<[f32; 3]>,
+    /// MultiPose's box `[x, y, width, height]` in the frame's pixels.
+    pub bbox: Option<[f64; 4]>,
+}
+
+/// COCO keypoint pairs joined in a skeleton drawing (TF.js pose-detection's
+/// `COCO_CONNECTED_KEYPOINTS_PAIRS`).
+pub const SKELETON: [(usize, usize); 16] = [
+    (0, 1),
+    (0, 2),
+    (1, 3),
+    (2, 4),
+    (5, 6),
+    (5, 7),
+    (5, 11),
+    (6, 8),
+    (6, 12),
+    (7, 9),
+    (8, 10),
+    (11, 12),
+    (11, 13),
+    (12, 14),
+    (13, 15),
+    (14, 16),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_and_a_reply_survive_their_encoding() {
+        let request = Envelope {
+            id: 7,
+            body: Request::Pose {
+                session: 1,
+                model: "movenet-lightning".into(),
+                backend: Backend::Cpu,
+                live: true,
+                timestamp_ms: 33.5,
+            },
+        };
+        let text = serde_json::to_string(&request).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Envelope<Request>>(&text).unwrap(),
+            request
+        );
+        let reply = Envelope {
+            id: 7,
+            body: Reply::Pose {
+                people: vec![Person {
+                    id: 2,
+                    score: 0.5,
+                    keypoints: vec![[1.0, 2.0, 0.9]; 17],
+                    input_keypoints: vec![[0.1, 0.2, 0.9]; 17],
+                    bbox: Some([1.0, 2.0, 3.0, 4.0]),
+                }],
+                ms: 12.0,
+            },
+        };
+        let text = serde_json::to_string(&reply).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Envelope<Reply>>(&text).unwrap(),
+            reply
+        );
+    }
+}
