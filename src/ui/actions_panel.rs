@@ -1,32 +1,15 @@
 //! Live actions: the pose panel's first person, frame by frame while a clip plays or the camera
-//! runs, through the streaming recognizer (`penn-ddnet` from the manifest): the top five classes
-//! with bars, the unknown score, and how long pose and recognizer take and how many frames a
-//! second the whole loop delivers.
+//! runs, through the streaming recognizer chosen in the models panel. The engine keeps the window
+//! and runs the recognizer (`crates/microact-engine/src/live.rs`); this panel shows the top five
+//! classes with bars, the unknown score, and how long pose and recognizer take and how many
+//! frames a second the whole loop delivers.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use microact_models::action::DdNet;
-use microact_models::action::joints::Layout;
-use microact_models::action::recognizer::RecognizerSpec;
-use microact_models::action::stream::{Stream, Windows, classify};
-use microact_models::burn::tensor::Device;
-use microact_protocol::Person;
+use microact_protocol::{Actions, Person};
 
-use crate::browser;
-use crate::compute::Backend;
 use crate::ui::compute_panel::Compute;
-use crate::ui::models_panel::{RecognizerChoice, load_recognizer};
+use crate::ui::models_panel::RecognizerChoice;
 
-/// Pose frames a window spans, and between windows. The page's pose runs at a few frames a
-/// second, so 16 frames is a few seconds: about the length of a Penn Action clip.
-const WINDOWS: Windows = Windows {
-    length: 16,
-    stride: 2,
-};
-/// Classes shown.
-const TOP: usize = 5;
-/// Frames in a row without a person that the window bridges (as score-0 gaps).
-const MAX_MISSED: usize = 3;
 /// Above this unknown score (1 − the top probability) the panel says the action is unknown.
 const UNKNOWN_ABOVE: f32 = 0.5;
 
@@ -39,6 +22,8 @@ pub struct PoseFrame {
     /// `performance.now()` when the frame was read.
     pub at_ms: f64,
     pub pose_ms: f64,
+    /// What the engine's live recognizer said after this frame (`None`: nothing new).
+    pub actions: Option<Actions>,
 }
 
 /// The latest pose result, shared by the pose panel (writer) and the actions panel (reader).
@@ -61,9 +46,8 @@ impl Default for PoseFeed {
 enum Status {
     /// Nothing live yet.
     Idle,
-    Loading,
-    /// Collecting the first window: frames so far.
-    Filling(usize),
+    /// Collecting the first window: frames so far of how many.
+    Filling(u32, u32),
     Ready(Guess),
     Failed(String),
 }
@@ -78,179 +62,64 @@ struct Guess {
     backend: &'static str,
 }
 
-struct Loaded {
-    backend: Backend,
-    model: String,
-    spec: RecognizerSpec,
-    net: DdNet,
-}
-
 #[derive(Clone, Copy)]
 struct Runner {
     status: RwSignal<Status>,
-    loaded: StoredValue<Option<Loaded>, LocalStorage>,
-    stream: StoredValue<Stream>,
-    /// The person followed (the stream restarts when another takes their place).
-    person: StoredValue<Option<u32>>,
     /// `at_ms` of the previous live frame and the smoothed frame rate.
     last: StoredValue<Option<f64>>,
-    /// Frames in a row where nobody was found.
-    missed: StoredValue<usize>,
     fps: StoredValue<f64>,
-    busy: StoredValue<bool>,
     compute: Compute,
-    choice: RecognizerChoice,
 }
 
 impl Runner {
-    fn reset(self) {
-        self.stream.update_value(Stream::reset);
-        self.person.set_value(None);
-        self.last.set_value(None);
-        self.missed.set_value(0);
-    }
-
-    /// Takes one pose frame: into the window, and a classification when one is due.
+    /// Takes one pose frame: the loop's frame rate, and what the recognizer said.
     fn take(self, frame: PoseFrame) {
         if !frame.live {
-            self.reset();
-            return;
-        }
-        // A frame where the pose model found nobody (a blur, the tracking crop a step behind) is a
-        // gap the pipeline fills, as in training; a person gone for longer ends the window.
-        let (xy, score): (Vec<[f32; 2]>, Vec<f32>) = match frame.people.first() {
-            Some(person) => {
-                if self.person.get_value() != Some(person.id) {
-                    self.reset();
-                    self.person.set_value(Some(person.id));
+            self.last.set_value(None);
+        } else {
+            if let Some(last) = self.last.get_value() {
+                let dt = frame.at_ms - last;
+                if dt > 0.0 {
+                    let fps = 1000.0 / dt;
+                    let old = self.fps.get_value();
+                    self.fps.set_value(if old > 0.0 {
+                        0.8 * old + 0.2 * fps
+                    } else {
+                        fps
+                    });
                 }
-                self.missed.set_value(0);
-                (
-                    person.keypoints.iter().map(|&[x, y, _]| [x, y]).collect(),
-                    person
-                        .keypoints
-                        .iter()
-                        .map(|&[_, _, score]| score)
-                        .collect(),
-                )
             }
-            None => {
-                let missed = self.missed.get_value() + 1;
-                if missed > MAX_MISSED || self.person.get_value().is_none() {
-                    self.reset();
-                    return;
+            self.last.set_value(Some(frame.at_ms));
+        }
+        match frame.actions {
+            None | Some(Actions::Idle) => {}
+            // A new window after a guess (another person, a gap): the guess stays until the next.
+            Some(Actions::Filling { have, need }) => {
+                if !matches!(self.status.get_untracked(), Status::Ready(_)) {
+                    self.status.set(Status::Filling(have, need));
                 }
-                self.missed.set_value(missed);
-                let joints = Layout::Coco17.joints();
-                (vec![[0.0; 2]; joints], vec![0.0; joints])
             }
-        };
-        if let Some(last) = self.last.get_value() {
-            let dt = frame.at_ms - last;
-            if dt > 0.0 {
-                let fps = 1000.0 / dt;
-                let old = self.fps.get_value();
-                self.fps.set_value(if old > 0.0 {
-                    0.8 * old + 0.2 * fps
-                } else {
-                    fps
-                });
-            }
+            Some(Actions::Guess {
+                top,
+                unknown,
+                recognizer_ms,
+            }) => self.status.set(Status::Ready(Guess {
+                top,
+                unknown,
+                recognizer_ms,
+                // The frame's round trip held the recognizer's run too.
+                pose_ms: frame.pose_ms - recognizer_ms,
+                fps: self.fps.get_value(),
+                backend: self
+                    .compute
+                    .backend
+                    .get_untracked()
+                    .map(|b| b.label())
+                    .unwrap_or_default(),
+            })),
+            Some(Actions::Failed { message }) => self.status.set(Status::Failed(message)),
         }
-        self.last.set_value(Some(frame.at_ms));
-        let window = self
-            .stream
-            .try_update_value(|s| s.push(&xy, &score))
-            .flatten();
-        let Some(window) = window else {
-            if !matches!(self.status.get_untracked(), Status::Ready(_)) {
-                let have = window_fill(self.status.get_untracked());
-                self.status.set(Status::Filling(have + 1));
-            }
-            return;
-        };
-        // One classification in flight; a window that comes meanwhile is skipped.
-        if self.busy.get_value() {
-            return;
-        }
-        self.busy.set_value(true);
-        let pose_ms = frame.pose_ms;
-        spawn_local(async move {
-            if let Err(e) = self.classify(window, pose_ms).await {
-                self.status.set(Status::Failed(e));
-            }
-            self.busy.set_value(false);
-        });
     }
-
-    async fn classify(
-        self,
-        window: microact_models::action::Sequence,
-        pose_ms: f64,
-    ) -> Result<(), String> {
-        let (Some(device), Some(backend)) =
-            (self.compute.device(), self.compute.backend.get_untracked())
-        else {
-            return Ok(());
-        };
-        self.ensure_loaded(backend, &device).await?;
-        let Some(loaded) = self.loaded.try_update_value(Option::take).flatten() else {
-            return Ok(());
-        };
-        let started = browser::now_ms();
-        let result = classify(&loaded.net, &loaded.spec.pipeline, &window, &device).await;
-        let recognizer_ms = browser::now_ms() - started;
-        let classes = loaded.spec.classes.clone();
-        self.loaded.set_value(Some(loaded));
-        let (probabilities, unknown) = result.map_err(|e| e.to_string())?;
-        self.status.set(Status::Ready(Guess {
-            top: top_k(&classes, &probabilities, TOP),
-            unknown: unknown.max_softmax,
-            recognizer_ms,
-            pose_ms,
-            fps: self.fps.get_value(),
-            backend: backend.label(),
-        }));
-        Ok(())
-    }
-
-    async fn ensure_loaded(self, backend: Backend, device: &Device) -> Result<(), String> {
-        let model = self.choice.0.get_untracked();
-        if self.loaded.with_value(|l| {
-            l.as_ref()
-                .is_some_and(|l| l.backend == backend && l.model == model)
-        }) {
-            return Ok(());
-        }
-        self.status.set(Status::Loading);
-        let recognizer = load_recognizer(&model, backend, device).await?;
-        self.loaded.set_value(Some(Loaded {
-            backend,
-            model: recognizer.name,
-            spec: recognizer.spec,
-            net: recognizer.net,
-        }));
-        Ok(())
-    }
-}
-
-fn window_fill(status: Status) -> usize {
-    match status {
-        Status::Filling(n) => n,
-        _ => 0,
-    }
-}
-
-/// The `k` most probable classes, most probable first.
-fn top_k(classes: &[String], probabilities: &[f32], k: usize) -> Vec<(String, f32)> {
-    let mut ranked: Vec<(String, f32)> = classes
-        .iter()
-        .cloned()
-        .zip(probabilities.iter().copied())
-        .collect();
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-    ranked.truncate(k);
-    ranked
 }
 
 #[component]
@@ -258,22 +127,16 @@ pub fn ActionsPanel() -> impl IntoView {
     let feed = expect_context::<PoseFeed>();
     let runner = Runner {
         status: RwSignal::new(Status::Idle),
-        loaded: StoredValue::new_local(None),
-        stream: StoredValue::new(Stream::new(WINDOWS, Layout::Coco17)),
-        person: StoredValue::new(None),
         last: StoredValue::new(None),
-        missed: StoredValue::new(0),
         fps: StoredValue::new(0.0),
-        busy: StoredValue::new(false),
         compute: expect_context::<Compute>(),
-        choice: expect_context::<RecognizerChoice>(),
     };
-    let model = move || runner.choice.0.get();
+    let choice = expect_context::<RecognizerChoice>();
+    let model = move || choice.0.get();
     // Another recognizer: the guess so far was the old one's.
     Effect::new(move |first: Option<()>| {
-        runner.choice.0.track();
+        choice.0.track();
         if first.is_some() {
-            runner.reset();
             runner.status.set(Status::Idle);
         }
     });
@@ -285,8 +148,7 @@ pub fn ActionsPanel() -> impl IntoView {
 
     let state = move || match runner.status.get() {
         Status::Idle => "idle",
-        Status::Loading => "loading",
-        Status::Filling(_) => "filling",
+        Status::Filling(..) => "filling",
         Status::Ready(_) => "ready",
         Status::Failed(_) => "failed",
     };
@@ -298,8 +160,7 @@ pub fn ActionsPanel() -> impl IntoView {
         Status::Idle => {
             "Turn on skeletons and play a clip or start the camera to see actions.".to_string()
         }
-        Status::Loading => format!("loading {}…", model()),
-        Status::Filling(n) => format!("collecting poses: {n} of {} frames", WINDOWS.length),
+        Status::Filling(have, need) => format!("collecting poses: {have} of {need} frames"),
         Status::Failed(e) => e,
         Status::Ready(g) => format!(
             "pose {:.0} ms · recognizer {:.0} ms on {} · {:.1} frames/s",
@@ -349,19 +210,5 @@ pub fn ActionsPanel() -> impl IntoView {
                 }
             })}
         </section>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn top_k_ranks_by_probability() {
-        let classes: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
-        assert_eq!(
-            top_k(&classes, &[0.2, 0.5, 0.3], 2),
-            vec![("b".to_string(), 0.5), ("c".to_string(), 0.3)]
-        );
     }
 }

@@ -13,6 +13,7 @@ use crate::browser::{self, canvas};
 use crate::ui::actions_panel::{PoseFeed, PoseFrame};
 use crate::ui::compute_panel::Compute;
 use crate::ui::engine::EngineHandle;
+use crate::ui::models_panel::RecognizerChoice;
 use crate::ui::notices::Notices;
 use crate::ui::player::{Source, Viewer};
 
@@ -65,8 +66,9 @@ struct Runner {
     compute: Compute,
     engine: EngineHandle,
     notices: Notices,
-    /// Where the actions panel reads each result (absent on the benchmark page).
+    /// Where the actions panel reads each result, and the recognizer it follows.
     feed: Option<PoseFeed>,
+    choice: Option<RecognizerChoice>,
 }
 
 impl Runner {
@@ -123,6 +125,7 @@ impl Runner {
                     backend,
                     live,
                     timestamp_ms: started,
+                    actions: self.feed.and(self.choice).map(|c| c.0.get_untracked()),
                 },
                 Some(image),
                 move |r| {
@@ -135,6 +138,7 @@ impl Runner {
         let Reply::Pose {
             people,
             ms: engine_ms,
+            actions,
         } = reply
         else {
             return Err(Failure::Draw("the engine answered something else".into()));
@@ -154,6 +158,7 @@ impl Runner {
                 live,
                 at_ms: started,
                 pose_ms: ms,
+                actions,
             }));
         }
         self.status.set(Status::Ready(Outcome {
@@ -275,6 +280,7 @@ pub fn PosePanel() -> impl IntoView {
         engine: expect_context::<EngineHandle>(),
         notices: expect_context::<Notices>(),
         feed: use_context::<PoseFeed>(),
+        choice: use_context::<RecognizerChoice>(),
     };
 
     // A new frame on screen, a new model or backend, or the toggle: run (or clear).

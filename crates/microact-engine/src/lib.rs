@@ -4,9 +4,11 @@
 //!
 //! - [`compute`] is the one place that names compute backends;
 //! - [`pose`] keeps pose sessions (a network and what it learnt of earlier frames);
+//! - [`live`] follows the first person's live poses with a recognizer;
 //! - `worker` (wasm only) is the Web Worker's side of the messages, fetches and frames.
 
 pub mod compute;
+pub mod live;
 pub mod pose;
 #[cfg(target_arch = "wasm32")]
 mod worker;
@@ -22,6 +24,10 @@ pub enum EngineError {
     Manifest(#[from] microact_models::manifest::ManifestError),
     #[error("{model} is not a pose model")]
     NotPose { model: String },
+    #[error("{model} in the manifest is not a recognizer")]
+    NotRecognizer { model: String },
+    #[error("the recognizer failed: {0}")]
+    Recognizer(String),
     #[error(transparent)]
     Weights(#[from] microact_models::weights::WeightsError),
     #[error(transparent)]

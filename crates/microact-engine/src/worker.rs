@@ -12,7 +12,7 @@ use std::rc::Rc;
 use microact_models::frame::Size;
 use microact_models::manifest::Manifest;
 use microact_models::pose::estimator::Estimator;
-use microact_protocol::{Envelope, Reply, Request};
+use microact_protocol::{Actions, Envelope, Person, Reply, Request};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
@@ -22,6 +22,7 @@ use web_sys::{
 
 use crate::EngineError;
 use crate::compute::Devices;
+use crate::live::{self, Live, Recognizer, Step};
 use crate::pose::{self, Placement, Session};
 
 /// A request as it arrived: its envelope and the frame beside it.
@@ -43,6 +44,9 @@ struct Engine {
     devices: Devices,
     manifest: Option<Manifest>,
     sessions: HashMap<u32, Session>,
+    /// Each session's live-actions window.
+    live: HashMap<u32, Live>,
+    recognizer: Option<Recognizer>,
     canvas: Option<OffscreenCanvas>,
 }
 
@@ -137,6 +141,9 @@ impl Engine {
                 if let Some(s) = self.sessions.get_mut(&session) {
                     s.estimator.reset();
                 }
+                if let Some(l) = self.live.get_mut(&session) {
+                    l.reset();
+                }
                 Ok(Reply::Done)
             }
             Request::Pose {
@@ -145,6 +152,7 @@ impl Engine {
                 backend,
                 live,
                 timestamp_ms,
+                actions,
             } => {
                 let frame = frame
                     .ok_or_else(|| EngineError::Frame("no frame came with the request".into()))?;
@@ -160,7 +168,19 @@ impl Engine {
                     )
                     .await;
                 frame.close();
-                result
+                let (people, ms) = result?;
+                let actions = match actions {
+                    Some(recognizer) => {
+                        self.actions(envelope.id, session, &recognizer, backend, &people, live)
+                            .await
+                    }
+                    None => None,
+                };
+                Ok(Reply::Pose {
+                    people,
+                    ms,
+                    actions,
+                })
             }
         }
     }
@@ -175,7 +195,7 @@ impl Engine {
         live: bool,
         timestamp_ms: f64,
         frame: &ImageBitmap,
-    ) -> Result<Reply, EngineError> {
+    ) -> Result<(Vec<Person>, f64), EngineError> {
         let device = self.devices.get(backend).await?;
         if !self
             .sessions
@@ -217,10 +237,54 @@ impl Engine {
         })
         .await;
         self.canvas = Some(canvas);
-        Ok(Reply::Pose {
-            people: people?,
-            ms: now_ms() - started,
-        })
+        Ok((people?, now_ms() - started))
+    }
+
+    /// The live actions after a frame's `people`: what the window says, or the recognizer's guess
+    /// when a window is due (loading `recognizer` first if it is not the one loaded).
+    async fn actions(
+        &mut self,
+        id: u64,
+        session: u32,
+        recognizer: &str,
+        backend: microact_protocol::Backend,
+        people: &[Person],
+        live: bool,
+    ) -> Option<Actions> {
+        let window = match self.live.entry(session).or_default().take(people, live) {
+            Step::Say(actions) => return Some(actions),
+            Step::Nothing => return None,
+            Step::Window(window) => window,
+        };
+        let guess = async {
+            let device = self.devices.get(backend).await?;
+            let loaded = self
+                .recognizer
+                .as_ref()
+                .is_some_and(|r| r.name == recognizer && r.backend == backend);
+            if !loaded {
+                post(
+                    id,
+                    Reply::Loading {
+                        model: recognizer.to_string(),
+                    },
+                );
+                self.recognizer = None;
+                let manifest = self.manifest().await?;
+                let file = manifest.get(recognizer)?.file.clone();
+                let bytes = fetch_bytes(&format!("models/{file}")).await?;
+                self.recognizer = Some(Recognizer::load(
+                    &manifest, recognizer, backend, bytes, &device,
+                )?);
+            }
+            let Some(r) = self.recognizer.as_ref() else {
+                return Err(EngineError::Recognizer("it is not loaded".into()));
+            };
+            live::guess(r, &window, &device, now_ms).await
+        };
+        Some(guess.await.unwrap_or_else(|e| Actions::Failed {
+            message: e.to_string(),
+        }))
     }
 
     async fn manifest(&mut self) -> Result<Manifest, EngineError> {

@@ -63,6 +63,9 @@ pub enum Request {
         live: bool,
         /// When the frame is shown, ms (smoothing reads the time between frames).
         timestamp_ms: f64,
+        /// The recognizer (a manifest name) that follows the first person's live poses and
+        /// says what they are doing; `None`: no live actions.
+        actions: Option<String>,
     },
     /// The session forgets earlier frames (a new clip, the camera started).
     Reset { session: u32 },
@@ -75,12 +78,39 @@ pub enum Reply {
     Started,
     /// A model is being fetched, checked and prepared for the request.
     Loading { model: String },
-    /// The people on the frame, and how long the engine took.
-    Pose { people: Vec<Person>, ms: f64 },
+    /// The people on the frame, how long the engine took, and the live actions when asked
+    /// (`None`: nothing new since the last frame).
+    Pose {
+        people: Vec<Person>,
+        ms: f64,
+        actions: Option<Actions>,
+    },
     /// Done (a request with nothing to return).
     Done,
     /// The request failed; the words are for the page to show.
     Failed { message: String },
+}
+
+/// What the live recognizer says after a frame.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Actions {
+    /// Not a live frame (a paused clip): the window starts again.
+    Idle,
+    /// The first window is being filled: `have` frames of `need`.
+    Filling {
+        have: u32,
+        need: u32,
+    },
+    /// A window was classified: the most probable classes first, the unknown score
+    /// (1 − the top probability) and the recognizer's time.
+    Guess {
+        top: Vec<(String, f32)>,
+        unknown: f32,
+        recognizer_ms: f64,
+    },
+    Failed {
+        message: String,
+    },
 }
 
 /// One person on a frame.
@@ -132,6 +162,7 @@ mod tests {
                 backend: Backend::Cpu,
                 live: true,
                 timestamp_ms: 33.5,
+                actions: Some("penn-ddnet".into()),
             },
         };
         let text = serde_json::to_string(&request).unwrap();
@@ -150,6 +181,11 @@ mod tests {
                     bbox: Some([1.0, 2.0, 3.0, 4.0]),
                 }],
                 ms: 12.0,
+                actions: Some(Actions::Guess {
+                    top: vec![("walk".into(), 0.75)],
+                    unknown: 0.25,
+                    recognizer_ms: 3.0,
+                }),
             },
         };
         let text = serde_json::to_string(&reply).unwrap();
