@@ -1,28 +1,25 @@
 //! Clip analysis: every frame of the clip on screen, decoded by seeking a second, hidden video
-//! element (the one on screen stays free), through MoveNet (SinglePose following one person, or
-//! MultiPose and its tracker for everyone) and then the recognizer over each person's pose
-//! track; their proposals, boxes and per-frame confidence go into a track per person as one undo
+//! element (the one on screen stays free), sent to the engine worker's MoveNet (SinglePose
+//! following one person, or MultiPose and its tracker for everyone), then the engine's recognizer
+//! over each person's pose track (`crates/microact-engine/src/analysis.rs`); their proposals, boxes and per-frame confidence go into a track per person as one undo
 //! step. A progress bar with frames/s and time left, cancel and resume; accept every proposal
 //! above a score.
 
-use leptos::html::{Canvas, Video};
+use leptos::html::Video;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use microact_core::model::{Confidence, VideoId};
+use microact_core::model::VideoId;
 use microact_core::time::FrameRate;
-use microact_models::action::joints::Layout;
-use microact_models::action::segments::{SegmentConfig, propose, to_segments};
-use microact_models::action::sequence::Sequence;
-use microact_models::action::stream::{Windows, score_track};
-use microact_models::pose::estimator::Estimator;
+use microact_protocol::{PersonFrames, Reply, Request};
 
+use crate::browser::engine::Frame;
 use crate::browser::video::EventWaiter;
 use crate::browser::{self, canvas};
 use crate::format::seconds_left;
 use crate::ui::annotate::Annotate;
 use crate::ui::compute_panel::Compute;
-use crate::ui::local_models::{estimate_frame, fetch_manifest, load_pose_net};
-use crate::ui::models_panel::{RecognizerChoice, load_recognizer, recognizer_labels};
+use crate::ui::engine::EngineHandle;
+use crate::ui::models_panel::RecognizerChoice;
 use crate::ui::notices::Notices;
 use crate::workspace::analysis::{Analysed, Seen, people, person_boxes, person_frames, pose_track};
 
@@ -53,14 +50,8 @@ impl People {
 
 /// A person seen on fewer frames than this (and than a tenth of the clip) gets no track.
 const MIN_PERSON_FRAMES: usize = 16;
-/// Windows over the clip's own frames: about a second at 30 fps, the length of the recognizer's
-/// training clips once resampled (the segment defaults were chosen with these).
-const WINDOWS: Windows = Windows {
-    length: 32,
-    stride: 2,
-};
-/// MoveNet's 17 COCO keypoints.
-const KEYPOINTS: usize = 17;
+/// Clip analysis's session in the engine (the overlay's is 1).
+const SESSION: u32 = 2;
 
 #[derive(Clone, Debug, PartialEq)]
 enum Phase {
@@ -116,7 +107,7 @@ struct Analyser {
     job: StoredValue<Option<Job>>,
     cancel: StoredValue<bool>,
     video: NodeRef<Video>,
-    input: NodeRef<Canvas>,
+    engine: EngineHandle,
     threshold: RwSignal<f32>,
     people: RwSignal<People>,
     annotate: Annotate,
@@ -181,11 +172,9 @@ impl Analyser {
     }
 
     async fn run(self) -> Result<(), String> {
-        let (Some(device), Some(backend), Some(el), Some(input_canvas)) = (
-            self.compute.device(),
+        let (Some(backend), Some(el)) = (
             self.compute.backend.get_untracked(),
             self.video.get_untracked(),
-            self.input.get_untracked(),
         ) else {
             return Err("the page is not ready yet".into());
         };
@@ -193,9 +182,14 @@ impl Analyser {
             return Ok(());
         };
         self.phase.set(Phase::Loading);
-        let manifest = fetch_manifest().await?;
-        let mut estimator =
-            Estimator::new(load_pose_net(&manifest, job.people.pose_model(), &device).await?);
+        let engine = self.engine.get();
+        // A fresh start (not a resume) begins the engine's session with no earlier frames.
+        if job.seen.is_empty() && self.engine.started() {
+            engine
+                .call(Request::Reset { session: SESSION }, None, |_| {})
+                .await
+                .map_err(|e| e.to_string())?;
+        }
         let waiter = EventWaiter::new(&el)?;
         if el.src() != job.url {
             waiter
@@ -221,16 +215,27 @@ impl Analyser {
                 .after(|v| v.set_current_time(at))
                 .await
                 .map_err(|e| format!("frame {frame} could not be decoded: {e}"))?;
-            let found = estimate_frame(
-                &mut estimator,
-                &el,
-                &input_canvas,
-                &device,
-                true,
-                job.rate.start_of(frame) * 1000.0,
-            )
-            .await
-            .map_err(|e| format!("frame {frame}: {e}"))?;
+            let image = Frame::of_video(&el)
+                .await
+                .map_err(|e| format!("frame {frame}: {e}"))?;
+            let reply = engine
+                .call(
+                    Request::Pose {
+                        session: SESSION,
+                        model: job.people.pose_model().to_string(),
+                        backend,
+                        live: true,
+                        timestamp_ms: job.rate.start_of(frame) * 1000.0,
+                        actions: None,
+                    },
+                    Some(image),
+                    |_| {},
+                )
+                .await
+                .map_err(|e| format!("frame {frame}: {e}"))?;
+            let Reply::Pose { people: found, .. } = reply else {
+                return Err(format!("frame {frame}: the engine answered something else"));
+            };
             let seen: Vec<Seen> = found
                 .iter()
                 .take(match job.people {
@@ -239,10 +244,10 @@ impl Analyser {
                 })
                 .map(|p| Seen {
                     id: p.id,
-                    keypoints: p.keypoints.iter().map(|k| [k.x, k.y, k.score]).collect(),
+                    keypoints: p.keypoints.clone(),
                     bbox: p
                         .bbox
-                        .map(|b| [b.x, b.y, b.x + b.width, b.y + b.height].map(|v| v as f32)),
+                        .map(|[x, y, w, h]| [x, y, x + w, y + h].map(|v| v as f32)),
                 })
                 .collect();
             self.job.update_value(|j| {
@@ -263,64 +268,57 @@ impl Analyser {
         let Some(job) = self.job.get_value() else {
             return Ok(());
         };
-        let recognizer = load_recognizer(&self.choice.0.get_untracked(), backend, &device).await?;
         let scoring = browser::now_ms();
         let min_frames = MIN_PERSON_FRAMES.min((job.frames as usize / 10).max(1));
         let ids = people(&job.seen, min_frames);
         if ids.is_empty() {
             return Err("no person was found in the clip".into());
         }
-        let spec = &recognizer.spec;
-        let set_id = spec.label_set_id();
+        let request = Request::Score {
+            recognizer: self.choice.0.get_untracked(),
+            backend,
+            people: ids
+                .iter()
+                .map(|&id| PersonFrames {
+                    id,
+                    frames: person_frames(&job.seen, id)
+                        .into_iter()
+                        .map(|s| s.map(|s| s.keypoints.clone()))
+                        .collect(),
+                })
+                .collect(),
+        };
+        let reply = engine
+            .call(request, None, |_| {})
+            .await
+            .map_err(|e| e.to_string())?;
+        let Reply::Scores {
+            model,
+            labels,
+            people: scored,
+            ..
+        } = reply
+        else {
+            return Err("the engine answered something else".into());
+        };
         // About a box a second, normalised to the frames the keypoints are in.
         let every = job.rate.fps().round().max(1.0) as u64;
         let size = canvas::video_size(&el);
         let (width, height) = (size.width as f32, size.height as f32);
-        let mut analysed = Vec::with_capacity(ids.len());
-        let pause = browser::ui_pause();
-        for &id in &ids {
-            let frames = person_frames(&job.seen, id);
-            let Some(sequence) = pose_sequence(&frames) else {
-                continue;
-            };
-            let mut scores = score_track(
-                &recognizer.net,
-                &recognizer.spec.pipeline,
-                &sequence,
-                WINDOWS,
-                &device,
-                Some(&pause),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-            let seen: Vec<bool> = frames.iter().map(Option::is_some).collect();
-            scores.forget_unseen(&seen);
-            let mut pose = pose_track(job.video, id, &job.seen);
-            pose.confidence = Some(Confidence {
-                model: recognizer.name.clone(),
-                set: set_id.clone(),
-                classes: spec.classes.clone(),
-                frames: scores
-                    .top()
-                    .into_iter()
-                    .map(|(c, p)| (u16::try_from(c).unwrap_or(u16::MAX), p))
-                    .collect(),
-            });
-            analysed.push(Analysed {
-                pose,
-                model: recognizer.name.clone(),
-                labels: recognizer_labels(spec),
-                proposals: to_segments(
-                    &propose(&scores, &SegmentConfig::default()),
-                    &set_id,
-                    &spec.classes,
-                    &recognizer.name,
-                    &recognizer.version,
-                    0,
-                ),
-                boxes: person_boxes(&job.seen, id, every, width, height),
-            });
-        }
+        let analysed: Vec<Analysed> = scored
+            .into_iter()
+            .map(|s| {
+                let mut pose = pose_track(job.video, s.id, &job.seen);
+                pose.confidence = Some(s.confidence);
+                Analysed {
+                    pose,
+                    model: model.clone(),
+                    labels: labels.clone(),
+                    proposals: s.proposals,
+                    boxes: person_boxes(&job.seen, s.id, every, width, height),
+                }
+            })
+            .collect();
         let recognizer_ms = browser::now_ms() - scoring;
         let with_person = job.seen.iter().filter(|s| !s.is_empty()).count();
         let taken = self
@@ -336,7 +334,7 @@ impl Analyser {
                 .collect()
         });
         self.phase.set(Phase::Done(Summary {
-            model: recognizer.name.clone(),
+            model,
             tracks,
             added: taken.iter().map(|t| t.added).sum(),
             left_out: taken.iter().map(|t| t.left_out).sum(),
@@ -350,29 +348,6 @@ impl Analyser {
     }
 }
 
-/// A person's frames as a recognizer input (frames without them: scores 0); `None` when they
-/// are on none.
-fn pose_sequence(frames: &[Option<&Seen>]) -> Option<Sequence> {
-    if frames.iter().all(Option::is_none) {
-        return None;
-    }
-    let mut xy = Vec::with_capacity(frames.len() * KEYPOINTS);
-    let mut score = Vec::with_capacity(frames.len() * KEYPOINTS);
-    for seen in frames {
-        match seen {
-            Some(s) if s.keypoints.len() == KEYPOINTS => {
-                xy.extend(s.keypoints.iter().map(|k| [k[0], k[1]]));
-                score.extend(s.keypoints.iter().map(|k| k[2]));
-            }
-            _ => {
-                xy.extend([[0.0; 2]; KEYPOINTS]);
-                score.extend([0.0; KEYPOINTS]);
-            }
-        }
-    }
-    Sequence::new(Layout::Coco17, xy, score)
-}
-
 #[component]
 pub fn AnalysisPanel() -> impl IntoView {
     let annotate = expect_context::<Annotate>();
@@ -382,7 +357,7 @@ pub fn AnalysisPanel() -> impl IntoView {
         job: StoredValue::new(None),
         cancel: StoredValue::new(false),
         video: NodeRef::new(),
-        input: NodeRef::new(),
+        engine: expect_context::<EngineHandle>(),
         threshold: RwSignal::new(0.5),
         people: RwSignal::new(People::One),
         annotate,
@@ -515,27 +490,6 @@ pub fn AnalysisPanel() -> impl IntoView {
                 </button>
             </div>
             <video node_ref=a.video class="visually-hidden" muted=true preload="auto" aria-hidden="true"></video>
-            <canvas node_ref=a.input class="visually-hidden"></canvas>
         </section>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn frames_without_the_person_score_zero() {
-        let seen = |v: f32| Seen {
-            id: 3,
-            keypoints: vec![[v, v + 1.0, 0.8]; KEYPOINTS],
-            bbox: None,
-        };
-        let (a, b) = (seen(1.0), seen(2.0));
-        let seq = pose_sequence(&[None, Some(&a), None, Some(&b)]).unwrap();
-        assert_eq!(seq.frames, 4);
-        assert_eq!(seq.score[0], 0.0);
-        assert_eq!(seq.xy[KEYPOINTS], [1.0, 2.0]);
-        assert!(pose_sequence(&[None, None]).is_none());
     }
 }

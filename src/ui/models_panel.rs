@@ -4,15 +4,9 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use microact_core::labels::{LabelSet, flat_set};
-use microact_models::action::DdNet;
 use microact_models::action::recognizer::RecognizerSpec;
-use microact_models::burn::tensor::Device;
 use microact_models::manifest::Manifest;
-use microact_models::weights::dequantize;
 
-use crate::browser::fetch;
-use crate::compute::{self, Backend};
 use crate::format::bytes as format_bytes;
 use crate::ui::annotate::Annotate;
 use crate::ui::local_models::fetch_manifest;
@@ -36,56 +30,10 @@ impl Default for RecognizerChoice {
     }
 }
 
-/// A recognizer from the manifest, loaded.
-pub(crate) struct Recognizer {
-    pub name: String,
-    pub spec: RecognizerSpec,
-    pub net: DdNet,
-    /// What identifies the weights in a proposal's source (the start of their sha256).
-    pub version: String,
-}
-
-/// Recognizer `model`: fetched, checked and loaded for `backend` (int8 files are expanded to
-/// float on the CPU first where the backend is WebGPU, which has no int8 kernels).
-pub(crate) async fn load_recognizer(
-    model: &str,
-    backend: Backend,
-    device: &Device,
-) -> Result<Recognizer, String> {
-    let manifest = fetch_manifest().await?;
-    let entry = manifest.get(model).map_err(|e| e.to_string())?;
-    let spec = entry
-        .recognizer
-        .clone()
-        .ok_or_else(|| format!("{model} in the manifest is not a recognizer"))?;
-    let bytes = fetch::bytes(&format!("models/{}", entry.file)).await?;
-    let expand = backend == Backend::WebGpu && entry.is_int8();
-    let load_on = if expand {
-        compute::cpu_device()
-    } else {
-        device.clone()
-    };
-    let net = spec
-        .load(&entry.file, bytes, &entry.sha256, &load_on)
-        .map_err(|e| e.to_string())?;
-    Ok(Recognizer {
-        name: model.to_string(),
-        spec,
-        net: if expand { dequantize(net, device) } else { net },
-        version: entry.sha256.chars().take(12).collect(),
-    })
-}
-
-/// The recognizer's classes as a label set (one level, ids as the dataset spells them).
-pub(crate) fn recognizer_labels(spec: &RecognizerSpec) -> LabelSet {
-    let classes: Vec<&str> = spec.classes.iter().map(String::as_str).collect();
-    flat_set(&spec.label_set_id(), &spec.dataset, &classes)
-}
-
 /// The recognizer's classes added to the project unless it has them (one undo step);
 /// `Some(false)` when it had them, `None` when refused (the notice says why).
 pub(crate) fn add_label_set(annotate: &Annotate, spec: &RecognizerSpec) -> Option<bool> {
-    annotate.run(|w| w.add_label_set(recognizer_labels(spec)))
+    annotate.run(|w| w.add_label_set(spec.label_set()))
 }
 
 #[component]

@@ -5,8 +5,10 @@
 //! - [`compute`] is the one place that names compute backends;
 //! - [`pose`] keeps pose sessions (a network and what it learnt of earlier frames);
 //! - [`live`] follows the first person's live poses with a recognizer;
+//! - [`analysis`] scores a clip's pose tracks into confidence and proposals;
 //! - `worker` (wasm only) is the Web Worker's side of the messages, fetches and frames.
 
+pub mod analysis;
 pub mod compute;
 pub mod live;
 pub mod pose;

@@ -31,6 +31,8 @@ pub struct Recognizer {
     pub backend: Backend,
     pub spec: RecognizerSpec,
     pub net: DdNet,
+    /// What identifies the weights in a proposal's source (the start of their sha256).
+    pub version: String,
 }
 
 impl Recognizer {
@@ -59,6 +61,7 @@ impl Recognizer {
             backend,
             spec,
             net: if expand { dequantize(net, device) } else { net },
+            version: entry.sha256.chars().take(12).collect(),
         })
     }
 }

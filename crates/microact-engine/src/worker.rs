@@ -12,7 +12,7 @@ use std::rc::Rc;
 use microact_models::frame::Size;
 use microact_models::manifest::Manifest;
 use microact_models::pose::estimator::Estimator;
-use microact_protocol::{Actions, Envelope, Person, Reply, Request};
+use microact_protocol::{Actions, Envelope, Person, PersonFrames, Reply, Request};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
@@ -20,10 +20,10 @@ use web_sys::{
     DedicatedWorkerGlobalScope, ImageBitmap, OffscreenCanvas, OffscreenCanvasRenderingContext2d,
 };
 
-use crate::EngineError;
 use crate::compute::Devices;
 use crate::live::{self, Live, Recognizer, Step};
 use crate::pose::{self, Placement, Session};
+use crate::{EngineError, analysis};
 
 /// A request as it arrived: its envelope and the frame beside it.
 struct Incoming {
@@ -146,6 +146,11 @@ impl Engine {
                 }
                 Ok(Reply::Done)
             }
+            Request::Score {
+                recognizer,
+                backend,
+                people,
+            } => self.score(envelope.id, &recognizer, backend, &people).await,
             Request::Pose {
                 session,
                 model,
@@ -258,33 +263,68 @@ impl Engine {
         };
         let guess = async {
             let device = self.devices.get(backend).await?;
-            let loaded = self
-                .recognizer
-                .as_ref()
-                .is_some_and(|r| r.name == recognizer && r.backend == backend);
-            if !loaded {
-                post(
-                    id,
-                    Reply::Loading {
-                        model: recognizer.to_string(),
-                    },
-                );
-                self.recognizer = None;
-                let manifest = self.manifest().await?;
-                let file = manifest.get(recognizer)?.file.clone();
-                let bytes = fetch_bytes(&format!("models/{file}")).await?;
-                self.recognizer = Some(Recognizer::load(
-                    &manifest, recognizer, backend, bytes, &device,
-                )?);
-            }
-            let Some(r) = self.recognizer.as_ref() else {
-                return Err(EngineError::Recognizer("it is not loaded".into()));
-            };
+            let r = self.recognizer(id, recognizer, backend, &device).await?;
             live::guess(r, &window, &device, now_ms).await
         };
         Some(guess.await.unwrap_or_else(|e| Actions::Failed {
             message: e.to_string(),
         }))
+    }
+
+    /// Recognizer `name` loaded for `backend` (fetched, checked and loaded unless it is the one
+    /// loaded, with the page told it is loading).
+    async fn recognizer(
+        &mut self,
+        id: u64,
+        name: &str,
+        backend: microact_protocol::Backend,
+        device: &microact_models::burn::tensor::Device,
+    ) -> Result<&Recognizer, EngineError> {
+        let loaded = self
+            .recognizer
+            .as_ref()
+            .is_some_and(|r| r.name == name && r.backend == backend);
+        if !loaded {
+            post(
+                id,
+                Reply::Loading {
+                    model: name.to_string(),
+                },
+            );
+            self.recognizer = None;
+            let manifest = self.manifest().await?;
+            let file = manifest.get(name)?.file.clone();
+            let bytes = fetch_bytes(&format!("models/{file}")).await?;
+            self.recognizer = Some(Recognizer::load(&manifest, name, backend, bytes, device)?);
+        }
+        self.recognizer
+            .as_ref()
+            .ok_or_else(|| EngineError::Recognizer("it is not loaded".into()))
+    }
+
+    /// Clip analysis's scores for each person.
+    async fn score(
+        &mut self,
+        id: u64,
+        name: &str,
+        backend: microact_protocol::Backend,
+        people: &[PersonFrames],
+    ) -> Result<Reply, EngineError> {
+        let device = self.devices.get(backend).await?;
+        let recognizer = self.recognizer(id, name, backend, &device).await?;
+        let started = now_ms();
+        let mut scored = Vec::with_capacity(people.len());
+        for person in people {
+            if let Some(s) = analysis::score(recognizer, person, &device).await? {
+                scored.push(s);
+            }
+        }
+        Ok(Reply::Scores {
+            model: name.to_string(),
+            labels: recognizer.spec.label_set(),
+            people: scored,
+            ms: now_ms() - started,
+        })
     }
 
     async fn manifest(&mut self) -> Result<Manifest, EngineError> {

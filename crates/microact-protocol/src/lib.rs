@@ -6,6 +6,8 @@
 //! (moved, never copied). Replies name the request they answer; an engine's first message is
 //! [`Reply::Started`], and one that crashes is started again by the page.
 
+use microact_core::labels::LabelSet;
+use microact_core::model::{Confidence, Segment};
 use serde::{Deserialize, Serialize};
 
 /// Where the engine runs its models.
@@ -69,6 +71,30 @@ pub enum Request {
     },
     /// The session forgets earlier frames (a new clip, the camera started).
     Reset { session: u32 },
+    /// Clip analysis's last stage: `recognizer` over each person's poses, frame by frame, into
+    /// per-frame confidence and proposed segments.
+    Score {
+        recognizer: String,
+        backend: Backend,
+        people: Vec<PersonFrames>,
+    },
+}
+
+/// One person's poses over a clip, from frame 0.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PersonFrames {
+    pub id: u32,
+    /// COCO-17 keypoints `[x, y, score]` in frame pixels; `None` where they are not seen.
+    pub frames: Vec<Option<Vec<[f32; 3]>>>,
+}
+
+/// What the recognizer made of one person.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PersonScores {
+    pub id: u32,
+    pub confidence: Confidence,
+    /// Proposed segments (open, the recognizer as their source), ids from 0.
+    pub proposals: Vec<Segment>,
 }
 
 /// What the engine answers.
@@ -87,6 +113,14 @@ pub enum Reply {
     },
     /// Done (a request with nothing to return).
     Done,
+    /// Clip analysis's scores: the recognizer, its classes as a label set, each person (those on
+    /// no frame are left out), and the recognizer's time.
+    Scores {
+        model: String,
+        labels: LabelSet,
+        people: Vec<PersonScores>,
+        ms: f64,
+    },
     /// The request failed; the words are for the page to show.
     Failed { message: String },
 }

@@ -48,6 +48,12 @@ impl RecognizerSpec {
         dataset.replace('-', "_")
     }
 
+    /// Its classes as a project label set (one level, ids as the dataset spells them).
+    pub fn label_set(&self) -> microact_core::labels::LabelSet {
+        let classes: Vec<&str> = self.classes.iter().map(String::as_str).collect();
+        microact_core::labels::flat_set(&self.label_set_id(), &self.dataset, &classes)
+    }
+
     /// The network with the weights of `file` (its bytes, whose sha256 must be `sha256`).
     pub fn load(
         &self,
