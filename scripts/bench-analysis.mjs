@@ -6,7 +6,8 @@
 //     F1 (`cargo run -p microact-core --example segment_f1`);
 //   - the live loop (the clip playing in a loop, SinglePose, live actions): pose ms, recognizer ms
 //     and end-to-end frames/s, with the page's memory sampled every 10 s (WebAssembly memory and
-//     the JS heap; the browser reports no GPU buffer sizes to a page).
+//     the JS heap; the browser reports no GPU buffer sizes to a page);
+//   - long tasks (over 50 ms, `PerformanceObserver`) on the page's thread in each phase.
 //
 //   trunk build --release && node scripts/bench-analysis.mjs [options]
 //     --clip PATH          the clip (default ../shared/fixtures/video/sports2d_walk.mp4)
@@ -42,6 +43,12 @@ try {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
   // Trunk's loader announces the instance: its memory is the page's WebAssembly memory.
   await context.addInitScript(() => addEventListener('TrunkApplicationStarted', (e) => { window.__wasm = e.detail.wasm; }));
+  // Long tasks (over 50 ms) on the page's thread, from the start; each phase reads and clears them.
+  await context.addInitScript(() => {
+    window.__long = [];
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__long.push(e.duration); }).observe({ type: 'longtask', buffered: true });
+  });
+  const longTasks = () => page.evaluate(() => { const l = window.__long; window.__long = []; return { count: l.length, longest_ms: Math.round(Math.max(0, ...l)) }; });
   const page = await context.newPage();
   const app = new AppPage(page);
   const cdp = await context.newCDPSession(page);
@@ -61,6 +68,7 @@ try {
 
   // Clip analysis.
   await app.byTestId('analysis-people').selectOption(opt.people);
+  await longTasks();
   // Animation frames while the clip is analysed: how smooth the page stays meanwhile.
   await page.evaluate(() => {
     const raf = { n: 0, t0: performance.now(), last: performance.now(), worst: 0, running: true };
@@ -85,6 +93,7 @@ try {
   console.log(`analysis: ${done.text}`);
   console.log(`analysis speed: ${analysed.toFixed(2)} frames/s = ${(analysed / (num / den)).toFixed(3)}× the clip's rate`);
   console.log(`animation frames during analysis: ${raf.fps.toFixed(1)}/s, longest gap ${raf.worst_ms.toFixed(0)} ms`);
+  console.log(`long tasks on the page's thread during analysis: ${JSON.stringify(await longTasks())}`);
   console.log(`memory before analysis ${JSON.stringify(before)}, after ${JSON.stringify(await memory())}`);
 
   if (opt.labelled) {
@@ -105,6 +114,7 @@ try {
     const actions = app.byTestId('actions');
     await page.waitForFunction((e) => ['ready', 'failed'].includes(e.dataset.state), await actions.elementHandle(), { timeout: 0 });
     const samples = [];
+    await longTasks();
     const started = Date.now();
     let rafFps = 0;
     while (Date.now() - started < seconds * 1000) {
@@ -121,6 +131,7 @@ try {
     }
     const median = (k) => { const v = samples.map((s) => s[k]).filter(Number.isFinite).sort((a, b) => a - b); return v[Math.floor(v.length / 2)]; };
     console.log(`\nlive loop on ${opt.backend}, ${seconds} s: median pose ${median('pose_ms')?.toFixed(0)} ms, recognizer ${median('recognizer_ms')?.toFixed(1)} ms, ${median('fps')?.toFixed(2)} frames/s end to end, ${median('raf_fps')} animation frames/s`);
+    console.log(`long tasks on the page's thread during the live loop: ${JSON.stringify(await longTasks())}`);
     console.log('| s | pose ms | recognizer ms | frames/s | rAF/s | wasm MB | JS heap MB |');
     console.log('|---|---|---|---|---|---|---|');
     for (const s of samples) {

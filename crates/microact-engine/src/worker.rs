@@ -16,9 +16,7 @@ use microact_protocol::{Actions, Envelope, Person, PersonFrames, Reply, Request}
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
-use web_sys::{
-    DedicatedWorkerGlobalScope, ImageBitmap, OffscreenCanvas, OffscreenCanvasRenderingContext2d,
-};
+use web_sys::{CanvasRenderingContext2d, ImageBitmap, OffscreenCanvas, WorkerGlobalScope};
 
 use crate::compute::Devices;
 use crate::live::{self, Live, Recognizer, Step};
@@ -50,7 +48,17 @@ struct Engine {
     canvas: Option<OffscreenCanvas>,
 }
 
-fn scope() -> DedicatedWorkerGlobalScope {
+// Only web-sys features the page's build also turns on are used here (see Cargo.toml): the
+// dedicated worker's `postMessage` is imported directly, and the offscreen canvas's 2D context is
+// driven through `CanvasRenderingContext2d`'s methods, which it has by the same names.
+#[wasm_bindgen]
+extern "C" {
+    /// `DedicatedWorkerGlobalScope.postMessage`: to the page.
+    #[wasm_bindgen(js_name = postMessage, catch)]
+    fn post_message(message: &JsValue) -> Result<(), JsValue>;
+}
+
+fn scope() -> WorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
 
@@ -69,7 +77,7 @@ fn post(id: u64, body: Reply) {
     let envelope = Envelope { id, body };
     match serde_wasm_bindgen::to_value(&envelope) {
         Ok(value) => {
-            if let Err(e) = scope().post_message(&value) {
+            if let Err(e) = post_message(&value) {
                 web_sys::console::error_1(&e);
             }
         }
@@ -100,7 +108,11 @@ pub fn serve() {
                 .push_back(Incoming { envelope, frame });
             drain(queue.clone(), engine.clone());
         });
-    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    if let Err(e) =
+        scope().add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref())
+    {
+        web_sys::console::error_1(&e);
+    }
     // The handler lives as long as the worker.
     on_message.forget();
     post(0, Reply::Started);
@@ -356,7 +368,7 @@ fn draw_region(
         .get_context("2d")
         .ok()
         .flatten()
-        .and_then(|c| c.dyn_into::<OffscreenCanvasRenderingContext2d>().ok())
+        .map(|c| c.unchecked_into::<CanvasRenderingContext2d>())
         .ok_or("the worker has no 2D canvas context")?;
     let (w, h) = (f64::from(size.width), f64::from(size.height));
     context.set_fill_style_str("black");
