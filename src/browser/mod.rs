@@ -15,7 +15,6 @@ pub mod video;
 use std::cell::Cell;
 use std::rc::Rc;
 
-use microact_models::pause::Pause;
 use wasm_bindgen::JsValue;
 
 /// Milliseconds from a monotonic clock (`performance.now()`); 0 where there is none.
@@ -25,6 +24,9 @@ pub fn now_ms() -> f64 {
         .map(|p| p.now())
         .unwrap_or(0.0)
 }
+
+/// Resolves once the page's event loop has had a turn (or at once, when it is not yet due).
+pub type Pause = Rc<dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>>;
 
 /// Work on the page's thread runs at most this long before the page gets a turn.
 const SLICE_MS: f64 = 8.0;

@@ -5,7 +5,6 @@ pub mod action;
 pub mod frame;
 pub mod kernels;
 pub mod manifest;
-pub mod pause;
 pub mod pose;
 pub mod selftest;
 pub mod weights;

@@ -11,7 +11,6 @@ use super::joints::Layout;
 use super::pipeline::Pipeline;
 use super::recognizer::{Classifier, ReadbackError, Unknown, logits, softmax};
 use super::sequence::Sequence;
-use crate::pause::Pause;
 
 /// Sliding windows over a track.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -84,18 +83,17 @@ impl FrameScores {
     }
 }
 
-/// Windows classified in one batch by [`score_track`]; `pause` is taken between batches.
+/// Windows classified in one batch by [`score_track`].
 const SCORE_BATCH: usize = 8;
 
-/// Scores every frame of `track`: each window classified (in batches on `device`, taking
-/// `pause` between them), each frame the mean over the windows that cover it.
+/// Scores every frame of `track`: each window classified (in batches on `device`), each frame the
+/// mean over the windows that cover it.
 pub async fn score_track(
     model: &impl Classifier,
     pipeline: &Pipeline,
     track: &Sequence,
     windows: Windows,
     device: &Device,
-    pause: Option<&Pause>,
 ) -> Result<FrameScores, ReadbackError> {
     let spans = windows.spans(track.frames);
     let clips: Vec<Sequence> = spans
@@ -106,7 +104,6 @@ pub async fn score_track(
     for batch in clips.chunks(SCORE_BATCH) {
         let refs: Vec<&Sequence> = batch.iter().collect();
         window_logits.extend(logits(model, pipeline, &refs, false, device).await?);
-        crate::pause::pause(pause).await;
     }
     let classes = window_logits.first().map_or(0, Vec::len);
     let mut probabilities = vec![vec![0.0f32; classes]; track.frames];
@@ -306,7 +303,6 @@ mod tests {
             &track,
             windows,
             &device,
-            None,
         ))
         .unwrap();
         assert_eq!(scores.probabilities.len(), 50);

@@ -637,15 +637,8 @@ fn segment_report(
     }
     let (mut predicted, mut reference) = (Vec::new(), Vec::new());
     if let Some(track) = Sequence::new(spec.layout, xy, score) {
-        let scores = read_sync(score_track(
-            model,
-            &spec.pipeline,
-            &track,
-            windows,
-            device,
-            None,
-        ))
-        .map_err(|e| e.to_string())?;
+        let scores = read_sync(score_track(model, &spec.pipeline, &track, windows, device))
+            .map_err(|e| e.to_string())?;
         predicted = to_segments(
             &propose(&scores, &config),
             "set",

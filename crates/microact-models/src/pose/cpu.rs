@@ -12,7 +12,6 @@ use super::PoseError;
 use super::decode::HeadsData;
 use super::net::{Act, ConvAct, MoveNet, OpKind, Probe, SCALE, TAPS, Variant};
 use crate::kernels::{Clamp, Conv3x3, Depthwise, Pointwise, resize_bilinear, to_planar};
-use crate::pause::{Pause, pause};
 
 struct Block {
     expand: Option<Pointwise>,
@@ -52,8 +51,6 @@ pub struct CpuMoveNet {
     /// centre, regress, heatmap, offset, then MultiPose's box scale and box offset.
     heads: Vec<Head>,
     pool: RefCell<Pool>,
-    /// Taken between layers (each a few milliseconds at most).
-    pause: Option<Pause>,
 }
 
 fn clamp(act: Act) -> Clamp {
@@ -166,13 +163,7 @@ impl CpuMoveNet {
                 })
                 .collect::<Result<_, String>>()?,
             pool: RefCell::default(),
-            pause: None,
         })
-    }
-
-    /// Takes `pause` between layers from now on.
-    pub fn set_pause(&mut self, pause: Pause) {
-        self.pause = Some(pause);
     }
 
     /// The heads for `rgb` (`[1, H, W, 3]`, RGB 0–255, sides multiples of 32), each operation
@@ -189,7 +180,7 @@ impl CpuMoveNet {
             )));
         }
         let rgb = floats(rgb.into_data()).map_err(PoseError::Readback)?;
-        // The buffers of the last frame; a frame started while another waits on its pause gets
+        // The buffers of the last frame; a frame started while another is still running gets
         // its own.
         let mut own = Pool::default();
         let mut shared = self.pool.try_borrow_mut();
@@ -207,7 +198,6 @@ impl CpuMoveNet {
         pool: &mut Pool,
         p: &mut impl Probe,
     ) -> HeadsData {
-        let pause = || pause(self.pause.as_ref());
         let mut input = pool.take();
         input.clear();
         input.extend(rgb.iter().map(|v| v * SCALE - 1.0));
@@ -216,7 +206,6 @@ impl CpuMoveNet {
             self.stem.run(&input, h, w, &mut patches, &mut x)
         });
         pool.give([input, patches]);
-        pause().await;
         let (mut h, mut w) = self.stem.output_size(h, w);
         let mut taps = Vec::with_capacity(TAPS.len());
         for (i, block) in self.blocks.iter().enumerate() {
@@ -240,7 +229,6 @@ impl CpuMoveNet {
                 block.project.run(&spatial, residual, &mut out)
             });
             pool.give([expanded, spatial, std::mem::replace(&mut x, out)]);
-            pause().await;
             if TAPS.contains(&i) {
                 let mut tap = pool.take();
                 tap.clone_from(&x);
@@ -254,7 +242,6 @@ impl CpuMoveNet {
             self.laterals[0].run(&top, None, &mut y)
         });
         pool.give([x, top]);
-        pause().await;
         let mut channels = self.laterals[0].outputs;
         let (mut yh, mut yw) = (h, w);
         // Finest tap last: merge coarse to fine.
@@ -278,7 +265,6 @@ impl CpuMoveNet {
             });
             p.run(OpKind::Pointwise, || pointwise.run(&spatial, None, &mut y));
             pool.give([tap, up, merged, spatial]);
-            pause().await;
             (yh, yw, channels) = (th, tw, pointwise.outputs);
         }
         let mut outputs = Vec::with_capacity(self.heads.len());
@@ -293,7 +279,6 @@ impl CpuMoveNet {
             p.run(OpKind::Pointwise, || head.out.run(&hidden, None, &mut out));
             outputs.push(to_planar(&out, head.out.outputs));
             pool.give([spatial, hidden, out]);
-            pause().await;
         }
         pool.give([y]);
         let mut outputs = outputs.into_iter();

@@ -14,7 +14,6 @@ pub mod weights;
 
 use burn::tensor::{Device, Tensor, Transaction};
 
-use crate::pause::Pause;
 use cpu::CpuMoveNet;
 use decode::{DecodeError, HeadsData, NormKeypoint, Person};
 use net::{Heads, KEYPOINTS, MoveNet, Probe, Variant};
@@ -49,15 +48,6 @@ impl PoseNet {
         } else {
             Ok(PoseNet::Burn(net))
         }
-    }
-
-    /// On the CPU path, takes `pause` between layers (the GPU path already waits on its
-    /// readback).
-    pub fn with_pause(mut self, pause: Pause) -> Self {
-        if let PoseNet::Cpu(net) = &mut self {
-            net.set_pause(pause);
-        }
-        self
     }
 
     pub fn variant(&self) -> Variant {
