@@ -1,8 +1,8 @@
-//! microact's page: a Leptos app over `microact-core` (annotations) and `microact-models` (Burn).
-//! Only `browser` touches web-sys; `compute` alone names the compute backends.
+//! microact's page: a Leptos app over `microact-core` (annotations) that asks the engine worker
+//! (`microact-protocol`) for everything a model does; it links no Burn. Only `browser` touches
+//! web-sys.
 
 pub mod browser;
-pub mod compute;
 pub mod format;
 pub mod media;
 pub mod ui;
@@ -21,10 +21,11 @@ unsafe extern "C" {
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start() {
-    // The constructors (cubecl's `inventory` registrations), once. Without this explicit call
-    // wasm-ld takes the module for a "command" and wraps every export so that it reruns them:
-    // each JsValue clone or drop then cost ~2 ms, and a zoom step of a 10 000-segment timeline
-    // 750 ms (the `.command_export` wrappers in a profile; inventory's docs describe it).
+    // The constructors, once. Without this explicit call, a module with any wasm-ld takes for a
+    // "command" and wraps every export so that it reruns them: with Burn's (cubecl's `inventory`
+    // registrations) in the page, each JsValue clone or drop cost ~2 ms and a zoom step of a
+    // 10 000-segment timeline 750 ms. The page no longer links Burn; the call stays so that no
+    // dependency's constructor can bring that back.
     // SAFETY: called once, first, before anything reads what the constructors register.
     unsafe { __wasm_call_ctors() };
     browser::install_panic_hook();

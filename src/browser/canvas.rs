@@ -1,6 +1,7 @@
-//! Video frames drawn to canvases: model inputs, and the pose overlay drawn over the video.
+//! Video frames drawn to canvases: a model's input as the page shows it, and the pose overlay
+//! drawn over the video.
 
-use microact_models::frame::{Letterbox, Rect, Size};
+use microact_core::geometry::{Letterbox, Rect, Size};
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlVideoElement};
 
@@ -20,34 +21,15 @@ pub fn video_size(video: &HtmlVideoElement) -> Size {
     Size::new(video.video_width(), video.video_height())
 }
 
-/// The current frame of `video`, letterboxed into `target` on `canvas` (which then shows it), as
-/// RGBA bytes, with the geometry to map model outputs back to source pixels.
-pub fn grab_letterboxed(
+/// The current frame of `video` letterboxed into `target` on `canvas` (black padding), which
+/// then shows it; with the geometry that maps model outputs back to source pixels.
+pub fn draw_letterboxed(
     video: &HtmlVideoElement,
     canvas: &HtmlCanvasElement,
     target: Size,
-) -> Result<(Vec<u8>, Letterbox), String> {
+) -> Result<Letterbox, String> {
     let letterbox =
         Letterbox::fit(video_size(video), target).map_err(|e| format!("no frame to read: {e}"))?;
-    let source = Rect {
-        x: 0.0,
-        y: 0.0,
-        width: f64::from(letterbox.source.width),
-        height: f64::from(letterbox.source.height),
-    };
-    let rgba = grab_region(video, canvas, target, source, letterbox.placed)?;
-    Ok((rgba, letterbox))
-}
-
-/// The `source` rectangle of the current frame (source pixels; parts outside the frame stay
-/// black) drawn into `dest` on a black `target`-sized `canvas`, as RGBA bytes.
-pub fn grab_region(
-    video: &HtmlVideoElement,
-    canvas: &HtmlCanvasElement,
-    target: Size,
-    source: Rect,
-    dest: Rect,
-) -> Result<Vec<u8>, String> {
     if canvas.width() != target.width || canvas.height() != target.height {
         canvas.set_width(target.width);
         canvas.set_height(target.height);
@@ -55,23 +37,17 @@ pub fn grab_region(
     let context = context(canvas)?;
     context.set_fill_style_str("black");
     context.fill_rect(0.0, 0.0, f64::from(target.width), f64::from(target.height));
+    let dest = letterbox.placed;
     context
-        .draw_image_with_html_video_element_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
+        .draw_image_with_html_video_element_and_dw_and_dh(
             video,
-            source.x,
-            source.y,
-            source.width,
-            source.height,
             dest.x,
             dest.y,
             dest.width,
             dest.height,
         )
         .map_err(|e| format!("drawing the frame failed: {}", js_error_text(&e)))?;
-    let image = context
-        .get_image_data(0.0, 0.0, f64::from(target.width), f64::from(target.height))
-        .map_err(|e| format!("reading the canvas failed: {}", js_error_text(&e)))?;
-    Ok(image.data().0)
+    Ok(letterbox)
 }
 
 /// One figure of the overlay: joints and bones in source pixels, in one colour.

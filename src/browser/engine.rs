@@ -16,7 +16,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    ErrorEvent, HtmlVideoElement, ImageBitmap, MessageEvent, Worker, WorkerOptions, WorkerType,
+    ErrorEvent, HtmlCanvasElement, HtmlVideoElement, ImageBitmap, MessageEvent, Worker,
+    WorkerOptions, WorkerType,
 };
 
 use super::js_error_text;
@@ -82,6 +83,19 @@ impl Frame {
         let promise = window
             .create_image_bitmap_with_html_video_element(video)
             .map_err(|e| EngineFailure::Frame(js_error_text(&e)))?;
+        Self::of_promise(promise).await
+    }
+
+    /// What `canvas` shows now.
+    pub async fn of_canvas(canvas: &HtmlCanvasElement) -> Result<Frame, EngineFailure> {
+        let window = web_sys::window().ok_or_else(|| EngineFailure::Frame("no window".into()))?;
+        let promise = window
+            .create_image_bitmap_with_html_canvas_element(canvas)
+            .map_err(|e| EngineFailure::Frame(js_error_text(&e)))?;
+        Self::of_promise(promise).await
+    }
+
+    async fn of_promise(promise: js_sys::Promise) -> Result<Frame, EngineFailure> {
         let bitmap = JsFuture::from(promise)
             .await
             .map_err(|e| EngineFailure::Frame(js_error_text(&e)))?;

@@ -110,12 +110,7 @@ impl Runner {
                 // The frame's round trip held the recognizer's run too.
                 pose_ms: frame.pose_ms - recognizer_ms,
                 fps: self.fps.get_value(),
-                backend: self
-                    .compute
-                    .backend
-                    .get_untracked()
-                    .map(|b| b.label())
-                    .unwrap_or_default(),
+                backend: self.compute.backend.get_untracked().label(),
             })),
             Some(Actions::Failed { message }) => self.status.set(Status::Failed(message)),
         }

@@ -172,12 +172,10 @@ impl Analyser {
     }
 
     async fn run(self) -> Result<(), String> {
-        let (Some(backend), Some(el)) = (
-            self.compute.backend.get_untracked(),
-            self.video.get_untracked(),
-        ) else {
+        let Some(el) = self.video.get_untracked() else {
             return Err("the page is not ready yet".into());
         };
+        let backend = self.compute.backend.get_untracked();
         let Some(job) = self.job.get_value() else {
             return Ok(());
         };

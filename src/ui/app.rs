@@ -23,7 +23,7 @@ use crate::ui::timeline::Timeline;
 pub fn App() -> impl IntoView {
     let notices = Notices::new();
     provide_context(notices);
-    provide_context(Compute::new());
+    provide_context(Compute::new(notices));
     provide_context(EngineHandle::new(notices));
     provide_context(PoseFeed::new());
     provide_context(RecognizerChoice::new());

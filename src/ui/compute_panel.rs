@@ -1,129 +1,156 @@
-//! Which compute backend runs the models, its self-test, and switching between them.
+//! Which compute backend the engine runs the models on, its self-test, and switching between
+//! them. The page only chooses: WebGPU where the browser has it, else the CPU. The engine
+//! acquires the device and runs the self-test, first whenever it starts (so opening the page
+//! starts nothing), then after each switch or on request.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use microact_models::burn::tensor::Device;
-use microact_models::selftest;
+use microact_protocol::{Backend, Reply, Request, SelfTest};
 
 use crate::browser;
-use crate::compute::{self, Backend};
+use crate::browser::engine::EngineState;
+use crate::ui::engine::EngineHandle;
 use crate::ui::notices::Notices;
 
+/// The self-test of the backend in use, as the page shows it.
 #[derive(Clone, Debug, PartialEq)]
-pub enum SelfTest {
+pub enum TestState {
     Running,
     Passed { max_abs_error: f64, ms: f64 },
     Failed(String),
 }
 
-/// The active compute device, shared through context.
+/// The backend models run on, shared through context.
 #[derive(Clone, Copy)]
 pub struct Compute {
-    pub backend: RwSignal<Option<Backend>>,
-    pub device: StoredValue<Option<Device>, LocalStorage>,
-    pub self_test: RwSignal<Option<SelfTest>>,
+    pub backend: RwSignal<Backend>,
+    /// `None`: not run on this backend yet (the engine has not started since it was chosen).
+    pub self_test: RwSignal<Option<TestState>>,
 }
 
 impl Compute {
-    pub fn new() -> Self {
+    /// WebGPU where the browser offers it (said when it does not).
+    pub fn new(notices: Notices) -> Self {
+        let backend = if browser::has_webgpu() {
+            Backend::WebGpu
+        } else {
+            notices.info(
+                "Running models on the CPU: this browser offers no WebGPU (navigator.gpu is missing or disabled).",
+            );
+            Backend::Cpu
+        };
         Self {
-            backend: RwSignal::new(None),
-            device: StoredValue::new_local(None),
+            backend: RwSignal::new(backend),
             self_test: RwSignal::new(None),
         }
     }
 
-    /// The device models should run on, once one is chosen.
-    pub fn device(&self) -> Option<Device> {
-        self.device.get_value()
-    }
-
-    async fn activate(self, backend: Backend, device: Device) {
-        self.device.set_value(Some(device.clone()));
-        self.backend.set(Some(backend));
-        self.self_test.set(Some(SelfTest::Running));
-        let started = browser::now_ms();
-        let outcome = match selftest::run(&device).await {
-            Ok(report) if report.passed() => SelfTest::Passed {
-                max_abs_error: report.max_abs_error,
-                ms: browser::now_ms() - started,
-            },
-            Ok(report) => SelfTest::Failed(format!(
-                "wrong result: largest error {:.2e} (allowed {:.0e}), sum {:.4} (should be 16)",
-                report.max_abs_error,
-                selftest::TOLERANCE,
-                report.total
-            )),
-            Err(e) => SelfTest::Failed(e.to_string()),
+    /// Runs the self-test on `wanted` in the engine and uses `wanted` unless it gave no device.
+    /// On a switch (`switching`) an unusable backend is refused; otherwise (the engine starting
+    /// on the page's choice) the CPU takes over, and the reason is said.
+    async fn test(self, engine: EngineHandle, notices: Notices, wanted: Backend, switching: bool) {
+        let before = self.backend.get_untracked();
+        self.backend.set(wanted);
+        self.self_test.set(Some(TestState::Running));
+        let reply = engine
+            .get()
+            .call(Request::SelfTest { backend: wanted }, None, |_| {})
+            .await;
+        let state = match reply {
+            Ok(Reply::SelfTest(SelfTest::Passed { max_abs_error, ms })) => {
+                TestState::Passed { max_abs_error, ms }
+            }
+            Ok(Reply::SelfTest(SelfTest::Wrong { message })) => TestState::Failed(message),
+            Ok(Reply::SelfTest(SelfTest::Unavailable { message })) => {
+                if switching {
+                    notices.error(format!(
+                        "Could not switch to {}: {message}. Staying on {}.",
+                        wanted.label(),
+                        before.label()
+                    ));
+                    self.backend.set(before);
+                    self.self_test.set(None);
+                    return;
+                }
+                if wanted == Backend::Cpu {
+                    TestState::Failed(message)
+                } else {
+                    notices.info(format!("Running models on the CPU: {message}."));
+                    // Once: the CPU always gives a device.
+                    return Box::pin(self.test(engine, notices, Backend::Cpu, false)).await;
+                }
+            }
+            Ok(other) => TestState::Failed(format!("the engine answered {other:?}")),
+            Err(e) => TestState::Failed(e.to_string()),
         };
-        self.self_test.set(Some(outcome));
-    }
-}
-
-impl Default for Compute {
-    fn default() -> Self {
-        Self::new()
+        self.self_test.set(Some(state));
     }
 }
 
 #[component]
 pub fn ComputePanel() -> impl IntoView {
     let compute = expect_context::<Compute>();
+    let engine = expect_context::<EngineHandle>();
     let notices = expect_context::<Notices>();
 
-    spawn_local(async move {
-        let (backend, device, passed_over) = compute::choose(browser::has_webgpu()).await;
-        if let Some(reason) = passed_over {
-            notices.info(format!("Running models on the CPU: {reason}."));
+    // A starting engine (the first model needed, or a crashed one replaced) tests the backend,
+    // unless the start is the test's own.
+    Effect::new(move |before: Option<EngineState>| {
+        let now = engine.state.get();
+        let testing = compute.self_test.get_untracked() == Some(TestState::Running);
+        if now == EngineState::Starting && before != Some(EngineState::Starting) && !testing {
+            let backend = compute.backend.get_untracked();
+            spawn_local(compute.test(engine, notices, backend, false));
         }
-        compute.activate(backend, device).await;
+        now
     });
 
     let switch = move |_| {
-        let Some(current) = compute.backend.get_untracked() else {
-            return;
-        };
-        let wanted = current.other();
-        spawn_local(async move {
-            match compute::acquire(wanted, browser::has_webgpu()).await {
-                Ok(device) => compute.activate(wanted, device).await,
-                Err(e) => notices.error(format!(
-                    "Could not switch to {}: {e}. Staying on {}.",
-                    wanted.label(),
-                    current.label()
-                )),
-            }
-        });
+        let wanted = compute.backend.get_untracked().other();
+        if engine.started() {
+            spawn_local(compute.test(engine, notices, wanted, true));
+        } else if wanted == Backend::WebGpu && !browser::has_webgpu() {
+            notices.error(
+                "Could not switch to WebGPU: this browser offers no WebGPU (navigator.gpu is missing or disabled). Staying on CPU.",
+            );
+        } else {
+            // Tested when the engine starts.
+            compute.backend.set(wanted);
+            compute.self_test.set(None);
+        }
+    };
+    let run_test = move |_| {
+        spawn_local(compute.test(engine, notices, compute.backend.get_untracked(), false));
     };
 
     let self_test_text = move || match compute.self_test.get() {
-        None => "not run".to_string(),
-        Some(SelfTest::Running) => "running…".to_string(),
-        Some(SelfTest::Passed { max_abs_error, ms }) => {
+        None => "runs when a model is first used".to_string(),
+        Some(TestState::Running) => "running…".to_string(),
+        Some(TestState::Passed { max_abs_error, ms }) => {
             format!("passed (max error {max_abs_error:.1e}, {ms:.1} ms)")
         }
-        Some(SelfTest::Failed(why)) => format!("FAILED: {why}"),
+        Some(TestState::Failed(why)) => format!("FAILED: {why}"),
     };
     let self_test_state = move || match compute.self_test.get() {
         None => "none",
-        Some(SelfTest::Running) => "running",
-        Some(SelfTest::Passed { .. }) => "passed",
-        Some(SelfTest::Failed(_)) => "failed",
+        Some(TestState::Running) => "running",
+        Some(TestState::Passed { .. }) => "passed",
+        Some(TestState::Failed(_)) => "failed",
     };
+    let running = move || compute.self_test.get() == Some(TestState::Running);
 
     view! {
         <section class="compute" aria-label="Compute backend">
             <span class="caption">"Compute: "</span>
-            <strong data-testid="backend" data-backend=move || compute.backend.get().map(Backend::id).unwrap_or("none")>
-                {move || compute.backend.get().map(Backend::label).unwrap_or("choosing…")}
+            <strong data-testid="backend" data-backend=move || compute.backend.get().id()>
+                {move || compute.backend.get().label()}
             </strong>
             <span class="selftest" data-testid="selftest" data-state=self_test_state>
                 " · self-test: " {self_test_text}
             </span>
-            <button data-testid="switch-backend"
-                disabled=move || matches!(compute.self_test.get(), None | Some(SelfTest::Running))
-                on:click=switch>
-                {move || compute.backend.get().map(|b| format!("Use {}", b.other().label())).unwrap_or_default()}
+            <button data-testid="run-selftest" disabled=running on:click=run_test>"Test"</button>
+            <button data-testid="switch-backend" disabled=running on:click=switch>
+                {move || format!("Use {}", compute.backend.get().other().label())}
             </button>
         </section>
     }

@@ -1,14 +1,17 @@
 //! The entry point every model uses, made visible: the current frame letterboxed into a model's
-//! input size, as a tensor on the active device, with its statistics and the way back to source
-//! pixels.
+//! input size (drawn here), as the tensor the engine makes of it, with its statistics and the
+//! way back to source pixels.
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use microact_models::frame::{FrameStats, Letterbox, Size, rgba_to_tensor};
+use microact_core::geometry::{Letterbox, Size};
+use microact_protocol::{Reply, Request, TensorStats};
 
-use crate::browser::{self, canvas};
+use crate::browser::canvas;
+use crate::browser::engine::Frame;
 use crate::ui::compute_panel::Compute;
+use crate::ui::engine::EngineHandle;
 use crate::ui::notices::Notices;
 use crate::ui::player::{Source, Viewer};
 
@@ -17,9 +20,8 @@ const SIDES: [u32; 2] = [192, 256];
 
 #[derive(Clone, Debug, PartialEq)]
 struct Probe {
-    stats: FrameStats,
+    stats: TensorStats,
     letterbox: Letterbox,
-    ms: f64,
     backend: &'static str,
 }
 
@@ -27,6 +29,7 @@ struct Probe {
 pub fn FrameProbe() -> impl IntoView {
     let viewer = expect_context::<Viewer>();
     let compute = expect_context::<Compute>();
+    let engine = expect_context::<EngineHandle>();
     let notices = expect_context::<Notices>();
     let canvas_ref = NodeRef::<Canvas>::new();
     let side = RwSignal::new(SIDES[0]);
@@ -34,28 +37,27 @@ pub fn FrameProbe() -> impl IntoView {
     let busy = RwSignal::new(false);
 
     let convert = move |_| {
-        let (Some(video), Some(canvas), Some(device)) = (
-            viewer.video.get_untracked(),
-            canvas_ref.get_untracked(),
-            compute.device(),
-        ) else {
+        let (Some(video), Some(canvas)) =
+            (viewer.video.get_untracked(), canvas_ref.get_untracked())
+        else {
             return;
         };
-        let backend = compute
-            .backend
-            .get_untracked()
-            .map(|b| b.label())
-            .unwrap_or("?");
+        let backend = compute.backend.get_untracked();
         busy.set(true);
         spawn_local(async move {
-            let started = browser::now_ms();
             let outcome = async {
-                let (rgba, letterbox) =
-                    canvas::grab_letterboxed(&video, &canvas, Size::square(side.get_untracked()))?;
-                let tensor =
-                    rgba_to_tensor(&rgba, letterbox.target, &device).map_err(|e| e.to_string())?;
-                let stats = FrameStats::of(tensor).await.map_err(|e| e.to_string())?;
-                Ok::<_, String>((stats, letterbox))
+                let letterbox =
+                    canvas::draw_letterboxed(&video, &canvas, Size::square(side.get_untracked()))?;
+                let frame = Frame::of_canvas(&canvas).await.map_err(|e| e.to_string())?;
+                match engine
+                    .get()
+                    .call(Request::Tensor { backend }, Some(frame), |_| {})
+                    .await
+                {
+                    Ok(Reply::Tensor(stats)) => Ok((stats, letterbox)),
+                    Ok(other) => Err(format!("the engine answered {other:?}")),
+                    Err(e) => Err(e.to_string()),
+                }
             }
             .await;
             busy.set(false);
@@ -63,8 +65,7 @@ pub fn FrameProbe() -> impl IntoView {
                 Ok((stats, letterbox)) => result.set(Some(Probe {
                     stats,
                     letterbox,
-                    ms: browser::now_ms() - started,
-                    backend,
+                    backend: backend.label(),
                 })),
                 Err(e) => {
                     notices.error(format!("The frame could not be turned into a tensor: {e}"))
@@ -109,7 +110,7 @@ pub fn FrameProbe() -> impl IntoView {
                         <dt>"std · min · max"</dt><dd>{format!("{:.1} · {} · {}", s.std, s.min, s.max)}</dd>
                         <dt>"letterbox"</dt><dd>{format!("scale {:.4}, offset ({:.1}, {:.1})", p.letterbox.scale, p.letterbox.placed.x, p.letterbox.placed.y)}</dd>
                         <dt>"input centre ↔ source"</dt><dd data-testid="centre-in-source">{format!("({cx:.1}, {cy:.1})")}</dd>
-                        <dt>"time"</dt><dd>{format!("{:.1} ms on {}", p.ms, p.backend)}</dd>
+                        <dt>"time"</dt><dd>{format!("{:.1} ms on {}", s.ms, p.backend)}</dd>
                     </dl>
                 }
             })}

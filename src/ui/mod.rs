@@ -12,7 +12,6 @@ pub mod data_panel;
 pub mod engine;
 pub mod frame_probe;
 pub mod help;
-pub mod local_models;
 pub mod models_panel;
 pub mod notices;
 pub mod offline;

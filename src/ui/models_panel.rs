@@ -4,12 +4,11 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use microact_models::action::recognizer::RecognizerSpec;
-use microact_models::manifest::Manifest;
+use microact_core::manifest::{Classes, Manifest};
 
+use crate::browser::fetch;
 use crate::format::bytes as format_bytes;
 use crate::ui::annotate::Annotate;
-use crate::ui::local_models::fetch_manifest;
 
 /// The recognizer chosen until the person picks another.
 pub const DEFAULT_RECOGNIZER: &str = "penn-ddnet";
@@ -32,8 +31,14 @@ impl Default for RecognizerChoice {
 
 /// The recognizer's classes added to the project unless it has them (one undo step);
 /// `Some(false)` when it had them, `None` when refused (the notice says why).
-pub(crate) fn add_label_set(annotate: &Annotate, spec: &RecognizerSpec) -> Option<bool> {
+pub(crate) fn add_label_set(annotate: &Annotate, spec: &impl Classes) -> Option<bool> {
     annotate.run(|w| w.add_label_set(spec.label_set()))
+}
+
+/// `models/manifest.json`, fetched and read (what the page shows of each model; the engine reads
+/// the networks' descriptions from the same file).
+async fn fetch_manifest() -> Result<Manifest, String> {
+    Manifest::parse(&fetch::text("models/manifest.json").await?).map_err(|e| e.to_string())
 }
 
 #[component]

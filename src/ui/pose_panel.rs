@@ -4,8 +4,8 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use microact_core::geometry::{Rect, Size};
 use microact_core::labels::palette;
-use microact_models::frame::Rect;
 use microact_protocol::{Person, Reply, Request, SKELETON};
 
 use crate::browser::engine::{EngineFailure, Frame};
@@ -101,12 +101,10 @@ impl Runner {
     }
 
     async fn run_once(self) -> Result<(), Failure> {
-        let (Some(video), Some(backend)) = (
-            self.viewer.video.get_untracked(),
-            self.compute.backend.get_untracked(),
-        ) else {
+        let Some(video) = self.viewer.video.get_untracked() else {
             return Ok(());
         };
+        let backend = self.compute.backend.get_untracked();
         let model = self.model.get_untracked();
         let live = self.viewer.playing.get_untracked()
             || self.viewer.source.get_untracked() == Source::Camera;
@@ -144,12 +142,7 @@ impl Runner {
             return Err(Failure::Draw("the engine answered something else".into()));
         };
         if let Some(overlay) = self.viewer.overlay.get_untracked() {
-            draw(
-                &overlay,
-                microact_models::frame::Size::new(width, height),
-                &people,
-            )
-            .map_err(Failure::Draw)?;
+            draw(&overlay, Size::new(width, height), &people).map_err(Failure::Draw)?;
         }
         let ms = browser::now_ms() - started;
         if let Some(feed) = self.feed {
@@ -188,11 +181,7 @@ impl Runner {
 }
 
 /// The people's skeletons on the overlay, each in their id's colour.
-fn draw(
-    overlay: &web_sys::HtmlCanvasElement,
-    size: microact_models::frame::Size,
-    people: &[Person],
-) -> Result<(), String> {
+fn draw(overlay: &web_sys::HtmlCanvasElement, size: Size, people: &[Person]) -> Result<(), String> {
     let shapes: Vec<(
         String,
         Vec<(f64, f64)>,

@@ -20,7 +20,10 @@ describe('engine worker', () => {
       page.on('request', (r) => seen.push(new URL(r.url()).pathname));
       const app = new AppPage(page);
       await app.open(server.url);
-      await app.useBackend('cpu');
+      // Choosing the CPU is the page's: the engine tests it when it starts.
+      await app.switchBackend();
+      assert.equal(await app.backend(), 'cpu');
+      assert.equal(await app.byTestId('selftest').getAttribute('data-state'), 'none');
       await app.openFile(CLIP);
       assert.equal(await app.frameRate(), '30/1');
       await app.waitForFrame(0);
@@ -35,6 +38,7 @@ describe('engine worker', () => {
       assert.equal(await app.byTestId('engine').getAttribute('data-state'), 'running');
       assert.ok(seen.includes('/microact-engine_bg.wasm'), 'the engine was fetched');
       assert.ok(seen.includes('/models/movenet-lightning.bpk'), 'its weights were fetched');
+      assert.equal((await app.selfTest()).state, 'passed', 'the starting engine tested the CPU');
 
       // An uncaught error in the engine (as a trap in its module would be): said once, in words.
       const [first] = page.workers();

@@ -5,7 +5,9 @@
 
 pub mod edit;
 pub mod formats;
+pub mod geometry;
 pub mod labels;
+pub mod manifest;
 pub mod metrics;
 pub mod model;
 pub mod query;

@@ -7,6 +7,7 @@ use microact_models::action::joints::Layout;
 use microact_models::action::segments::{SegmentConfig, propose, to_segments};
 use microact_models::action::stream::{Windows, score_track};
 use microact_models::burn::tensor::Device;
+use microact_models::manifest::Classes;
 use microact_protocol::{PersonFrames, PersonScores};
 
 use crate::EngineError;

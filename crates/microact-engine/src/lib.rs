@@ -6,9 +6,11 @@
 //! - [`pose`] keeps pose sessions (a network and what it learnt of earlier frames);
 //! - [`live`] follows the first person's live poses with a recognizer;
 //! - [`analysis`] scores a clip's pose tracks into confidence and proposals;
+//! - [`bench`] is the pose benchmark (`?bench=pose`);
 //! - `worker` (wasm only) is the Web Worker's side of the messages, fetches and frames.
 
 pub mod analysis;
+pub mod bench;
 pub mod compute;
 pub mod live;
 pub mod pose;
@@ -36,6 +38,8 @@ pub enum EngineError {
     Pose(#[from] microact_models::pose::PoseError),
     #[error("no frame to read: {0}")]
     Frame(String),
+    #[error(transparent)]
+    Tensor(#[from] microact_models::frame::FrameError),
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -6,6 +6,7 @@ use microact_models::frame::{Rect, Size, rgba_to_tensor};
 use microact_models::manifest::Manifest;
 use microact_models::pose::PoseNet;
 use microact_models::pose::estimator::{Estimator, PersonPose};
+use microact_models::pose::net::MoveNet;
 use microact_models::pose::weights::{dequantize_movenet, load_movenet};
 use microact_protocol::{Backend, Person};
 
@@ -27,13 +28,26 @@ impl Session {
 }
 
 /// The pose network `model` (a manifest name) from its weight file's `bytes`, checked against the
-/// manifest, int8 kernels expanded, on `device`.
+/// manifest, int8 kernels expanded, on `device`, as the page runs it.
 pub fn load(
     manifest: &Manifest,
     model: &str,
     bytes: Vec<u8>,
     device: &Device,
 ) -> Result<PoseNet, EngineError> {
+    Ok(PoseNet::new(load_movenet_on(
+        manifest, model, bytes, device,
+    )?)?)
+}
+
+/// The MoveNet network `model` from its weight file's `bytes` on `device` (Burn's ops; the
+/// benchmark compares them with the CPU path [`load`] gives).
+pub fn load_movenet_on(
+    manifest: &Manifest,
+    model: &str,
+    bytes: Vec<u8>,
+    device: &Device,
+) -> Result<MoveNet, EngineError> {
     let entry = manifest.get(model)?;
     let variant = entry.variant.ok_or_else(|| EngineError::NotPose {
         model: model.to_string(),
@@ -42,7 +56,7 @@ pub fn load(
     // on the CPU it dequantizes them on every call (a frame cost 204 ms against float's 137 ms:
     // docs/benchmarks.md). Loaded on the CPU, expanded, moved to `device`.
     let net = load_movenet(variant, &entry.file, bytes, &entry.sha256, &cpu_device())?;
-    Ok(PoseNet::new(dequantize_movenet(net, device))?)
+    Ok(dequantize_movenet(net, device))
 }
 
 /// Where a frame of `source` pixels goes into the network's input: the part to read and where to

@@ -9,10 +9,13 @@ use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
-use microact_models::frame::Size;
-use microact_models::manifest::Manifest;
+use microact_models::frame::{FrameStats, Rect, Size, rgba_to_tensor};
+use microact_models::manifest::{Classes, Manifest};
 use microact_models::pose::estimator::Estimator;
-use microact_protocol::{Actions, Envelope, Person, PersonFrames, Reply, Request};
+use microact_models::selftest;
+use microact_protocol::{
+    Actions, Envelope, Person, PersonFrames, Reply, Request, SelfTest, TensorStats,
+};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
@@ -21,7 +24,7 @@ use web_sys::{CanvasRenderingContext2d, ImageBitmap, OffscreenCanvas, WorkerGlob
 use crate::compute::Devices;
 use crate::live::{self, Live, Recognizer, Step};
 use crate::pose::{self, Placement, Session};
-use crate::{EngineError, analysis};
+use crate::{EngineError, analysis, bench};
 
 /// A request as it arrived: its envelope and the frame beside it.
 struct Incoming {
@@ -163,6 +166,32 @@ impl Engine {
                 backend,
                 people,
             } => self.score(envelope.id, &recognizer, backend, &people).await,
+            Request::SelfTest { backend } => Ok(Reply::SelfTest(self.self_test(backend).await)),
+            Request::Tensor { backend } => {
+                let frame = frame
+                    .ok_or_else(|| EngineError::Frame("no frame came with the request".into()))?;
+                let stats = self.tensor(backend, &frame).await;
+                frame.close();
+                Ok(Reply::Tensor(stats?))
+            }
+            Request::BenchPose { runs, cpu_only } => {
+                let manifest = self.manifest().await?;
+                let mut files = Vec::new();
+                for (model, frame) in bench::MODELS {
+                    let file = &manifest.get(model)?.file;
+                    files.push((
+                        model.to_string(),
+                        fetch_bytes(&format!("models/{file}")).await?,
+                    ));
+                    if !files.iter().any(|(n, _)| n == frame) {
+                        files.push((frame.to_string(), fetch_bytes(frame).await?));
+                    }
+                }
+                let inputs = bench::Inputs { manifest, files };
+                let (rows, profiles) =
+                    bench::run(&mut self.devices, &inputs, runs, cpu_only, &now_ms).await?;
+                Ok(Reply::Bench { rows, profiles })
+            }
             Request::Pose {
                 session,
                 model,
@@ -335,6 +364,79 @@ impl Engine {
             model: name.to_string(),
             labels: recognizer.spec.label_set(),
             people: scored,
+            ms: now_ms() - started,
+        })
+    }
+
+    /// The self-test on `backend`: a device, a small computation, its result checked.
+    async fn self_test(&mut self, backend: microact_protocol::Backend) -> SelfTest {
+        let device = match self.devices.get(backend).await {
+            Ok(device) => device,
+            Err(e) => {
+                return SelfTest::Unavailable {
+                    message: e.to_string(),
+                };
+            }
+        };
+        let started = now_ms();
+        match selftest::run(&device).await {
+            Ok(report) if report.passed() => SelfTest::Passed {
+                max_abs_error: report.max_abs_error,
+                ms: now_ms() - started,
+            },
+            Ok(report) => SelfTest::Wrong {
+                message: format!(
+                    "wrong result: largest error {:.2e} (allowed {:.0e}), sum {:.4} (should be 16)",
+                    report.max_abs_error,
+                    selftest::TOLERANCE,
+                    report.total
+                ),
+            },
+            Err(e) => SelfTest::Wrong {
+                message: e.to_string(),
+            },
+        }
+    }
+
+    /// `frame` (a model's input, drawn at its size) as the tensor models read, summarised.
+    async fn tensor(
+        &mut self,
+        backend: microact_protocol::Backend,
+        frame: &ImageBitmap,
+    ) -> Result<TensorStats, EngineError> {
+        let device = self.devices.get(backend).await?;
+        let canvas = match self.canvas.take() {
+            Some(canvas) => canvas,
+            None => {
+                OffscreenCanvas::new(1, 1).map_err(|e| EngineError::Frame(js_error_text(&e)))?
+            }
+        };
+        let started = now_ms();
+        let size = Size::new(frame.width(), frame.height());
+        let whole = Rect {
+            x: 0.0,
+            y: 0.0,
+            width: f64::from(size.width),
+            height: f64::from(size.height),
+        };
+        let rgba = draw_region(
+            frame,
+            &canvas,
+            &Placement {
+                size,
+                source: whole,
+                dest: whole,
+            },
+        );
+        self.canvas = Some(canvas);
+        let tensor = rgba_to_tensor(&rgba.map_err(EngineError::Frame)?, size, &device)?;
+        let stats = FrameStats::of(tensor).await?;
+        Ok(TensorStats {
+            shape: stats.shape,
+            mean: stats.mean,
+            std: stats.std,
+            min: stats.min,
+            max: stats.max,
             ms: now_ms() - started,
         })
     }

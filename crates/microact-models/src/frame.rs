@@ -2,44 +2,12 @@
 
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 
-/// Width and height in pixels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Size {
-    pub width: u32,
-    pub height: u32,
-}
-
-impl Size {
-    pub fn new(width: u32, height: u32) -> Self {
-        Self { width, height }
-    }
-
-    pub fn square(side: u32) -> Self {
-        Self::new(side, side)
-    }
-
-    fn is_empty(self) -> bool {
-        self.width == 0 || self.height == 0
-    }
-
-    fn pixels(self) -> usize {
-        self.width as usize * self.height as usize
-    }
-}
-
-/// A rectangle in pixels (floating point: a scaled frame need not land on whole pixels).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Rect {
-    pub x: f64,
-    pub y: f64,
-    pub width: f64,
-    pub height: f64,
-}
+pub use microact_core::geometry::{GeometryError, Letterbox, Rect, Size};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FrameError {
-    #[error("the frame is empty ({width}×{height} pixels)")]
-    EmptyFrame { width: u32, height: u32 },
+    #[error(transparent)]
+    Geometry(#[from] GeometryError),
     #[error("a {width}×{height} RGBA frame needs {expected} bytes, got {actual}")]
     WrongByteCount {
         width: u32,
@@ -51,72 +19,16 @@ pub enum FrameError {
     Readback(String),
 }
 
-/// How a source frame is scaled, keeping its aspect ratio, and centred with padding into a model
-/// input of another size; and the way back from input pixels to source pixels.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Letterbox {
-    pub source: Size,
-    pub target: Size,
-    /// Target pixels per source pixel.
-    pub scale: f64,
-    /// Where the scaled source lands inside the target.
-    pub placed: Rect,
-}
-
-impl Letterbox {
-    pub fn fit(source: Size, target: Size) -> Result<Self, FrameError> {
-        for size in [source, target] {
-            if size.is_empty() {
-                return Err(FrameError::EmptyFrame {
-                    width: size.width,
-                    height: size.height,
-                });
-            }
-        }
-        let scale = (f64::from(target.width) / f64::from(source.width))
-            .min(f64::from(target.height) / f64::from(source.height));
-        let width = f64::from(source.width) * scale;
-        let height = f64::from(source.height) * scale;
-        let placed = Rect {
-            x: (f64::from(target.width) - width) / 2.0,
-            y: (f64::from(target.height) - height) / 2.0,
-            width,
-            height,
-        };
-        Ok(Self {
-            source,
-            target,
-            scale,
-            placed,
-        })
-    }
-
-    /// A point in model-input pixels back in source pixels (the inverse of [`Self::to_target`]).
-    pub fn to_source(&self, x: f64, y: f64) -> (f64, f64) {
-        (
-            (x - self.placed.x) / self.scale,
-            (y - self.placed.y) / self.scale,
-        )
-    }
-
-    /// A point in source pixels in model-input pixels.
-    pub fn to_target(&self, x: f64, y: f64) -> (f64, f64) {
-        (
-            x * self.scale + self.placed.x,
-            y * self.scale + self.placed.y,
-        )
-    }
-}
-
 /// An RGBA frame (as a canvas gives it, row-major, 4 bytes a pixel) as the RGB tensor models
 /// read: `[1, height, width, 3]`, values 0–255 (MoveNet's input convention; models that want
 /// another range normalise inside).
 pub fn rgba_to_tensor(rgba: &[u8], size: Size, device: &Device) -> Result<Tensor<4>, FrameError> {
     if size.is_empty() {
-        return Err(FrameError::EmptyFrame {
+        return Err(GeometryError::Empty {
             width: size.width,
             height: size.height,
-        });
+        }
+        .into());
     }
     let expected = size.pixels() * 4;
     if rgba.len() != expected {
@@ -196,44 +108,8 @@ impl FrameStats {
 mod tests {
     use super::*;
 
-    fn close(a: (f64, f64), b: (f64, f64)) -> bool {
-        (a.0 - b.0).abs() < 1e-9 && (a.1 - b.1).abs() < 1e-9
-    }
-
     #[test]
-    fn wide_frame_is_padded_top_and_bottom() {
-        let lb = Letterbox::fit(Size::new(1920, 1080), Size::square(192)).unwrap();
-        assert!((lb.scale - 0.1).abs() < 1e-12);
-        assert_eq!(lb.placed.x, 0.0);
-        assert!((lb.placed.y - 42.0).abs() < 1e-9);
-        assert!((lb.placed.height - 108.0).abs() < 1e-9);
-        assert!(close(lb.to_source(0.0, 42.0), (0.0, 0.0)));
-        assert!(close(lb.to_source(192.0, 150.0), (1920.0, 1080.0)));
-    }
-
-    #[test]
-    fn tall_frame_is_padded_left_and_right() {
-        let lb = Letterbox::fit(Size::new(1080, 1920), Size::square(256)).unwrap();
-        assert_eq!(lb.placed.y, 0.0);
-        assert!((lb.placed.x - 56.0).abs() < 1e-9);
-        assert!(close(lb.to_target(540.0, 960.0), (128.0, 128.0)));
-    }
-
-    #[test]
-    fn to_source_inverts_to_target() {
-        let lb = Letterbox::fit(Size::new(1768, 994), Size::new(320, 240)).unwrap();
-        for (x, y) in [(0.0, 0.0), (13.5, 900.25), (1768.0, 994.0)] {
-            let (tx, ty) = lb.to_target(x, y);
-            assert!(close(lb.to_source(tx, ty), (x, y)));
-        }
-    }
-
-    #[test]
-    fn empty_sizes_are_errors() {
-        assert!(matches!(
-            Letterbox::fit(Size::new(0, 10), Size::square(192)),
-            Err(FrameError::EmptyFrame { .. })
-        ));
+    fn an_empty_frame_is_an_error() {
         let device = Device::flex();
         assert!(rgba_to_tensor(&[], Size::new(0, 0), &device).is_err());
     }

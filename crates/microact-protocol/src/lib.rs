@@ -71,6 +71,15 @@ pub enum Request {
     },
     /// The session forgets earlier frames (a new clip, the camera started).
     Reset { session: u32 },
+    /// The compute self-test on `backend` (a small computation checked against its known
+    /// result). The page asks it first whenever the engine starts, and after a switch.
+    SelfTest { backend: Backend },
+    /// The frame sent beside this request (already letterboxed to a model's input) as the tensor
+    /// every model reads, summarised.
+    Tensor { backend: Backend },
+    /// The pose benchmark (`?bench=pose`): each pose model on a real frame, `runs` timed runs
+    /// after warm-up on each backend (the CPU alone when `cpu_only`).
+    BenchPose { runs: u32, cpu_only: bool },
     /// Clip analysis's last stage: `recognizer` over each person's poses, frame by frame, into
     /// per-frame confidence and proposed segments.
     Score {
@@ -121,8 +130,68 @@ pub enum Reply {
         people: Vec<PersonScores>,
         ms: f64,
     },
+    /// The self-test's outcome.
+    SelfTest(SelfTest),
+    /// A frame's tensor, summarised.
+    Tensor(TensorStats),
+    /// The pose benchmark's medians and, on the CPU, where a frame's time goes.
+    Bench {
+        rows: Vec<BenchRow>,
+        profiles: Vec<BenchProfile>,
+    },
     /// The request failed; the words are for the page to show.
     Failed { message: String },
+}
+
+/// How the compute self-test went.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum SelfTest {
+    Passed {
+        max_abs_error: f64,
+        ms: f64,
+    },
+    /// The backend computed a wrong result (the words say how wrong).
+    Wrong {
+        message: String,
+    },
+    /// The backend gave no device (WebGPU missing or failing); the page runs on the CPU instead.
+    Unavailable {
+        message: String,
+    },
+}
+
+/// A frame tensor's summary: enough to tell a real picture from a black, blank or garbled one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TensorStats {
+    /// `[batch, height, width, channels]`.
+    pub shape: [usize; 4],
+    /// Mean of each channel (R, G, B).
+    pub mean: [f32; 3],
+    /// Standard deviation over all values.
+    pub std: f32,
+    pub min: f32,
+    pub max: f32,
+    /// The engine's time, ms.
+    pub ms: f64,
+}
+
+/// One backend × model measurement of the pose benchmark.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BenchRow {
+    pub backend: String,
+    pub model: String,
+    pub median_ms: f64,
+    pub runs: u32,
+}
+
+/// Where one model's frame goes on a CPU path: mean ms per kind of operation, and the whole
+/// frame (the rest is input scaling, readback and decoding).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BenchProfile {
+    pub path: String,
+    pub model: String,
+    pub kinds: Vec<(String, f64)>,
+    pub frame_ms: f64,
 }
 
 /// What the live recognizer says after a frame.

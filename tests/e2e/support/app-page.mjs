@@ -23,9 +23,11 @@ export class AppPage {
     return this.byTestId('backend').getAttribute('data-backend');
   }
 
-  /** Waits for the self-test to finish and returns its state and text. */
+  /** Runs the self-test unless it ran on this backend (the engine runs it when it starts), waits
+   * for it to finish and returns its state and text. */
   async selfTest(timeout = 120_000) {
     const el = this.byTestId('selftest');
+    if ((await el.getAttribute('data-state')) === 'none') await this.byTestId('run-selftest').click();
     await this.page.waitForFunction(
       (e) => ['passed', 'failed'].includes(e.dataset.state),
       await el.elementHandle(),
@@ -38,13 +40,10 @@ export class AppPage {
     await this.byTestId('switch-backend').click();
   }
 
-  /** After the first self-test: switches to `backend` ('webgpu' or 'cpu') unless it is in use. */
+  /** Switches to `backend` ('webgpu' or 'cpu') unless it is in use, and waits for its self-test. */
   async useBackend(backend) {
+    if ((await this.backend()) !== backend) await this.switchBackend();
     await this.selfTest();
-    if ((await this.backend()) !== backend) {
-      await this.switchBackend();
-      await this.selfTest();
-    }
     assert.equal(await this.backend(), backend);
   }
 

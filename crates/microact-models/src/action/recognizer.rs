@@ -2,6 +2,7 @@
 //! from JSON, and its weights.
 
 use burn::tensor::{Device, Tensor};
+use microact_core::manifest::Classes;
 use serde::{Deserialize, Serialize};
 
 use super::ddnet::{DdNet, DdNetConfig};
@@ -37,23 +38,6 @@ impl RecognizerSpec {
         Ok(spec)
     }
 
-    /// The id of the project label set its classes are: the dataset without its split,
-    /// `-` as `_` (`penn-action` → `penn_action`, `jhmdb14-split1` → `jhmdb14`), as the
-    /// built-in sets name them.
-    pub fn label_set_id(&self) -> String {
-        let dataset = self
-            .dataset
-            .split_once("-split")
-            .map_or(self.dataset.as_str(), |(d, _)| d);
-        dataset.replace('-', "_")
-    }
-
-    /// Its classes as a project label set (one level, ids as the dataset spells them).
-    pub fn label_set(&self) -> microact_core::labels::LabelSet {
-        let classes: Vec<&str> = self.classes.iter().map(String::as_str).collect();
-        microact_core::labels::flat_set(&self.label_set_id(), &self.dataset, &classes)
-    }
-
     /// The network with the weights of `file` (its bytes, whose sha256 must be `sha256`).
     pub fn load(
         &self,
@@ -63,6 +47,16 @@ impl RecognizerSpec {
         device: &Device,
     ) -> Result<DdNet, WeightsError> {
         load_checked(self.model.init(device), file, bytes, sha256)
+    }
+}
+
+impl Classes for RecognizerSpec {
+    fn dataset(&self) -> &str {
+        &self.dataset
+    }
+
+    fn classes(&self) -> &[String] {
+        &self.classes
     }
 }
 
