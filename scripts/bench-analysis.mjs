@@ -16,6 +16,8 @@
 //     --people one|everyone (default everyone)
 //     --recognizer NAME    a recognizer of models/manifest.json (default jhmdb-ddnet)
 //     --live SECONDS       how long to run the live loop (default 60; 0 skips it)
+//     --decode engine|seek where analysis reads frames: the engine's decoder (default) or seeking
+//                          a video element (the page opened with ?decode=seek)
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -33,6 +35,7 @@ const { values: opt } = parseArgs({
     people: { type: 'string', default: 'everyone' },
     recognizer: { type: 'string', default: 'jhmdb-ddnet' },
     live: { type: 'string', default: '60' },
+    decode: { type: 'string', default: 'engine' },
   },
 });
 
@@ -57,7 +60,7 @@ try {
     const wasm = await page.evaluate(() => window.__wasm?.memory?.buffer?.byteLength ?? 0);
     return { wasm_mb: wasm / MB, js_heap_mb: heap.usedSize / MB };
   };
-  await app.open(server.url);
+  await app.open(opt.decode === 'seek' ? `${server.url}?decode=seek` : server.url);
   await app.useBackend(opt.backend);
   if (!(await app.byTestId('models').evaluate((d) => d.open))) await app.byTestId('models').locator('summary').click();
   await app.byTestId('recognizer').selectOption(opt.recognizer);
@@ -91,6 +94,7 @@ try {
   const [num, den] = fps.split('/').map(Number);
   console.log(`clip ${opt.clip}: ${fps} fps; backend ${opt.backend}; people ${opt.people}; recognizer ${opt.recognizer}`);
   console.log(`analysis: ${done.text}`);
+  for (const n of await app.notices()) if (/seeking/.test(n.text)) console.log(`the page said: ${n.text}`);
   console.log(`analysis speed: ${analysed.toFixed(2)} frames/s = ${(analysed / (num / den)).toFixed(3)}× the clip's rate`);
   console.log(`animation frames during analysis: ${raf.fps.toFixed(1)}/s, longest gap ${raf.worst_ms.toFixed(0)} ms`);
   console.log(`long tasks on the page's thread during analysis: ${JSON.stringify(await longTasks())}`);

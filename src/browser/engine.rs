@@ -16,7 +16,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    ErrorEvent, HtmlCanvasElement, HtmlVideoElement, ImageBitmap, MessageEvent, Worker,
+    Blob, ErrorEvent, HtmlCanvasElement, HtmlVideoElement, ImageBitmap, MessageEvent, Worker,
     WorkerOptions, WorkerType,
 };
 
@@ -76,6 +76,18 @@ pub struct Engine {
 /// A video's current frame, ready to be moved to the engine.
 pub struct Frame(ImageBitmap);
 
+/// What goes beside a request: a frame (moved), or a clip's file (which the engine reads).
+pub enum Beside {
+    Frame(Frame),
+    Clip(Blob),
+}
+
+impl From<Frame> for Beside {
+    fn from(frame: Frame) -> Beside {
+        Beside::Frame(frame)
+    }
+}
+
 impl Frame {
     /// The frame `video` shows now.
     pub async fn of_video(video: &HtmlVideoElement) -> Result<Frame, EngineFailure> {
@@ -125,12 +137,12 @@ impl Engine {
         }
     }
 
-    /// Sends `request` (with `frame` moved beside it); `progress` hears replies before the last
-    /// one (a model loading). Resolves to the engine's answer.
+    /// Sends `request` (with a frame moved, or a file, beside it); `progress` hears replies
+    /// before the last one (a model loading, an analysed frame). Resolves to the engine's answer.
     pub async fn call(
         &self,
         request: Request,
-        frame: Option<Frame>,
+        beside: Option<Beside>,
         progress: impl Fn(&Reply) + 'static,
     ) -> Result<Reply, EngineFailure> {
         let (done, answer) = oneshot::channel();
@@ -147,7 +159,7 @@ impl Engine {
             );
             id
         };
-        let posted = self.post(Envelope { id, body: request }, frame);
+        let posted = self.post(Envelope { id, body: request }, beside);
         if let Err(e) = posted {
             self.inner.borrow_mut().pending.remove(&id);
             return Err(e);
@@ -157,15 +169,26 @@ impl Engine {
             .unwrap_or_else(|_| Err(EngineFailure::Crashed("it was replaced".into())))
     }
 
-    fn post(&self, envelope: Envelope<Request>, frame: Option<Frame>) -> Result<(), EngineFailure> {
+    fn post(
+        &self,
+        envelope: Envelope<Request>,
+        beside: Option<Beside>,
+    ) -> Result<(), EngineFailure> {
         let value = serde_wasm_bindgen::to_value(&envelope)
             .map_err(|e| EngineFailure::Failed(e.to_string()))?;
         let message = js_sys::Object::new();
         let transfer = js_sys::Array::new();
         let _ = js_sys::Reflect::set(&message, &"envelope".into(), &value);
-        if let Some(Frame(bitmap)) = frame {
-            let _ = js_sys::Reflect::set(&message, &"frame".into(), &bitmap);
-            transfer.push(&bitmap);
+        match beside {
+            Some(Beside::Frame(Frame(bitmap))) => {
+                let _ = js_sys::Reflect::set(&message, &"frame".into(), &bitmap);
+                transfer.push(&bitmap);
+            }
+            // Cloned by reference: the engine reads the same file.
+            Some(Beside::Clip(blob)) => {
+                let _ = js_sys::Reflect::set(&message, &"clip".into(), &blob);
+            }
+            None => {}
         }
         self.ensure_worker()?;
         let mut inner = self.inner.borrow_mut();
@@ -239,7 +262,7 @@ impl Engine {
                     }
                 }
             }
-            Reply::Loading { .. } => {
+            Reply::Loading { .. } | Reply::Analysed { .. } => {
                 let inner = self.inner.borrow();
                 if let Some(p) = inner.pending.get(&envelope.id) {
                     (p.progress)(&envelope.body);

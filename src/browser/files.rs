@@ -36,6 +36,11 @@ impl PickedFile {
         &self.file
     }
 
+    /// The file itself (to hand to the engine, which reads it there).
+    pub fn blob(&self) -> web_sys::Blob {
+        self.file.clone().into()
+    }
+
     /// A `blob:` URL the video element can play from; revoke it with [`revoke_url`].
     pub fn object_url(&self) -> Result<String, String> {
         Url::create_object_url_with_blob(&self.file).map_err(|e| super::js_error_text(&e))

@@ -1,8 +1,10 @@
-//! Clip analysis: every frame of the clip on screen, decoded by seeking a second, hidden video
-//! element (the one on screen stays free), sent to the engine worker's MoveNet (SinglePose
-//! following one person, or MultiPose and its tracker for everyone), then the engine's recognizer
-//! over each person's pose track (`crates/microact-engine/src/analysis.rs`); their proposals, boxes and per-frame confidence go into a track per person as one undo
-//! step. A progress bar with frames/s and time left, cancel and resume; accept every proposal
+//! Clip analysis: every frame of the clip on screen through the engine worker's MoveNet
+//! (SinglePose following one person, or MultiPose and its tracker for everyone), then the
+//! engine's recognizer over each person's pose track (`crates/microact-engine/src/analysis.rs`);
+//! their proposals, boxes and per-frame confidence go into a track per person as one undo step.
+//! The engine decodes the clip itself (its container demuxed, WebCodecs); a clip it cannot decode
+//! is read by seeking a second, hidden video element (the one on screen stays free), and the
+//! page says why. A progress bar with frames/s and time left, cancel and resume; accept every proposal
 //! above a score.
 
 use leptos::html::Video;
@@ -10,9 +12,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use microact_core::model::VideoId;
 use microact_core::time::FrameRate;
-use microact_protocol::{PersonFrames, Reply, Request};
+use microact_protocol::{Backend, Person, PersonFrames, Reply, Request};
 
-use crate::browser::engine::Frame;
+use crate::browser::engine::{Beside, Frame};
 use crate::browser::video::EventWaiter;
 use crate::browser::{self, canvas};
 use crate::format::seconds_left;
@@ -79,6 +81,16 @@ struct Summary {
     frames_per_s: f64,
     recognizer_ms: f64,
     backend: &'static str,
+    decoder: Decoder,
+}
+
+/// Where analysis read the frames from.
+#[derive(Clone, Debug, PartialEq)]
+enum Decoder {
+    /// The engine's own decoder; the share of a frame's time spent waiting for it.
+    Engine { share: f64 },
+    /// Seeking the hidden video element (some frames, or all).
+    Seeking,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -98,6 +110,29 @@ struct Job {
     people: People,
     /// Frame by frame, the people seen.
     seen: Vec<Vec<Seen>>,
+    /// Why the engine could not decode the clip (then it is read by seeking).
+    undecodable: Option<String>,
+    /// The engine's decoder's time and pose's, ms, over the frames it decoded.
+    decode_ms: f64,
+    pose_ms: f64,
+}
+
+/// The people of one frame as analysis keeps them.
+fn seen_of(found: &[Person], who: People) -> Vec<Seen> {
+    found
+        .iter()
+        .take(match who {
+            People::One => 1,
+            People::Everyone => usize::MAX,
+        })
+        .map(|p| Seen {
+            id: p.id,
+            keypoints: p.keypoints.clone(),
+            bbox: p
+                .bbox
+                .map(|[x, y, w, h]| [x, y, x + w, y + h].map(|v| v as f32)),
+        })
+        .collect()
 }
 
 #[derive(Clone, Copy)]
@@ -168,7 +203,184 @@ impl Analyser {
             frames,
             people: self.people.get_untracked(),
             seen: Vec::new(),
+            // `?decode=seek`: the old path, for comparisons (tests, benchmarks).
+            undecodable: (browser::query_param("decode").as_deref() == Some("seek"))
+                .then(|| "the page was opened with ?decode=seek".to_string()),
+            decode_ms: 0.0,
+            pose_ms: 0.0,
         })
+    }
+
+    /// The clip decoded in the engine, frame by frame from `first`; `Ok(false)` when cancelled.
+    /// A clip it cannot decode is marked so (its reason kept) for seeking to go on.
+    async fn decode(
+        self,
+        job: &Job,
+        backend: Backend,
+        started: f64,
+        first: u64,
+    ) -> Result<bool, String> {
+        let Some(clip) = self
+            .annotate
+            .viewer
+            .file
+            .with_value(|f| f.as_ref().map(|f| f.blob()))
+        else {
+            return Err("the clip's file is gone".into());
+        };
+        let who = job.people;
+        let total = job.frames;
+        let progress = move |reply: &Reply| {
+            let Reply::Analysed { frame, people } = reply else {
+                return;
+            };
+            self.job.update_value(|j| {
+                if let Some(j) = j.as_mut() {
+                    // A frame the decoder did not give (a gap in the clip's timestamps) saw nobody.
+                    while (j.seen.len() as u64) < *frame {
+                        j.seen.push(Vec::new());
+                    }
+                    if j.seen.len() as u64 == *frame {
+                        j.seen.push(seen_of(people, who));
+                    }
+                }
+            });
+            self.phase.set(Phase::Running);
+            let elapsed_s = (browser::now_ms() - started) / 1000.0;
+            self.progress.set(Progress {
+                done: frame + 1,
+                total,
+                frames_per_s: (frame + 1 - first) as f64 / elapsed_s.max(1e-3),
+            });
+        };
+        let reply = self
+            .engine
+            .get()
+            .call(
+                Request::Analyse {
+                    session: SESSION,
+                    model: job.people.pose_model().to_string(),
+                    backend,
+                    rate: job.rate,
+                    frames: job.frames,
+                    from: first,
+                },
+                Some(Beside::Clip(clip)),
+                progress,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let cancelled = self.cancel.get_value();
+        self.job.update_value(|j| {
+            if let Some(j) = j.as_mut() {
+                match &reply {
+                    Reply::Decoded {
+                        decode_ms, pose_ms, ..
+                    } => {
+                        j.decode_ms += decode_ms;
+                        j.pose_ms += pose_ms;
+                    }
+                    Reply::Undecodable { reason } => j.undecodable = Some(reason.clone()),
+                    _ => {}
+                }
+            }
+        });
+        if cancelled {
+            self.paused();
+            return Ok(false);
+        }
+        match reply {
+            Reply::Decoded { .. } | Reply::Undecodable { .. } => Ok(true),
+            other => Err(format!("the engine answered {other:?}")),
+        }
+    }
+
+    /// Frames from the job's next on, by seeking the hidden video element; `Ok(false)` when
+    /// cancelled.
+    async fn seek(
+        self,
+        el: &web_sys::HtmlVideoElement,
+        job: &Job,
+        backend: Backend,
+        started: f64,
+        first: u64,
+    ) -> Result<bool, String> {
+        let engine = self.engine.get();
+        let waiter = EventWaiter::new(el)?;
+        if el.src() != job.url {
+            waiter
+                .after(|v| {
+                    v.set_muted(true);
+                    v.set_src(&job.url);
+                })
+                .await
+                .map_err(|e| format!("the clip could not be decoded: {e}"))?;
+        }
+        self.phase.set(Phase::Running);
+        for frame in job.seen.len() as u64..job.frames {
+            if self.cancel.get_value() {
+                self.paused();
+                return Ok(false);
+            }
+            let at = job.rate.seek_time(frame);
+            waiter
+                .after(|v| v.set_current_time(at))
+                .await
+                .map_err(|e| format!("frame {frame} could not be decoded: {e}"))?;
+            let image = Frame::of_video(el)
+                .await
+                .map_err(|e| format!("frame {frame}: {e}"))?;
+            let reply = engine
+                .call(
+                    Request::Pose {
+                        session: SESSION,
+                        model: job.people.pose_model().to_string(),
+                        backend,
+                        live: true,
+                        timestamp_ms: job.rate.start_of(frame) * 1000.0,
+                        actions: None,
+                    },
+                    Some(image.into()),
+                    |_| {},
+                )
+                .await
+                .map_err(|e| format!("frame {frame}: {e}"))?;
+            let Reply::Pose { people: found, .. } = reply else {
+                return Err(format!("frame {frame}: the engine answered something else"));
+            };
+            let seen = seen_of(&found, job.people);
+            self.job.update_value(|j| {
+                if let Some(j) = j.as_mut() {
+                    j.seen.push(seen);
+                }
+            });
+            let elapsed_s = (browser::now_ms() - started) / 1000.0;
+            self.progress.set(Progress {
+                done: frame + 1,
+                total: job.frames,
+                frames_per_s: (frame + 1 - first) as f64 / elapsed_s.max(1e-3),
+            });
+        }
+        Ok(true)
+    }
+
+    /// Cancelled: kept for a resume while the job is.
+    fn paused(self) {
+        let kept = self.job.with_value(Option::is_some);
+        self.phase
+            .set(if kept { Phase::Paused } else { Phase::Idle });
+    }
+
+    /// Stops the analysis after the frame in hand (the engine's too, when it decodes).
+    fn stop(self) {
+        self.cancel.set_value(true);
+        if self.busy() && self.engine.started() {
+            let engine = self.engine.get();
+            spawn_local(async move {
+                // Nothing to say if it fails: a stopped engine analyses nothing.
+                let _ = engine.call(Request::Cancel, None, |_| {}).await;
+            });
+        }
     }
 
     async fn run(self) -> Result<(), String> {
@@ -188,77 +400,24 @@ impl Analyser {
                 .await
                 .map_err(|e| e.to_string())?;
         }
-        let waiter = EventWaiter::new(&el)?;
-        if el.src() != job.url {
-            waiter
-                .after(|v| {
-                    v.set_muted(true);
-                    v.set_src(&job.url);
-                })
-                .await
-                .map_err(|e| format!("the clip could not be decoded: {e}"))?;
-        }
-        self.phase.set(Phase::Running);
         let started = browser::now_ms();
         let first = job.seen.len() as u64;
-        for frame in first..job.frames {
-            if self.cancel.get_value() {
-                let kept = self.job.with_value(Option::is_some);
-                self.phase
-                    .set(if kept { Phase::Paused } else { Phase::Idle });
+        if job.undecodable.is_none() && !self.decode(&job, backend, started, first).await? {
+            return Ok(());
+        }
+        // What the engine could not decode, by seeking.
+        let Some(job) = self.job.get_value() else {
+            return Ok(());
+        };
+        if (job.seen.len() as u64) < job.frames {
+            if let Some(why) = &job.undecodable {
+                self.notices.info(format!(
+                    "Analysing by seeking the clip, frame by frame (slower): {why}."
+                ));
+            }
+            if !self.seek(&el, &job, backend, started, first).await? {
                 return Ok(());
             }
-            let at = job.rate.seek_time(frame);
-            waiter
-                .after(|v| v.set_current_time(at))
-                .await
-                .map_err(|e| format!("frame {frame} could not be decoded: {e}"))?;
-            let image = Frame::of_video(&el)
-                .await
-                .map_err(|e| format!("frame {frame}: {e}"))?;
-            let reply = engine
-                .call(
-                    Request::Pose {
-                        session: SESSION,
-                        model: job.people.pose_model().to_string(),
-                        backend,
-                        live: true,
-                        timestamp_ms: job.rate.start_of(frame) * 1000.0,
-                        actions: None,
-                    },
-                    Some(image),
-                    |_| {},
-                )
-                .await
-                .map_err(|e| format!("frame {frame}: {e}"))?;
-            let Reply::Pose { people: found, .. } = reply else {
-                return Err(format!("frame {frame}: the engine answered something else"));
-            };
-            let seen: Vec<Seen> = found
-                .iter()
-                .take(match job.people {
-                    People::One => 1,
-                    People::Everyone => usize::MAX,
-                })
-                .map(|p| Seen {
-                    id: p.id,
-                    keypoints: p.keypoints.clone(),
-                    bbox: p
-                        .bbox
-                        .map(|[x, y, w, h]| [x, y, x + w, y + h].map(|v| v as f32)),
-                })
-                .collect();
-            self.job.update_value(|j| {
-                if let Some(j) = j.as_mut() {
-                    j.seen.push(seen);
-                }
-            });
-            let elapsed_s = (browser::now_ms() - started) / 1000.0;
-            self.progress.set(Progress {
-                done: frame + 1,
-                total: job.frames,
-                frames_per_s: (frame + 1 - first) as f64 / elapsed_s.max(1e-3),
-            });
         }
         let frames_per_s = self.progress.get_untracked().frames_per_s;
 
@@ -301,7 +460,11 @@ impl Analyser {
         };
         // About a box a second, normalised to the frames the keypoints are in.
         let every = job.rate.fps().round().max(1.0) as u64;
-        let size = canvas::video_size(&el);
+        // The clip's size from the video on screen (the hidden one loads only for seeking).
+        let size = match self.annotate.viewer.video.get_untracked() {
+            Some(shown) => canvas::video_size(&shown),
+            None => canvas::video_size(&el),
+        };
         let (width, height) = (size.width as f32, size.height as f32);
         let analysed: Vec<Analysed> = scored
             .into_iter()
@@ -341,6 +504,12 @@ impl Analyser {
             frames_per_s,
             recognizer_ms,
             backend: backend.label(),
+            decoder: match job.undecodable {
+                None => Decoder::Engine {
+                    share: job.decode_ms / (job.decode_ms + job.pose_ms).max(1e-9),
+                },
+                Some(_) => Decoder::Seeking,
+            },
         }));
         Ok(())
     }
@@ -366,7 +535,7 @@ pub fn AnalysisPanel() -> impl IntoView {
     // Another clip (or the camera): what was analysed belongs to the one before.
     Effect::new(move |_| {
         annotate.viewer.source.track();
-        a.cancel.set_value(true);
+        a.stop();
         a.job.set_value(None);
         if matches!(a.phase.get_untracked(), Phase::Paused) {
             a.phase.set(Phase::Idle);
@@ -406,7 +575,7 @@ pub fn AnalysisPanel() -> impl IntoView {
             Phase::Paused => format!("cancelled at frame {} of {}", p.done, p.total),
             Phase::Scoring => format!("recognising actions over {} frames…", p.total),
             Phase::Done(s) => format!(
-                "{} proposal{} from {} in {}{} · {} frames ({} with a person) at {:.1} frames/s · recognizer {:.0} ms on {}",
+                "{} proposal{} from {} in {}{} · {} frames ({} with a person) at {:.1} frames/s, {} · recognizer {:.0} ms on {}",
                 s.added,
                 if s.added == 1 { "" } else { "s" },
                 s.model,
@@ -419,6 +588,10 @@ pub fn AnalysisPanel() -> impl IntoView {
                 s.frames,
                 s.with_person,
                 s.frames_per_s,
+                match s.decoder {
+                    Decoder::Engine { share } => format!("decoded in the engine ({:.0} % of the time waiting for the decoder)", share * 100.0),
+                    Decoder::Seeking => "read by seeking".to_string(),
+                },
                 s.recognizer_ms,
                 s.backend
             ),
@@ -458,7 +631,7 @@ pub fn AnalysisPanel() -> impl IntoView {
                 <button data-testid="analyse" prop:disabled=move || running() || !has_clip()
                     on:click=move |_| a.start(true)>"Analyse clip"</button>
                 <Show when=running>
-                    <button data-testid="analysis-cancel" on:click=move |_| a.cancel.set_value(true)>"Cancel"</button>
+                    <button data-testid="analysis-cancel" on:click=move |_| a.stop()>"Cancel"</button>
                 </Show>
                 <Show when=move || matches!(a.phase.get(), Phase::Paused)>
                     <button data-testid="analysis-resume" on:click=move |_| a.start(false)>"Resume"</button>
@@ -470,7 +643,16 @@ pub fn AnalysisPanel() -> impl IntoView {
             <output data-testid="analysis" data-state=state
                 data-done=move || a.progress.get().done.to_string()
                 data-proposals=move || match a.phase.get() { Phase::Done(s) => s.added.to_string(), _ => String::new() }
-                data-tracks=move || match a.phase.get() { Phase::Done(s) => s.tracks.len().to_string(), _ => String::new() }>
+                data-tracks=move || match a.phase.get() { Phase::Done(s) => s.tracks.len().to_string(), _ => String::new() }
+                data-decoder=move || match a.phase.get() {
+                    Phase::Done(Summary { decoder: Decoder::Engine { .. }, .. }) => "engine",
+                    Phase::Done(Summary { decoder: Decoder::Seeking, .. }) => "seeking",
+                    _ => "",
+                }
+                data-decode-share=move || match a.phase.get() {
+                    Phase::Done(Summary { decoder: Decoder::Engine { share }, .. }) => format!("{share:.3}"),
+                    _ => String::new(),
+                }>
                 {text}
             </output>
             <div class="controls">

@@ -51,7 +51,7 @@ pub fn FrameProbe() -> impl IntoView {
                 let frame = Frame::of_canvas(&canvas).await.map_err(|e| e.to_string())?;
                 match engine
                     .get()
-                    .call(Request::Tensor { backend }, Some(frame), |_| {})
+                    .call(Request::Tensor { backend }, Some(frame.into()), |_| {})
                     .await
                 {
                     Ok(Reply::Tensor(stats)) => Ok((stats, letterbox)),

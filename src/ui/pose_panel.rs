@@ -125,7 +125,7 @@ impl Runner {
                     timestamp_ms: started,
                     actions: self.feed.and(self.choice).map(|c| c.0.get_untracked()),
                 },
-                Some(image),
+                Some(image.into()),
                 move |r| {
                     if let Reply::Loading { model } = r {
                         status.set(Status::Loading(model.clone()));

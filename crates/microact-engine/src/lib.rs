@@ -7,11 +7,16 @@
 //! - [`live`] follows the first person's live poses with a recognizer;
 //! - [`analysis`] scores a clip's pose tracks into confidence and proposals;
 //! - [`bench`] is the pose benchmark (`?bench=pose`);
+//! - [`demux`] opens a clip's MP4 or WebM container for the decoder; `decode` (wasm only) runs
+//!   WebCodecs' `VideoDecoder` over it;
 //! - `worker` (wasm only) is the Web Worker's side of the messages, fetches and frames.
 
 pub mod analysis;
 pub mod bench;
 pub mod compute;
+#[cfg(target_arch = "wasm32")]
+mod decode;
+pub mod demux;
 pub mod live;
 pub mod pose;
 #[cfg(target_arch = "wasm32")]

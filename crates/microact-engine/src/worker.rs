@@ -5,10 +5,11 @@
 //! The messages are plain `postMessage` with serde-wasm-bindgen rather than `gloo-worker`: its
 //! codec serializes every message to bytes, and frames must travel as transferables.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
+use microact_core::time::FrameRate;
 use microact_models::frame::{FrameStats, Rect, Size, rgba_to_tensor};
 use microact_models::manifest::{Classes, Manifest};
 use microact_models::pose::estimator::Estimator;
@@ -19,17 +20,22 @@ use microact_protocol::{
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
-use web_sys::{CanvasRenderingContext2d, ImageBitmap, OffscreenCanvas, WorkerGlobalScope};
+use web_sys::{
+    Blob, CanvasRenderingContext2d, ImageBitmap, OffscreenCanvas, VideoFrame, WorkerGlobalScope,
+};
 
 use crate::compute::Devices;
+use crate::decode::Decoder;
 use crate::live::{self, Live, Recognizer, Step};
 use crate::pose::{self, Placement, Session};
-use crate::{EngineError, analysis, bench};
+use crate::{EngineError, analysis, bench, demux};
 
 /// A request as it arrived: its envelope and the frame beside it.
 struct Incoming {
     envelope: Envelope<Request>,
     frame: Option<ImageBitmap>,
+    /// A clip's file, for analysis.
+    clip: Option<Blob>,
 }
 
 /// Requests waiting, and whether the task answering them runs.
@@ -49,6 +55,8 @@ struct Engine {
     live: HashMap<u32, Live>,
     recognizer: Option<Recognizer>,
     canvas: Option<OffscreenCanvas>,
+    /// Set by a [`Request::Cancel`] as it arrives; a running analysis stops at it.
+    cancelled: Rc<Cell<bool>>,
 }
 
 // Only web-sys features the page's build also turns on are used here (see Cargo.toml): the
@@ -91,7 +99,11 @@ fn post(id: u64, body: Reply) {
 /// Starts reading requests; says so to the page.
 pub fn serve() {
     let queue = Rc::new(RefCell::new(Queue::default()));
-    let engine = Rc::new(RefCell::new(Some(Engine::default())));
+    let cancelled = Rc::new(Cell::new(false));
+    let engine = Rc::new(RefCell::new(Some(Engine {
+        cancelled: cancelled.clone(),
+        ..Engine::default()
+    })));
     let on_message =
         Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
             let data = event.data();
@@ -102,13 +114,20 @@ pub fn serve() {
                 web_sys::console::error_1(&JsValue::from_str("engine: an unreadable request"));
                 return;
             };
+            if envelope.body == Request::Cancel {
+                cancelled.set(true);
+            }
             let frame = js_sys::Reflect::get(&data, &JsValue::from_str("frame"))
                 .ok()
                 .and_then(|v| v.dyn_into::<ImageBitmap>().ok());
-            queue
-                .borrow_mut()
-                .waiting
-                .push_back(Incoming { envelope, frame });
+            let clip = js_sys::Reflect::get(&data, &JsValue::from_str("clip"))
+                .ok()
+                .and_then(|v| v.dyn_into::<Blob>().ok());
+            queue.borrow_mut().waiting.push_back(Incoming {
+                envelope,
+                frame,
+                clip,
+            });
             drain(queue.clone(), engine.clone());
         });
     if let Err(e) =
@@ -150,7 +169,11 @@ fn drain(queue: Rc<RefCell<Queue>>, engine: Rc<RefCell<Option<Engine>>>) {
 
 impl Engine {
     async fn answer(&mut self, incoming: Incoming) -> Result<Reply, EngineError> {
-        let Incoming { envelope, frame } = incoming;
+        let Incoming {
+            envelope,
+            frame,
+            clip,
+        } = incoming;
         match envelope.body {
             Request::Reset { session } => {
                 if let Some(s) = self.sessions.get_mut(&session) {
@@ -166,6 +189,31 @@ impl Engine {
                 backend,
                 people,
             } => self.score(envelope.id, &recognizer, backend, &people).await,
+            Request::Analyse {
+                session,
+                model,
+                backend,
+                rate,
+                frames,
+                from,
+            } => {
+                self.cancelled.set(false);
+                let clip =
+                    clip.ok_or_else(|| EngineError::Frame("no clip came with the request".into()))?;
+                self.analyse(
+                    envelope.id,
+                    session,
+                    &model,
+                    backend,
+                    &clip,
+                    rate,
+                    frames,
+                    from,
+                )
+                .await
+            }
+            // Read as it arrives (`serve`); one that waited in the queue has nothing to stop.
+            Request::Cancel => Ok(Reply::Done),
             Request::SelfTest { backend } => Ok(Reply::SelfTest(self.self_test(backend).await)),
             Request::Tensor { backend } => {
                 let frame = frame
@@ -210,7 +258,7 @@ impl Engine {
                         backend,
                         live,
                         timestamp_ms,
-                        &frame,
+                        Picture::Bitmap(&frame),
                     )
                     .await;
                 frame.close();
@@ -240,33 +288,11 @@ impl Engine {
         backend: microact_protocol::Backend,
         live: bool,
         timestamp_ms: f64,
-        frame: &ImageBitmap,
+        frame: Picture<'_>,
     ) -> Result<(Vec<Person>, f64), EngineError> {
         let device = self.devices.get(backend).await?;
-        if !self
-            .sessions
-            .get(&session)
-            .is_some_and(|s| s.runs(model, backend))
-        {
-            post(
-                id,
-                Reply::Loading {
-                    model: model.to_string(),
-                },
-            );
-            let manifest = self.manifest().await?;
-            let file = manifest.get(model)?.file.clone();
-            let bytes = fetch_bytes(&format!("models/{file}")).await?;
-            let net = pose::load(&manifest, model, bytes, &device)?;
-            self.sessions.insert(
-                session,
-                Session {
-                    model: model.to_string(),
-                    backend,
-                    estimator: Estimator::new(net),
-                },
-            );
-        }
+        self.load_session(id, session, model, backend, &device)
+            .await?;
         let canvas = match self.canvas.take() {
             Some(canvas) => canvas,
             None => {
@@ -274,7 +300,7 @@ impl Engine {
             }
         };
         let started = now_ms();
-        let source = Size::new(frame.width(), frame.height());
+        let source = frame.size();
         let Some(s) = self.sessions.get_mut(&session) else {
             return Err(EngineError::Frame("the session is gone".into()));
         };
@@ -284,6 +310,132 @@ impl Engine {
         .await;
         self.canvas = Some(canvas);
         Ok((people?, now_ms() - started))
+    }
+
+    /// Session `session` running `model` on `backend` (fetched, checked and loaded unless it
+    /// already does, with the page told it is loading).
+    async fn load_session(
+        &mut self,
+        id: u64,
+        session: u32,
+        model: &str,
+        backend: microact_protocol::Backend,
+        device: &microact_models::burn::tensor::Device,
+    ) -> Result<(), EngineError> {
+        if self
+            .sessions
+            .get(&session)
+            .is_some_and(|s| s.runs(model, backend))
+        {
+            return Ok(());
+        }
+        post(
+            id,
+            Reply::Loading {
+                model: model.to_string(),
+            },
+        );
+        let manifest = self.manifest().await?;
+        let file = manifest.get(model)?.file.clone();
+        let bytes = fetch_bytes(&format!("models/{file}")).await?;
+        let net = pose::load(&manifest, model, bytes, device)?;
+        self.sessions.insert(
+            session,
+            Session {
+                model: model.to_string(),
+                backend,
+                estimator: Estimator::new(net),
+            },
+        );
+        Ok(())
+    }
+
+    /// Clip analysis's pose pass on frames the engine decodes itself (see [`Request::Analyse`]).
+    #[allow(clippy::too_many_arguments)]
+    async fn analyse(
+        &mut self,
+        id: u64,
+        session: u32,
+        model: &str,
+        backend: microact_protocol::Backend,
+        clip: &Blob,
+        rate: FrameRate,
+        frames: u64,
+        from: u64,
+    ) -> Result<Reply, EngineError> {
+        let undecodable = |reason: String| Ok(Reply::Undecodable { reason });
+        let device = self.devices.get(backend).await?;
+        self.load_session(id, session, model, backend, &device)
+            .await?;
+        let track = match read_blob(clip).await.map(|bytes| demux::open(&bytes)) {
+            Ok(Ok(track)) => track,
+            Ok(Err(e)) => return undecodable(e.to_string()),
+            Err(e) => return undecodable(e.to_string()),
+        };
+        // Resuming: from the last key frame at or before the first frame wanted.
+        let from_us = (rate.start_of(from) * 1e6) as i64;
+        let start = track
+            .chunks
+            .iter()
+            .rposition(|c| c.key && c.timestamp_us <= from_us)
+            .unwrap_or(0);
+        let mut decoder = match Decoder::new(track, start).await {
+            Ok(decoder) => decoder,
+            Err(reason) => return undecodable(reason),
+        };
+        let (mut decode_ms, mut pose_ms, mut done) = (0.0, 0.0, 0u64);
+        // The next frame number to answer: each is answered once, in order.
+        let mut next = from;
+        loop {
+            if self.cancelled.get() {
+                break;
+            }
+            let waited = now_ms();
+            let frame = match decoder.next().await {
+                Ok(Some(frame)) => frame,
+                Ok(None) => break,
+                Err(reason) if done == 0 => return undecodable(reason),
+                Err(reason) => return undecodable(format!("after {done} frames: {reason}")),
+            };
+            decode_ms += now_ms() - waited;
+            let number = rate.frame_at(frame.timestamp() / 1e6);
+            if number < next || number >= frames {
+                frame.close();
+                continue;
+            }
+            let started = now_ms();
+            let result = self
+                .pose(
+                    id,
+                    session,
+                    model,
+                    backend,
+                    true,
+                    rate.start_of(number) * 1000.0,
+                    Picture::Decoded(&frame),
+                )
+                .await;
+            frame.close();
+            let (people, _) = result?;
+            pose_ms += now_ms() - started;
+            post(
+                id,
+                Reply::Analysed {
+                    frame: number,
+                    people,
+                },
+            );
+            done += 1;
+            next = number + 1;
+            if next >= frames {
+                break;
+            }
+        }
+        Ok(Reply::Decoded {
+            frames: done,
+            decode_ms,
+            pose_ms,
+        })
     }
 
     /// The live actions after a frame's `people`: what the window says, or the recognizer's guess
@@ -420,7 +572,7 @@ impl Engine {
             height: f64::from(size.height),
         };
         let rgba = draw_region(
-            frame,
+            Picture::Bitmap(frame),
             &canvas,
             &Placement {
                 size,
@@ -454,10 +606,26 @@ impl Engine {
     }
 }
 
+/// A frame the engine reads: moved from the page, or out of its own decoder.
+#[derive(Clone, Copy)]
+enum Picture<'a> {
+    Bitmap(&'a ImageBitmap),
+    Decoded(&'a VideoFrame),
+}
+
+impl Picture<'_> {
+    fn size(self) -> Size {
+        match self {
+            Picture::Bitmap(b) => Size::new(b.width(), b.height()),
+            Picture::Decoded(f) => Size::new(f.display_width(), f.display_height()),
+        }
+    }
+}
+
 /// The `placement.source` part of `frame` drawn into `placement.dest` on a black canvas of the
 /// network's size, as RGBA bytes (parts outside the frame stay black).
 fn draw_region(
-    frame: &ImageBitmap,
+    frame: Picture,
     canvas: &OffscreenCanvas,
     placement: &Placement,
 ) -> Result<Vec<u8>, String> {
@@ -475,23 +643,46 @@ fn draw_region(
     let (w, h) = (f64::from(size.width), f64::from(size.height));
     context.set_fill_style_str("black");
     context.fill_rect(0.0, 0.0, w, h);
-    context
-        .draw_image_with_image_bitmap_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
-            frame,
-            source.x,
-            source.y,
-            source.width,
-            source.height,
-            dest.x,
-            dest.y,
-            dest.width,
-            dest.height,
-        )
-        .map_err(|e| format!("drawing the frame failed: {}", js_error_text(&e)))?;
+    let drawn = match frame {
+        Picture::Bitmap(b) => context
+            .draw_image_with_image_bitmap_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
+                b,
+                source.x,
+                source.y,
+                source.width,
+                source.height,
+                dest.x,
+                dest.y,
+                dest.width,
+                dest.height,
+            ),
+        Picture::Decoded(f) => context
+            .draw_image_with_video_frame_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
+                f,
+                source.x,
+                source.y,
+                source.width,
+                source.height,
+                dest.x,
+                dest.y,
+                dest.width,
+                dest.height,
+            ),
+    };
+    drawn.map_err(|e| format!("drawing the frame failed: {}", js_error_text(&e)))?;
     let image = context
         .get_image_data(0.0, 0.0, w, h)
         .map_err(|e| format!("reading the canvas failed: {}", js_error_text(&e)))?;
     Ok(image.data().0)
+}
+
+/// A file's bytes.
+async fn read_blob(blob: &Blob) -> Result<Vec<u8>, EngineError> {
+    let failed = |e: JsValue| {
+        EngineError::Fetch(format!("the clip could not be read: {}", js_error_text(&e)))
+    };
+    let buffer = JsFuture::from(blob.array_buffer()).await.map_err(failed)?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
 /// The bytes at `url` (relative to the worker's script, which sits beside the page).

@@ -8,6 +8,7 @@
 
 use microact_core::labels::LabelSet;
 use microact_core::model::{Confidence, Segment};
+use microact_core::time::FrameRate;
 use serde::{Deserialize, Serialize};
 
 /// Where the engine runs its models.
@@ -69,6 +70,21 @@ pub enum Request {
         /// says what they are doing; `None`: no live actions.
         actions: Option<String>,
     },
+    /// Clip analysis's pose pass without seeking: the clip's file (a `Blob` beside the request)
+    /// demuxed and decoded in the engine (WebCodecs), each frame from `from` to `frames`
+    /// through session `session`'s `model`, its people answered as [`Reply::Analysed`] while it
+    /// runs. Frame numbers are the timeline's, at `rate`. Ends with [`Reply::Decoded`], or with
+    /// [`Reply::Undecodable`] when the clip cannot be decoded here (the page seeks instead).
+    Analyse {
+        session: u32,
+        model: String,
+        backend: Backend,
+        rate: FrameRate,
+        frames: u64,
+        from: u64,
+    },
+    /// Stops a running [`Request::Analyse`] after the frame in hand (read at once, not queued).
+    Cancel,
     /// The session forgets earlier frames (a new clip, the camera started).
     Reset { session: u32 },
     /// The compute self-test on `backend` (a small computation checked against its known
@@ -130,6 +146,18 @@ pub enum Reply {
         people: Vec<PersonScores>,
         ms: f64,
     },
+    /// One analysed frame's people (before the analysis's last reply).
+    Analysed { frame: u64, people: Vec<Person> },
+    /// The analysis's pose pass ended (every frame, or a cancel): frames analysed, and the time
+    /// spent waiting for the decoder and running pose, ms.
+    Decoded {
+        frames: u64,
+        decode_ms: f64,
+        pose_ms: f64,
+    },
+    /// The clip cannot be decoded in the engine (its container or codec); frames answered
+    /// before stay good.
+    Undecodable { reason: String },
     /// The self-test's outcome.
     SelfTest(SelfTest),
     /// A frame's tensor, summarised.
