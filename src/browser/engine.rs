@@ -137,6 +137,11 @@ impl Engine {
         }
     }
 
+    /// Whether its worker is there (started, or starting).
+    pub fn running(&self) -> bool {
+        self.inner.borrow().worker.is_some()
+    }
+
     /// Sends `request` (with a frame moved, or a file, beside it); `progress` hears replies
     /// before the last one (a model loading, an analysed frame). Resolves to the engine's answer.
     pub async fn call(

@@ -135,6 +135,14 @@ pub fn typing_in_field(event: &web_sys::KeyboardEvent) -> bool {
 }
 
 /// The value of `name` in the page URL's query string.
+/// How many threads the browser says the machine runs at once (1 when it does not say).
+pub fn hardware_concurrency() -> usize {
+    web_sys::window()
+        .map(|w| w.navigator().hardware_concurrency())
+        .filter(|n| n.is_finite() && *n >= 1.0)
+        .map_or(1, |n| n as usize)
+}
+
 pub fn query_param(name: &str) -> Option<String> {
     let search = web_sys::window()?.location().search().ok()?;
     web_sys::UrlSearchParams::new_with_str(&search)

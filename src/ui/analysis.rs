@@ -7,6 +7,7 @@
 //! page says why. A progress bar with frames/s and time left, cancel and resume; accept every proposal
 //! above a score.
 
+use futures_channel::oneshot;
 use leptos::html::Video;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -23,7 +24,9 @@ use crate::ui::compute_panel::Compute;
 use crate::ui::engine::EngineHandle;
 use crate::ui::models_panel::RecognizerChoice;
 use crate::ui::notices::Notices;
-use crate::workspace::analysis::{Analysed, Seen, people, person_boxes, person_frames, pose_track};
+use crate::workspace::analysis::{
+    Analysed, Part, Seen, people, person_boxes, person_frames, pose_track, stitch,
+};
 
 /// Who is analysed, and the pose network that finds them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +57,13 @@ impl People {
 const MIN_PERSON_FRAMES: usize = 16;
 /// Clip analysis's session in the engine (the overlay's is 1).
 const SESSION: u32 = 2;
+/// Most engine workers one clip is split across.
+const MAX_WORKERS: usize = 4;
+/// Fewest frames a worker's part has (fewer: fewer workers).
+const MIN_PART_FRAMES: u64 = 30;
+/// Frames a later part starts early: its tracking settles, and they tell who is who across the
+/// join.
+const WARM_FRAMES: u64 = 8;
 
 #[derive(Clone, Debug, PartialEq)]
 enum Phase {
@@ -87,8 +97,9 @@ struct Summary {
 /// Where analysis read the frames from.
 #[derive(Clone, Debug, PartialEq)]
 enum Decoder {
-    /// The engine's own decoder; the share of a frame's time spent waiting for it.
-    Engine { share: f64 },
+    /// The engines' own decoders: how many engine workers shared the clip, and the share of a
+    /// frame's time spent waiting for a decoder.
+    Engine { workers: usize, share: f64 },
     /// Seeking the hidden video element (some frames, or all).
     Seeking,
 }
@@ -115,6 +126,8 @@ struct Job {
     /// The engine's decoder's time and pose's, ms, over the frames it decoded.
     decode_ms: f64,
     pose_ms: f64,
+    /// Engine workers the last decoding shared the clip across.
+    workers: usize,
 }
 
 /// The people of one frame as analysis keeps them.
@@ -208,11 +221,34 @@ impl Analyser {
                 .then(|| "the page was opened with ?decode=seek".to_string()),
             decode_ms: 0.0,
             pose_ms: 0.0,
+            workers: 1,
         })
     }
 
-    /// The clip decoded in the engine, frame by frame from `first`; `Ok(false)` when cancelled.
-    /// A clip it cannot decode is marked so (its reason kept) for seeking to go on.
+    /// How many engine workers analyse `frames` frames of `who`: one a thread the browser
+    /// reports, at most [`MAX_WORKERS`] (or `?workers=N`), each with [`MIN_PART_FRAMES`] frames
+    /// at least. One person is one worker: SinglePose follows the person it found on earlier
+    /// frames, and a part started halfway would find whoever stands out there (on `walk-2s`, the
+    /// bystander instead of the walker).
+    fn workers_for(frames: u64, who: People) -> usize {
+        if who == People::One {
+            return 1;
+        }
+        let cap = browser::query_param("workers")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(MAX_WORKERS);
+        let by_length = usize::try_from(frames / MIN_PART_FRAMES).unwrap_or(usize::MAX);
+        browser::hardware_concurrency()
+            .min(cap)
+            .min(by_length)
+            .max(1)
+    }
+
+    /// The clip decoded in the engines from `first` on, split in consecutive parts, one an
+    /// engine worker, joined with the people matched across each join; `Ok(false)` when
+    /// cancelled. What was analysed before a cancel, a failure or a part the engine could not
+    /// decode is kept up to the first frame missing; a clip it cannot decode is marked so (its
+    /// reason kept) for seeking to go on.
     async fn decode(
         self,
         job: &Job,
@@ -230,69 +266,142 @@ impl Analyser {
         };
         let who = job.people;
         let total = job.frames;
-        let progress = move |reply: &Reply| {
-            let Reply::Analysed { frame, people } = reply else {
-                return;
+        let remaining = total.saturating_sub(first);
+        let engines = self.engine.workers(Self::workers_for(remaining, who));
+        let n = engines.len() as u64;
+        let bounds: Vec<u64> = (0..=n).map(|i| first + remaining * i / n).collect();
+        let parts = StoredValue::new(
+            (0..engines.len())
+                .map(|i| {
+                    let own = bounds[i];
+                    let from = if i == 0 {
+                        own
+                    } else {
+                        own.saturating_sub(WARM_FRAMES).max(first)
+                    };
+                    Part {
+                        from,
+                        warm: own - from,
+                        seen: Vec::new(),
+                    }
+                })
+                .collect::<Vec<_>>(),
+        );
+        let answered = StoredValue::new(0u64);
+        let mut answers = Vec::new();
+        for (i, engine) in engines.into_iter().enumerate() {
+            let (own, end) = (bounds[i], bounds[i + 1]);
+            let from = parts.with_value(|p| p[i].from);
+            let request = Request::Analyse {
+                session: SESSION,
+                model: who.pose_model().to_string(),
+                backend,
+                rate: job.rate,
+                frames: end,
+                from,
             };
-            self.job.update_value(|j| {
-                if let Some(j) = j.as_mut() {
+            let progress = move |reply: &Reply| {
+                let Reply::Analysed { frame, people } = reply else {
+                    return;
+                };
+                parts.update_value(|ps| {
+                    let p = &mut ps[i];
+                    let k = (frame - p.from) as usize;
                     // A frame the decoder did not give (a gap in the clip's timestamps) saw nobody.
-                    while (j.seen.len() as u64) < *frame {
-                        j.seen.push(Vec::new());
+                    while p.seen.len() < k {
+                        p.seen.push(Vec::new());
                     }
-                    if j.seen.len() as u64 == *frame {
-                        j.seen.push(seen_of(people, who));
+                    if p.seen.len() == k {
+                        p.seen.push(seen_of(people, who));
                     }
+                });
+                if *frame >= own {
+                    answered.update_value(|a| *a += 1);
                 }
+                self.phase.set(Phase::Running);
+                let done = answered.get_value();
+                let elapsed_s = (browser::now_ms() - started) / 1000.0;
+                self.progress.set(Progress {
+                    done: first + done,
+                    total,
+                    frames_per_s: done as f64 / elapsed_s.max(1e-3),
+                });
+            };
+            let (tx, rx) = oneshot::channel();
+            let clip = clip.clone();
+            spawn_local(async move {
+                // A helper starts its session afresh (the page's engine was reset by `run`).
+                if i > 0 && engine.running() {
+                    let _ = engine
+                        .call(Request::Reset { session: SESSION }, None, |_| {})
+                        .await;
+                }
+                let reply = engine
+                    .call(request, Some(Beside::Clip(clip)), progress)
+                    .await;
+                let _ = tx.send(reply.map_err(|e| e.to_string()));
             });
-            self.phase.set(Phase::Running);
-            let elapsed_s = (browser::now_ms() - started) / 1000.0;
-            self.progress.set(Progress {
-                done: frame + 1,
-                total,
-                frames_per_s: (frame + 1 - first) as f64 / elapsed_s.max(1e-3),
-            });
-        };
-        let reply = self
-            .engine
-            .get()
-            .call(
-                Request::Analyse {
-                    session: SESSION,
-                    model: job.people.pose_model().to_string(),
-                    backend,
-                    rate: job.rate,
-                    frames: job.frames,
-                    from: first,
-                },
-                Some(Beside::Clip(clip)),
-                progress,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+            answers.push(rx);
+        }
+        let mut replies = Vec::new();
+        for rx in answers {
+            replies.push(
+                rx.await
+                    .unwrap_or_else(|_| Err("the engine was replaced".into())),
+            );
+        }
+        // The parts up to the first one that did not finish (its frames so far included).
+        let parts = parts.get_value();
+        let complete = |p: &Part, i: usize| p.from + p.seen.len() as u64 >= bounds[i + 1];
+        let kept = parts
+            .iter()
+            .enumerate()
+            .position(|(i, p)| !complete(p, i))
+            .map_or(parts.len(), |i| i + 1);
+        let next_id = job
+            .seen
+            .iter()
+            .flatten()
+            .map(|s| s.id + 1)
+            .max()
+            .unwrap_or(1);
+        let joined = stitch(parts.into_iter().take(kept).collect(), next_id);
         let cancelled = self.cancel.get_value();
         self.job.update_value(|j| {
             if let Some(j) = j.as_mut() {
-                match &reply {
-                    Reply::Decoded {
-                        decode_ms, pose_ms, ..
-                    } => {
-                        j.decode_ms += decode_ms;
-                        j.pose_ms += pose_ms;
+                j.seen.extend(joined);
+                j.seen.truncate(total as usize);
+                j.workers = n as usize;
+                for reply in &replies {
+                    match reply {
+                        Ok(Reply::Decoded {
+                            decode_ms, pose_ms, ..
+                        }) => {
+                            j.decode_ms += decode_ms;
+                            j.pose_ms += pose_ms;
+                        }
+                        Ok(Reply::Undecodable { reason }) => j.undecodable = Some(reason.clone()),
+                        _ => {}
                     }
-                    Reply::Undecodable { reason } => j.undecodable = Some(reason.clone()),
-                    _ => {}
                 }
             }
         });
+        // What is kept is what the progress shows (parts running side by side were further).
+        let kept = self
+            .job
+            .with_value(|j| j.as_ref().map_or(0, |j| j.seen.len() as u64));
+        self.progress.update(|p| p.done = kept);
         if cancelled {
             self.paused();
             return Ok(false);
         }
-        match reply {
-            Reply::Decoded { .. } | Reply::Undecodable { .. } => Ok(true),
-            other => Err(format!("the engine answered {other:?}")),
+        for reply in replies {
+            match reply? {
+                Reply::Decoded { .. } | Reply::Undecodable { .. } => {}
+                other => return Err(format!("the engine answered {other:?}")),
+            }
         }
+        Ok(true)
     }
 
     /// Frames from the job's next on, by seeking the hidden video element; `Ok(false)` when
@@ -371,11 +480,13 @@ impl Analyser {
             .set(if kept { Phase::Paused } else { Phase::Idle });
     }
 
-    /// Stops the analysis after the frame in hand (the engine's too, when it decodes).
+    /// Stops the analysis after the frame in hand (the engines' too, when they decode).
     fn stop(self) {
         self.cancel.set_value(true);
-        if self.busy() && self.engine.started() {
-            let engine = self.engine.get();
+        if !self.busy() {
+            return;
+        }
+        for engine in self.engine.all().into_iter().filter(|e| e.running()) {
             spawn_local(async move {
                 // Nothing to say if it fails: a stopped engine analyses nothing.
                 let _ = engine.call(Request::Cancel, None, |_| {}).await;
@@ -506,6 +617,7 @@ impl Analyser {
             backend: backend.label(),
             decoder: match job.undecodable {
                 None => Decoder::Engine {
+                    workers: job.workers,
                     share: job.decode_ms / (job.decode_ms + job.pose_ms).max(1e-9),
                 },
                 Some(_) => Decoder::Seeking,
@@ -589,7 +701,11 @@ pub fn AnalysisPanel() -> impl IntoView {
                 s.with_person,
                 s.frames_per_s,
                 match s.decoder {
-                    Decoder::Engine { share } => format!("decoded in the engine ({:.0} % of the time waiting for the decoder)", share * 100.0),
+                    Decoder::Engine { workers, share } => format!(
+                        "decoded in {} ({:.0} % of the time waiting for the decoder)",
+                        if workers == 1 { "the engine".to_string() } else { format!("{workers} engine workers") },
+                        share * 100.0
+                    ),
                     Decoder::Seeking => "read by seeking".to_string(),
                 },
                 s.recognizer_ms,
@@ -650,7 +766,11 @@ pub fn AnalysisPanel() -> impl IntoView {
                     _ => "",
                 }
                 data-decode-share=move || match a.phase.get() {
-                    Phase::Done(Summary { decoder: Decoder::Engine { share }, .. }) => format!("{share:.3}"),
+                    Phase::Done(Summary { decoder: Decoder::Engine { share, .. }, .. }) => format!("{share:.3}"),
+                    _ => String::new(),
+                }
+                data-workers=move || match a.phase.get() {
+                    Phase::Done(Summary { decoder: Decoder::Engine { workers, .. }, .. }) => workers.to_string(),
                     _ => String::new(),
                 }>
                 {text}

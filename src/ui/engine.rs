@@ -6,10 +6,13 @@ use leptos::prelude::*;
 use crate::browser::engine::{Engine, EngineState};
 use crate::ui::notices::Notices;
 
-/// The page's one engine (started by the first request that needs a model).
+/// The page's engine (started by the first request that needs a model), and the helpers clip
+/// analysis splits a clip across (started for it, kept for the next).
 #[derive(Clone, Copy)]
 pub struct EngineHandle {
     engine: StoredValue<Engine, LocalStorage>,
+    helpers: StoredValue<Vec<Engine>, LocalStorage>,
+    notices: Notices,
     pub state: RwSignal<EngineState>,
 }
 
@@ -26,12 +29,47 @@ impl EngineHandle {
         );
         Self {
             engine: StoredValue::new_local(engine),
+            helpers: StoredValue::new_local(Vec::new()),
+            notices,
             state,
         }
     }
 
     pub fn get(&self) -> Engine {
         self.engine.get_value()
+    }
+
+    /// `n` engines: the page's and `n - 1` helpers (each its own worker, started by its first
+    /// request; a crashed one is said as the page's is).
+    pub fn workers(&self, n: usize) -> Vec<Engine> {
+        let notices = self.notices;
+        self.helpers.update_value(|helpers| {
+            while helpers.len() + 1 < n {
+                helpers.push(Engine::new(
+                    |_| {},
+                    move |why| {
+                        notices.error(format!(
+                            "A model engine helping with clip analysis stopped ({why}). Your project is untouched."
+                        ))
+                    },
+                ));
+            }
+        });
+        let mut all = vec![self.get()];
+        all.extend(self.helpers.with_value(|h| {
+            h.iter()
+                .take(n.saturating_sub(1))
+                .cloned()
+                .collect::<Vec<_>>()
+        }));
+        all
+    }
+
+    /// Every engine that may be working (to cancel what they do).
+    pub fn all(&self) -> Vec<Engine> {
+        let mut all = vec![self.get()];
+        all.extend(self.helpers.get_value());
+        all
     }
 
     /// Whether the engine runs or is starting (else there is nothing in it to reset).
