@@ -63,7 +63,30 @@ try {
   const memory = async () => {
     const heap = await cdp.send('Runtime.getHeapUsage');
     const wasm = await page.evaluate(() => window.__wasm?.memory?.buffer?.byteLength ?? 0);
-    return { wasm_mb: wasm / MB, js_heap_mb: heap.usedSize / MB };
+    // Each engine worker's WebAssembly memory (the engine puts it on its global scope).
+    const engines = await Promise.all(page.workers().map((w) => w.evaluate(() => self.__microactEngineMemory?.buffer.byteLength ?? 0).catch(() => 0)));
+    return { wasm_mb: wasm / MB, js_heap_mb: heap.usedSize / MB, engines_mb: engines.filter((b) => b > 0).map((b) => +(b / MB).toFixed(1)) };
+  };
+  // Memory every `every` ms until stopped: each engine worker's lowest and highest.
+  const sampler = (every) => {
+    const samples = [];
+    let running = true;
+    const done = (async () => {
+      while (running) {
+        samples.push(await memory());
+        await new Promise((ok) => setTimeout(ok, every));
+      }
+    })();
+    return async () => {
+      running = false;
+      await done;
+      samples.push(await memory());
+      const n = Math.max(...samples.map((m) => m.engines_mb.length));
+      return Array.from({ length: n }, (_, i) => {
+        const v = samples.map((m) => m.engines_mb[i]).filter((x) => x !== undefined);
+        return { worker: i, samples: v.length, first_mb: v[0], min_mb: Math.min(...v), max_mb: Math.max(...v), last_mb: v[v.length - 1] };
+      });
+    };
   };
   const query = new URLSearchParams();
   if (opt.decode === 'seek') query.set('decode', 'seek');
@@ -92,6 +115,7 @@ try {
     requestAnimationFrame(tick);
     window.__raf = raf;
   });
+  const stopSampling = sampler(2000);
   let done = await app.analyse(0);
   // Again, with every engine worker started and its model loaded: the steady speed.
   for (let run = 2; run <= Number(opt.runs); run++) {
@@ -112,6 +136,7 @@ try {
   console.log(`animation frames during analysis: ${raf.fps.toFixed(1)}/s, longest gap ${raf.worst_ms.toFixed(0)} ms`);
   console.log(`long tasks on the page's thread during analysis: ${JSON.stringify(await longTasks())}`);
   console.log(`memory before analysis ${JSON.stringify(before)}, after ${JSON.stringify(await memory())}`);
+  console.log(`engine workers' memory during analysis: ${JSON.stringify(await stopSampling())}`);
 
   if (opt.labelled) {
     const got = app.exportAs('native');
@@ -142,17 +167,24 @@ try {
         const tick = () => { n += 1; if (performance.now() - t0 < 1000) requestAnimationFrame(tick); else ok(n); };
         requestAnimationFrame(tick);
       }));
+      // Frames the video itself presents in one second: the most the loop can see.
+      const videoFps = await app.byTestId('video').evaluate((v) => new Promise((ok) => {
+        let n = 0;
+        const t0 = performance.now();
+        const tick = () => { n += 1; if (performance.now() - t0 < 1000) v.requestVideoFrameCallback(tick); else ok(n); };
+        v.requestVideoFrameCallback(tick);
+      }));
       const d = await actions.evaluate((e) => ({ ...e.dataset }));
-      samples.push({ t: Math.round((Date.now() - started) / 1000), pose_ms: Number(d.poseMs), recognizer_ms: Number(d.recognizerMs), fps: Number(d.fps), raf_fps: rafFps, ...(await memory()) });
+      samples.push({ t: Math.round((Date.now() - started) / 1000), pose_ms: Number(d.poseMs), recognizer_ms: Number(d.recognizerMs), fps: Number(d.fps), video_fps: videoFps, raf_fps: rafFps, ...(await memory()) });
       await page.waitForTimeout(9_000);
     }
     const median = (k) => { const v = samples.map((s) => s[k]).filter(Number.isFinite).sort((a, b) => a - b); return v[Math.floor(v.length / 2)]; };
-    console.log(`\nlive loop on ${opt.backend}, ${seconds} s: median pose ${median('pose_ms')?.toFixed(0)} ms, recognizer ${median('recognizer_ms')?.toFixed(1)} ms, ${median('fps')?.toFixed(2)} frames/s end to end, ${median('raf_fps')} animation frames/s`);
+    console.log(`\nlive loop on ${opt.backend}, ${seconds} s: median pose ${median('pose_ms')?.toFixed(0)} ms, recognizer ${median('recognizer_ms')?.toFixed(1)} ms, ${median('fps')?.toFixed(2)} frames/s end to end (the video presented ${median('video_fps')} frames/s), ${median('raf_fps')} animation frames/s`);
     console.log(`long tasks on the page's thread during the live loop: ${JSON.stringify(await longTasks())}`);
-    console.log('| s | pose ms | recognizer ms | frames/s | rAF/s | wasm MB | JS heap MB |');
-    console.log('|---|---|---|---|---|---|---|');
+    console.log('| s | pose ms | recognizer ms | frames/s | rAF/s | page wasm MB | engine workers wasm MB | JS heap MB |');
+    console.log('|---|---|---|---|---|---|---|---|');
     for (const s of samples) {
-      console.log(`| ${s.t} | ${s.pose_ms.toFixed(0)} | ${s.recognizer_ms.toFixed(1)} | ${s.fps.toFixed(2)} | ${s.raf_fps} | ${s.wasm_mb.toFixed(1)} | ${s.js_heap_mb.toFixed(1)} |`);
+      console.log(`| ${s.t} | ${s.pose_ms.toFixed(0)} | ${s.recognizer_ms.toFixed(1)} | ${s.fps.toFixed(2)} | ${s.raf_fps} | ${s.wasm_mb.toFixed(1)} | ${s.engines_mb.join(', ')} | ${s.js_heap_mb.toFixed(1)} |`);
     }
     await writeFile(join(tmpdir(), 'microact-live.json'), JSON.stringify(samples));
   }

@@ -107,8 +107,9 @@ impl Runner {
                 top,
                 unknown,
                 recognizer_ms,
-                // The frame's round trip held the recognizer's run too.
-                pose_ms: frame.pose_ms - recognizer_ms,
+                // The engine classifies a window after the frame's reply: the guess comes with
+                // the next frame, and the round trip is pose's.
+                pose_ms: frame.pose_ms,
                 fps: self.fps.get_value(),
                 backend: self.compute.backend.get_untracked().label(),
             })),

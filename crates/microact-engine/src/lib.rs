@@ -61,5 +61,11 @@ pub fn start() {
     // SAFETY: called once, first, before anything reads what the constructors register.
     unsafe { __wasm_call_ctors() };
     console_error_panic_hook::set_once();
+    // The module's memory, for benchmarks to read from outside (`scripts/bench-analysis.mjs`).
+    let _ = js_sys::Reflect::set(
+        &js_sys::global(),
+        &wasm_bindgen::JsValue::from_str("__microactEngineMemory"),
+        &wasm_bindgen::memory(),
+    );
     worker::serve();
 }

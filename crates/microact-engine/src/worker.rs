@@ -57,6 +57,20 @@ struct Engine {
     canvas: Option<OffscreenCanvas>,
     /// Set by a [`Request::Cancel`] as it arrives; a running analysis stops at it.
     cancelled: Rc<Cell<bool>>,
+    /// A live window due, classified once the frame's people are sent (`after_reply`), so
+    /// that the recognizer never holds a frame's round trip.
+    deferred: Option<Deferred>,
+    /// Each session's guess made after its last reply, sent with its next.
+    guesses: HashMap<u32, Actions>,
+}
+
+/// A live window waiting for the recognizer.
+struct Deferred {
+    id: u64,
+    session: u32,
+    recognizer: String,
+    backend: microact_protocol::Backend,
+    window: microact_models::action::Sequence,
 }
 
 // Only web-sys features the page's build also turns on are used here (see Cargo.toml): the
@@ -160,8 +174,9 @@ fn drain(queue: Rc<RefCell<Queue>>, engine: Rc<RefCell<Option<Engine>>>) {
                     message: e.to_string(),
                 },
             };
-            *engine.borrow_mut() = Some(state);
             post(id, reply);
+            state.after_reply().await;
+            *engine.borrow_mut() = Some(state);
         }
         queue.borrow_mut().running = false;
     });
@@ -438,8 +453,9 @@ impl Engine {
         })
     }
 
-    /// The live actions after a frame's `people`: what the window says, or the recognizer's guess
-    /// when a window is due (loading `recognizer` first if it is not the one loaded).
+    /// The live actions after a frame's `people`: what the window says, or the guess made on the
+    /// window due at the frame before (a window due now is classified after this reply, loading
+    /// `recognizer` first if it is not the one loaded).
     async fn actions(
         &mut self,
         id: u64,
@@ -449,19 +465,39 @@ impl Engine {
         people: &[Person],
         live: bool,
     ) -> Option<Actions> {
-        let window = match self.live.entry(session).or_default().take(people, live) {
-            Step::Say(actions) => return Some(actions),
-            Step::Nothing => return None,
-            Step::Window(window) => window,
+        let ready = self.guesses.remove(&session);
+        match self.live.entry(session).or_default().take(people, live) {
+            Step::Say(actions) => Some(actions),
+            Step::Nothing => ready,
+            Step::Window(window) => {
+                self.deferred = Some(Deferred {
+                    id,
+                    session,
+                    recognizer: recognizer.to_string(),
+                    backend,
+                    window,
+                });
+                ready
+            }
+        }
+    }
+
+    /// The work a reply left: a live window's guess, kept for the session's next reply.
+    async fn after_reply(&mut self) {
+        let Some(d) = self.deferred.take() else {
+            return;
         };
         let guess = async {
-            let device = self.devices.get(backend).await?;
-            let r = self.recognizer(id, recognizer, backend, &device).await?;
-            live::guess(r, &window, &device, now_ms).await
+            let device = self.devices.get(d.backend).await?;
+            let r = self
+                .recognizer(d.id, &d.recognizer, d.backend, &device)
+                .await?;
+            live::guess(r, &d.window, &device, now_ms).await
         };
-        Some(guess.await.unwrap_or_else(|e| Actions::Failed {
+        let actions = guess.await.unwrap_or_else(|e| Actions::Failed {
             message: e.to_string(),
-        }))
+        });
+        self.guesses.insert(d.session, actions);
     }
 
     /// Recognizer `name` loaded for `backend` (fetched, checked and loaded unless it is the one
@@ -634,8 +670,12 @@ fn draw_region(
         canvas.set_width(size.width);
         canvas.set_height(size.height);
     }
+    // Read back every frame: a canvas kept in memory, not on the GPU (the first call's options
+    // are the context's for good).
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"willReadFrequently".into(), &JsValue::TRUE);
     let context = canvas
-        .get_context("2d")
+        .get_context_with_context_options("2d", &options)
         .ok()
         .flatten()
         .map(|c| c.unchecked_into::<CanvasRenderingContext2d>())
