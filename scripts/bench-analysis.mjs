@@ -54,9 +54,19 @@ try {
   // Long tasks (over 50 ms) on the page's thread, from the start; each phase reads and clears them.
   await context.addInitScript(() => {
     window.__long = [];
-    new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__long.push(e.duration); }).observe({ type: 'longtask', buffered: true });
+    // Each long task with the analysis phase it started in (the output's data-state then).
+    const phase = () => document.querySelector('[data-testid="analysis"]')?.dataset.state ?? '';
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__long.push({ ms: e.duration, phase: phase() });
+    }).observe({ type: 'longtask', buffered: true });
   });
-  const longTasks = () => page.evaluate(() => { const l = window.__long; window.__long = []; return { count: l.length, longest_ms: Math.round(Math.max(0, ...l)) }; });
+  const longTasks = () => page.evaluate(() => {
+    const l = window.__long;
+    window.__long = [];
+    const phases = {};
+    for (const t of l) phases[t.phase] = Math.max(phases[t.phase] ?? 0, Math.round(t.ms));
+    return { count: l.length, longest_ms: Math.round(Math.max(0, ...l.map((t) => t.ms))), longest_by_phase: phases };
+  });
   const page = await context.newPage();
   const app = new AppPage(page);
   const cdp = await context.newCDPSession(page);
@@ -84,7 +94,9 @@ try {
       const n = Math.max(...samples.map((m) => m.engines_mb.length));
       return Array.from({ length: n }, (_, i) => {
         const v = samples.map((m) => m.engines_mb[i]).filter((x) => x !== undefined);
-        return { worker: i, samples: v.length, first_mb: v[0], min_mb: Math.min(...v), max_mb: Math.max(...v), last_mb: v[v.length - 1] };
+        // Every tenth sample, to see it settle.
+        const series = v.filter((_, k) => k % 10 === 0 || k === v.length - 1);
+        return { worker: i, samples: v.length, first_mb: v[0], min_mb: Math.min(...v), max_mb: Math.max(...v), last_mb: v[v.length - 1], series_mb: series };
       });
     };
   };

@@ -79,8 +79,8 @@ impl Layout {
     /// The bones: pairs of joints the skeleton connects.
     pub fn edges(self) -> &'static [(usize, usize)] {
         match self {
-            // The drawing skeleton (`microact_protocol::SKELETON`) plus the nose to both shoulders,
-            // which it leaves out and a graph needs.
+            // The drawing skeleton (`SKELETON` of the page–engine protocol crate) plus the nose
+            // to both shoulders, which it leaves out and a graph needs.
             Layout::Coco17 => &[
                 (0, 1),
                 (0, 2),
