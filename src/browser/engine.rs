@@ -1,6 +1,6 @@
 //! The page's side of the engine worker (`crates/microact-engine`): started when a model is
 //! first needed, requests numbered and answered through one-shot channels, a frame moved to it
-//! as an `ImageBitmap`, and a worker that crashes replaced by a fresh one, every request in
+//! as a `VideoFrame` (or an `ImageBitmap` where the browser has no WebCodecs), and a worker that crashes replaced by a fresh one, every request in
 //! flight answered with the reason.
 //!
 //! Plain `Worker` + serde-wasm-bindgen rather than `gloo-worker`, whose codec serializes every
@@ -16,8 +16,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    Blob, ErrorEvent, HtmlCanvasElement, HtmlVideoElement, ImageBitmap, MessageEvent, Worker,
-    WorkerOptions, WorkerType,
+    Blob, ErrorEvent, HtmlCanvasElement, HtmlVideoElement, ImageBitmap, MessageEvent, VideoFrame,
+    Worker, WorkerOptions, WorkerType,
 };
 
 use super::js_error_text;
@@ -73,8 +73,10 @@ pub struct Engine {
     on_crash: Rc<dyn Fn(String)>,
 }
 
-/// A video's current frame, ready to be moved to the engine.
-pub struct Frame(ImageBitmap);
+/// A video's current frame (or a canvas's picture), ready to be moved to the engine: a
+/// `VideoFrame` wraps the decoded picture (0.1 ms here against 10–13 ms for an `ImageBitmap` of a
+/// 1768×994 frame, which copies it).
+pub struct Frame(JsValue);
 
 /// What goes beside a request: a frame (moved), or a clip's file (which the engine reads).
 pub enum Beside {
@@ -91,6 +93,9 @@ impl From<Frame> for Beside {
 impl Frame {
     /// The frame `video` shows now.
     pub async fn of_video(video: &HtmlVideoElement) -> Result<Frame, EngineFailure> {
+        if let Ok(frame) = VideoFrame::new_with_html_video_element(video) {
+            return Ok(Frame(frame.into()));
+        }
         let window = web_sys::window().ok_or_else(|| EngineFailure::Frame("no window".into()))?;
         let promise = window
             .create_image_bitmap_with_html_video_element(video)
@@ -113,13 +118,18 @@ impl Frame {
             .map_err(|e| EngineFailure::Frame(js_error_text(&e)))?;
         bitmap
             .dyn_into::<ImageBitmap>()
-            .map(Frame)
+            .map(|b| Frame(b.into()))
             .map_err(|_| EngineFailure::Frame("the browser gave no image".into()))
     }
 
     /// Its size in pixels.
     pub fn size(&self) -> (u32, u32) {
-        (self.0.width(), self.0.height())
+        if let Some(frame) = self.0.dyn_ref::<VideoFrame>() {
+            return (frame.display_width(), frame.display_height());
+        }
+        self.0
+            .dyn_ref::<ImageBitmap>()
+            .map_or((0, 0), |b| (b.width(), b.height()))
     }
 }
 
@@ -185,9 +195,9 @@ impl Engine {
         let transfer = js_sys::Array::new();
         let _ = js_sys::Reflect::set(&message, &"envelope".into(), &value);
         match beside {
-            Some(Beside::Frame(Frame(bitmap))) => {
-                let _ = js_sys::Reflect::set(&message, &"frame".into(), &bitmap);
-                transfer.push(&bitmap);
+            Some(Beside::Frame(Frame(picture))) => {
+                let _ = js_sys::Reflect::set(&message, &"frame".into(), &picture);
+                transfer.push(&picture);
             }
             // Cloned by reference: the engine reads the same file.
             Some(Beside::Clip(blob)) => {

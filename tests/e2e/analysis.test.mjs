@@ -197,9 +197,9 @@ describe('clip analysis', () => {
         assert.equal(worst, 0, `${name}: the same keypoints`);
         assert.deepEqual(spans(decoded), spans(sought), `${name}: the same proposals`);
       } else {
-        // The pictures reach the model as a video element's frame and as a VideoFrame, a little
-        // apart for H.264 here; the tracking crop carries a difference on for a few frames.
-        assert.ok(mean < 2 && p95 < 5, `${name}: mean ${mean} px, 95th percentile ${p95} px`);
+        // The same but for a keypoint here and there (measured: mean 0.06 px, 95th percentile
+        // 0 px, worst 14 px): the tracking crop carries a one-pixel difference on for a frame or two.
+        assert.ok(mean < 1 && p95 < 1, `${name}: mean ${mean} px, 95th percentile ${p95} px`);
       }
     }
   });

@@ -1,5 +1,5 @@
 //! The Web Worker's side: requests in (`onmessage`: an envelope and, for a frame, a transferred
-//! `ImageBitmap`), replies out (`postMessage`), fetches of model files, and frames drawn to an
+//! `VideoFrame` or `ImageBitmap`), replies out (`postMessage`), fetches of model files, and frames drawn to an
 //! `OffscreenCanvas`. Requests are answered one at a time, in order, by one task.
 //!
 //! The messages are plain `postMessage` with serde-wasm-bindgen rather than `gloo-worker`: its
@@ -33,7 +33,7 @@ use crate::{EngineError, analysis, bench, demux};
 /// A request as it arrived: its envelope and the frame beside it.
 struct Incoming {
     envelope: Envelope<Request>,
-    frame: Option<ImageBitmap>,
+    frame: Option<Moved>,
     /// A clip's file, for analysis.
     clip: Option<Blob>,
 }
@@ -133,7 +133,10 @@ pub fn serve() {
             }
             let frame = js_sys::Reflect::get(&data, &JsValue::from_str("frame"))
                 .ok()
-                .and_then(|v| v.dyn_into::<ImageBitmap>().ok());
+                .and_then(|v| match v.dyn_into::<ImageBitmap>() {
+                    Ok(bitmap) => Some(Moved::Bitmap(bitmap)),
+                    Err(v) => v.dyn_into::<VideoFrame>().ok().map(Moved::Video),
+                });
             let clip = js_sys::Reflect::get(&data, &JsValue::from_str("clip"))
                 .ok()
                 .and_then(|v| v.dyn_into::<Blob>().ok());
@@ -233,7 +236,7 @@ impl Engine {
             Request::Tensor { backend } => {
                 let frame = frame
                     .ok_or_else(|| EngineError::Frame("no frame came with the request".into()))?;
-                let stats = self.tensor(backend, &frame).await;
+                let stats = self.tensor(backend, frame.picture()).await;
                 frame.close();
                 Ok(Reply::Tensor(stats?))
             }
@@ -273,7 +276,7 @@ impl Engine {
                         backend,
                         live,
                         timestamp_ms,
-                        Picture::Bitmap(&frame),
+                        frame.picture(),
                     )
                     .await;
                 frame.close();
@@ -427,7 +430,7 @@ impl Engine {
                     backend,
                     true,
                     rate.start_of(number) * 1000.0,
-                    Picture::Decoded(&frame),
+                    Picture::Video(&frame),
                 )
                 .await;
             frame.close();
@@ -590,7 +593,7 @@ impl Engine {
     async fn tensor(
         &mut self,
         backend: microact_protocol::Backend,
-        frame: &ImageBitmap,
+        frame: Picture<'_>,
     ) -> Result<TensorStats, EngineError> {
         let device = self.devices.get(backend).await?;
         let canvas = match self.canvas.take() {
@@ -600,7 +603,7 @@ impl Engine {
             }
         };
         let started = now_ms();
-        let size = Size::new(frame.width(), frame.height());
+        let size = frame.size();
         let whole = Rect {
             x: 0.0,
             y: 0.0,
@@ -608,7 +611,7 @@ impl Engine {
             height: f64::from(size.height),
         };
         let rgba = draw_region(
-            Picture::Bitmap(frame),
+            frame,
             &canvas,
             &Placement {
                 size,
@@ -642,18 +645,42 @@ impl Engine {
     }
 }
 
+/// A frame the page moved here: a video's `VideoFrame`, or an `ImageBitmap` (a canvas, or a
+/// browser without WebCodecs).
+enum Moved {
+    Bitmap(ImageBitmap),
+    Video(VideoFrame),
+}
+
+impl Moved {
+    fn picture(&self) -> Picture<'_> {
+        match self {
+            Moved::Bitmap(b) => Picture::Bitmap(b),
+            Moved::Video(f) => Picture::Video(f),
+        }
+    }
+
+    /// Lets go of its memory (a video frame holds the decoder's).
+    fn close(&self) {
+        match self {
+            Moved::Bitmap(b) => b.close(),
+            Moved::Video(f) => f.close(),
+        }
+    }
+}
+
 /// A frame the engine reads: moved from the page, or out of its own decoder.
 #[derive(Clone, Copy)]
 enum Picture<'a> {
     Bitmap(&'a ImageBitmap),
-    Decoded(&'a VideoFrame),
+    Video(&'a VideoFrame),
 }
 
 impl Picture<'_> {
     fn size(self) -> Size {
         match self {
             Picture::Bitmap(b) => Size::new(b.width(), b.height()),
-            Picture::Decoded(f) => Size::new(f.display_width(), f.display_height()),
+            Picture::Video(f) => Size::new(f.display_width(), f.display_height()),
         }
     }
 }
@@ -696,7 +723,7 @@ fn draw_region(
                 dest.width,
                 dest.height,
             ),
-        Picture::Decoded(f) => context
+        Picture::Video(f) => context
             .draw_image_with_video_frame_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
                 f,
                 source.x,
