@@ -9,6 +9,7 @@
 //! - [`bench`] is the pose benchmark (`?bench=pose`);
 //! - [`demux`] opens a clip's MP4 or WebM container for the decoder; `decode` (wasm only) runs
 //!   WebCodecs' `VideoDecoder` over it;
+//! - [`yuv`] samples a network's input from a video frame's planes;
 //! - `worker` (wasm only) is the Web Worker's side of the messages, fetches and frames.
 
 pub mod analysis;
@@ -21,6 +22,7 @@ pub mod live;
 pub mod pose;
 #[cfg(target_arch = "wasm32")]
 mod worker;
+pub mod yuv;
 
 /// What can go wrong answering a request; its words are what the page shows.
 #[derive(Debug, thiserror::Error)]

@@ -61,6 +61,7 @@ pub fn load_movenet_on(
 
 /// Where a frame of `source` pixels goes into the network's input: the part to read and where to
 /// draw it, at the network's size.
+#[derive(Clone, Copy, Debug)]
 pub struct Placement {
     pub size: Size,
     pub source: Rect,
@@ -69,14 +70,18 @@ pub struct Placement {
 
 /// Runs `estimator` on a frame: `plan` says what to read; `read` draws that part and returns its
 /// RGBA bytes at the network's size.
-pub async fn estimate(
+pub async fn estimate<Read, Reading>(
     estimator: &mut Estimator,
     device: &Device,
     source: Size,
     live: bool,
     timestamp_ms: f64,
-    read: impl FnOnce(&Placement) -> Result<Vec<u8>, String>,
-) -> Result<Vec<Person>, EngineError> {
+    read: Read,
+) -> Result<Vec<Person>, EngineError>
+where
+    Read: FnOnce(Placement) -> Reading,
+    Reading: std::future::Future<Output = Result<Vec<u8>, String>>,
+{
     let input = estimator
         .plan(source, live)
         .map_err(|e| EngineError::Frame(e.to_string()))?;
@@ -86,7 +91,7 @@ pub async fn estimate(
         source: input.source_rect(),
         dest: input.dest_rect(size),
     };
-    let rgba = read(&placement).map_err(EngineError::Frame)?;
+    let rgba = read(placement).await.map_err(EngineError::Frame)?;
     let tensor =
         rgba_to_tensor(&rgba, size, device).map_err(|e| EngineError::Frame(e.to_string()))?;
     let people = estimator.estimate(tensor, &input, timestamp_ms).await?;

@@ -28,7 +28,7 @@ use crate::compute::Devices;
 use crate::decode::Decoder;
 use crate::live::{self, Live, Recognizer, Step};
 use crate::pose::{self, Placement, Session};
-use crate::{EngineError, analysis, bench, demux};
+use crate::{EngineError, analysis, bench, demux, yuv};
 
 /// A request as it arrived: its envelope and the frame beside it.
 struct Incoming {
@@ -322,9 +322,22 @@ impl Engine {
         let Some(s) = self.sessions.get_mut(&session) else {
             return Err(EngineError::Frame("the session is gone".into()));
         };
-        let people = pose::estimate(&mut s.estimator, &device, source, live, timestamp_ms, |p| {
-            draw_region(frame, &canvas, p)
-        })
+        let canvas_ref = &canvas;
+        let people = pose::estimate(
+            &mut s.estimator,
+            &device,
+            source,
+            live,
+            timestamp_ms,
+            |p| async move {
+                if let Picture::Video(f) = frame
+                    && let Some(rgba) = read_planes(f, &p).await
+                {
+                    return Ok(rgba);
+                }
+                draw_region(frame, canvas_ref, &p)
+            },
+        )
         .await;
         self.canvas = Some(canvas);
         Ok((people?, now_ms() - started))
@@ -683,6 +696,107 @@ impl Picture<'_> {
             Picture::Video(f) => Size::new(f.display_width(), f.display_height()),
         }
     }
+}
+
+/// A number property of `object` (0 when it has none).
+fn number(object: &JsValue, key: &str) -> f64 {
+    js_sys::Reflect::get(object, &JsValue::from_str(key))
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0)
+}
+
+fn property(object: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// What [`draw_region`] gives, read from `frame`'s YUV planes: only the crop's planes are copied
+/// out (`copyTo` with a rect) and the network's pixels sampled from them ([`yuv`]). `None` where
+/// that does not apply (another pixel format, non-square pixels, nothing of the frame in the
+/// crop, a failed copy): the canvas draws it then.
+async fn read_planes(frame: &VideoFrame, p: &Placement) -> Option<Vec<u8>> {
+    let layout = match property(frame, "format").as_string().as_deref() {
+        Some("I420") => yuv::Layout::I420,
+        Some("NV12") => yuv::Layout::Nv12,
+        _ => return None,
+    };
+    let visible = property(frame, "visibleRect");
+    let (vx, vy) = (number(&visible, "x"), number(&visible, "y"));
+    let (vw, vh) = (
+        number(&visible, "width") as u32,
+        number(&visible, "height") as u32,
+    );
+    if vw != frame.display_width() || vh != frame.display_height() {
+        return None;
+    }
+    // The part of the crop inside the frame, on even pixels (chroma is halved both ways).
+    let even_down = |v: f64| ((v.max(0.0) as u32) / 2) * 2;
+    let even_up = |v: f64, limit: u32| ((v.ceil().max(0.0) as u32).div_ceil(2) * 2).min(limit);
+    let s = p.source;
+    let (x0, y0) = (even_down(s.x), even_down(s.y));
+    let (x1, y1) = (even_up(s.x + s.width, vw), even_up(s.y + s.height, vh));
+    if x1 <= x0 || y1 <= y0 {
+        return None;
+    }
+    let rect = js_sys::Object::new();
+    for (key, value) in [
+        ("x", vx + f64::from(x0)),
+        ("y", vy + f64::from(y0)),
+        ("width", f64::from(x1 - x0)),
+        ("height", f64::from(y1 - y0)),
+    ] {
+        let _ = js_sys::Reflect::set(&rect, &key.into(), &value.into());
+    }
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"rect".into(), &rect);
+    let call = |name: &str, args: &js_sys::Array| {
+        property(frame, name)
+            .dyn_into::<js_sys::Function>()
+            .ok()?
+            .apply(frame, args)
+            .ok()
+    };
+    let size = call("allocationSize", &js_sys::Array::of1(&options))?.as_f64()? as u32;
+    let buffer = js_sys::Uint8Array::new_with_length(size);
+    let copied = call("copyTo", &js_sys::Array::of2(&buffer, &options))?;
+    let layouts = JsFuture::from(copied.dyn_into::<js_sys::Promise>().ok()?)
+        .await
+        .ok()?;
+    let layouts: Vec<JsValue> = js_sys::Array::from(&layouts).iter().collect();
+    let (mut offsets, mut strides) = ([0usize; 3], [0usize; 3]);
+    for (i, l) in layouts.iter().take(3).enumerate() {
+        offsets[i] = number(l, "offset") as usize;
+        strides[i] = number(l, "stride") as usize;
+    }
+    let data = buffer.to_vec();
+    let space = property(frame, "colorSpace");
+    let colour = yuv::Colour {
+        // Unsaid: BT.709 for HD, BT.601 below, as players take it.
+        bt709: match property(&space, "matrix").as_string().as_deref() {
+            Some("bt709") => true,
+            Some(_) => false,
+            None => vh > 576,
+        },
+        full_range: property(&space, "fullRange").as_bool().unwrap_or(false),
+    };
+    let planes = yuv::Planes {
+        layout,
+        data: &data,
+        offsets,
+        strides,
+        x: x0,
+        y: y0,
+        width: x1 - x0,
+        height: y1 - y0,
+    };
+    Some(yuv::crop_to_rgba(
+        &planes,
+        colour,
+        p.source,
+        p.dest,
+        p.size.width,
+        p.size.height,
+    ))
 }
 
 /// The `placement.source` part of `frame` drawn into `placement.dest` on a black canvas of the
