@@ -320,12 +320,7 @@ impl Analyser {
                 }
                 self.phase.set(Phase::Running);
                 let done = answered.get_value();
-                let elapsed_s = (browser::now_ms() - started) / 1000.0;
-                self.progress.set(Progress {
-                    done: first + done,
-                    total,
-                    frames_per_s: done as f64 / elapsed_s.max(1e-3),
-                });
+                self.progressed(first + done, total, done, started);
             };
             let (tx, rx) = oneshot::channel();
             let clip = clip.clone();
@@ -408,14 +403,16 @@ impl Analyser {
     /// cancelled.
     async fn seek(
         self,
-        el: &web_sys::HtmlVideoElement,
         job: &Job,
         backend: Backend,
         started: f64,
         first: u64,
     ) -> Result<bool, String> {
+        let Some(el) = self.video.get_untracked() else {
+            return Err("the page is not ready yet".into());
+        };
         let engine = self.engine.get();
-        let waiter = EventWaiter::new(el)?;
+        let waiter = EventWaiter::new(&el)?;
         if el.src() != job.url {
             waiter
                 .after(|v| {
@@ -436,7 +433,7 @@ impl Analyser {
                 .after(|v| v.set_current_time(at))
                 .await
                 .map_err(|e| format!("frame {frame} could not be decoded: {e}"))?;
-            let image = Frame::of_video(el)
+            let image = Frame::of_video(&el)
                 .await
                 .map_err(|e| format!("frame {frame}: {e}"))?;
             let reply = engine
@@ -463,14 +460,19 @@ impl Analyser {
                     j.seen.push(seen);
                 }
             });
-            let elapsed_s = (browser::now_ms() - started) / 1000.0;
-            self.progress.set(Progress {
-                done: frame + 1,
-                total: job.frames,
-                frames_per_s: (frame + 1 - first) as f64 / elapsed_s.max(1e-3),
-            });
+            self.progressed(frame + 1, job.frames, frame + 1 - first, started);
         }
         Ok(true)
+    }
+
+    /// Frame `done` of `total` reached, `analysed` frames since `started` (this run's speed).
+    fn progressed(self, done: u64, total: u64, analysed: u64, started: f64) {
+        let elapsed_s = (browser::now_ms() - started) / 1000.0;
+        self.progress.set(Progress {
+            done,
+            total,
+            frames_per_s: analysed as f64 / elapsed_s.max(1e-3),
+        });
     }
 
     /// Cancelled: kept for a resume while the job is.
@@ -495,9 +497,6 @@ impl Analyser {
     }
 
     async fn run(self) -> Result<(), String> {
-        let Some(el) = self.video.get_untracked() else {
-            return Err("the page is not ready yet".into());
-        };
         let backend = self.compute.backend.get_untracked();
         let Some(job) = self.job.get_value() else {
             return Ok(());
@@ -526,7 +525,7 @@ impl Analyser {
                     "Analysing by seeking the clip, frame by frame (slower): {why}."
                 ));
             }
-            if !self.seek(&el, &job, backend, started, first).await? {
+            if !self.seek(&job, backend, started, first).await? {
                 return Ok(());
             }
         }
@@ -572,10 +571,11 @@ impl Analyser {
         // About a box a second, normalised to the frames the keypoints are in.
         let every = job.rate.fps().round().max(1.0) as u64;
         // The clip's size from the video on screen (the hidden one loads only for seeking).
-        let size = match self.annotate.viewer.video.get_untracked() {
-            Some(shown) => canvas::video_size(&shown),
-            None => canvas::video_size(&el),
-        };
+        let shown = self.annotate.viewer.video.get_untracked();
+        let size = shown
+            .or_else(|| self.video.get_untracked())
+            .map(|v| canvas::video_size(&v))
+            .ok_or("the page is not ready yet")?;
         let (width, height) = (size.width as f32, size.height as f32);
         let analysed: Vec<Analysed> = scored
             .into_iter()

@@ -311,36 +311,23 @@ impl Engine {
         let device = self.devices.get(backend).await?;
         self.load_session(id, session, model, backend, &device)
             .await?;
-        let canvas = match self.canvas.take() {
-            Some(canvas) => canvas,
-            None => {
-                OffscreenCanvas::new(1, 1).map_err(|e| EngineError::Frame(js_error_text(&e)))?
-            }
-        };
+        let canvas = self.canvas()?;
         let started = now_ms();
         let source = frame.size();
         let Some(s) = self.sessions.get_mut(&session) else {
             return Err(EngineError::Frame("the session is gone".into()));
         };
-        let canvas_ref = &canvas;
+        let canvas = &canvas;
         let people = pose::estimate(
             &mut s.estimator,
             &device,
             source,
             live,
             timestamp_ms,
-            |p| async move {
-                if let Picture::Video(f) = frame
-                    && let Some(rgba) = read_planes(f, &p).await
-                {
-                    return Ok(rgba);
-                }
-                draw_region(frame, canvas_ref, &p)
-            },
+            |p| async move { read_region(frame, canvas, &p).await },
         )
-        .await;
-        self.canvas = Some(canvas);
-        Ok((people?, now_ms() - started))
+        .await?;
+        Ok((people, now_ms() - started))
     }
 
     /// Session `session` running `model` on `backend` (fetched, checked and loaded unless it
@@ -609,12 +596,7 @@ impl Engine {
         frame: Picture<'_>,
     ) -> Result<TensorStats, EngineError> {
         let device = self.devices.get(backend).await?;
-        let canvas = match self.canvas.take() {
-            Some(canvas) => canvas,
-            None => {
-                OffscreenCanvas::new(1, 1).map_err(|e| EngineError::Frame(js_error_text(&e)))?
-            }
-        };
+        let canvas = self.canvas()?;
         let started = now_ms();
         let size = frame.size();
         let whole = Rect {
@@ -623,17 +605,15 @@ impl Engine {
             width: f64::from(size.width),
             height: f64::from(size.height),
         };
-        let rgba = draw_region(
-            frame,
-            &canvas,
-            &Placement {
-                size,
-                source: whole,
-                dest: whole,
-            },
-        );
-        self.canvas = Some(canvas);
-        let tensor = rgba_to_tensor(&rgba.map_err(EngineError::Frame)?, size, &device)?;
+        let whole = Placement {
+            size,
+            source: whole,
+            dest: whole,
+        };
+        let rgba = read_region(frame, &canvas, &whole)
+            .await
+            .map_err(EngineError::Frame)?;
+        let tensor = rgba_to_tensor(&rgba, size, &device)?;
         let stats = FrameStats::of(tensor).await?;
         Ok(TensorStats {
             shape: stats.shape,
@@ -643,6 +623,17 @@ impl Engine {
             max: stats.max,
             ms: now_ms() - started,
         })
+    }
+
+    /// The canvas frames are drawn on (made at the first frame, kept).
+    fn canvas(&mut self) -> Result<OffscreenCanvas, EngineError> {
+        if let Some(canvas) = &self.canvas {
+            return Ok(canvas.clone());
+        }
+        let canvas =
+            OffscreenCanvas::new(1, 1).map_err(|e| EngineError::Frame(js_error_text(&e)))?;
+        self.canvas = Some(canvas.clone());
+        Ok(canvas)
     }
 
     async fn manifest(&mut self) -> Result<Manifest, EngineError> {
@@ -696,6 +687,21 @@ impl Picture<'_> {
             Picture::Video(f) => Size::new(f.display_width(), f.display_height()),
         }
     }
+}
+
+/// The `placement.source` part of `frame` at the network's size, as RGBA bytes: read from a
+/// video frame's YUV planes where it can be ([`read_planes`]), else drawn on `canvas`.
+async fn read_region(
+    frame: Picture<'_>,
+    canvas: &OffscreenCanvas,
+    placement: &Placement,
+) -> Result<Vec<u8>, String> {
+    if let Picture::Video(f) = frame
+        && let Some(rgba) = read_planes(f, placement).await
+    {
+        return Ok(rgba);
+    }
+    draw_region(frame, canvas, placement)
 }
 
 /// A number property of `object` (0 when it has none).

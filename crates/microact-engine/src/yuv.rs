@@ -186,6 +186,15 @@ mod tests {
         }
     }
 
+    fn rect(x: f64, y: f64, width: f64, height: f64) -> Rect {
+        Rect {
+            x,
+            y,
+            width,
+            height,
+        }
+    }
+
     const FULL: Colour = Colour {
         bt709: false,
         full_range: true,
@@ -194,19 +203,9 @@ mod tests {
     #[test]
     fn grey_planes_give_grey_pixels_and_outside_the_frame_stays_black() {
         let data = frame([100; 4]);
-        let whole = Rect {
-            x: 0.0,
-            y: 0.0,
-            width: 4.0,
-            height: 4.0,
-        };
+        let whole = rect(0.0, 0.0, 4.0, 4.0);
         // The frame into the right half of an 8 × 4 picture.
-        let dest = Rect {
-            x: 4.0,
-            y: 0.0,
-            width: 4.0,
-            height: 4.0,
-        };
+        let dest = rect(4.0, 0.0, 4.0, 4.0);
         let out = crop_to_rgba(&planes(&data), FULL, whole, dest, 8, 4);
         assert_eq!(&out[0..4], &[0, 0, 0, 255], "left half black");
         assert_eq!(&out[4 * 4..4 * 4 + 4], &[100, 100, 100, 255]);
@@ -223,22 +222,12 @@ mod tests {
             bt709: true,
             full_range: false,
         };
-        let whole = Rect {
-            x: 0.0,
-            y: 0.0,
-            width: 4.0,
-            height: 4.0,
-        };
+        let whole = rect(0.0, 0.0, 4.0, 4.0);
         let same = crop_to_rgba(&planes(&data), limited, whole, whole, 4, 4);
         assert_eq!(&same[0..3], &[0, 0, 0], "16 is black");
         assert_eq!(&same[12..15], &[255, 255, 255], "235 is white");
         // Scaled to 2 × 1: each output pixel's centre falls between two input pixels.
-        let half = Rect {
-            x: 0.0,
-            y: 0.0,
-            width: 2.0,
-            height: 1.0,
-        };
+        let half = rect(0.0, 0.0, 2.0, 1.0);
         let out = crop_to_rgba(&planes(&data), FULL, whole, half, 2, 1);
         assert_eq!(out[0], 16, "the left pair");
         assert_eq!(out[4], 235, "the right pair");
