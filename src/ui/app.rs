@@ -17,6 +17,7 @@ use crate::ui::palette::Palette;
 use crate::ui::player::{Player, Viewer};
 use crate::ui::pose_panel::PosePanel;
 use crate::ui::project_bar::ProjectBar;
+use crate::ui::teach_panel::TeachPanel;
 use crate::ui::timeline::Timeline;
 
 #[component]
@@ -50,6 +51,7 @@ pub fn App() -> impl IntoView {
                 <PosePanel/>
                 <ActionsPanel/>
                 <AnalysisPanel/>
+                <TeachPanel/>
                 <ModelsPanel/>
                 <DataPanel/>
                 <FrameProbe/>

@@ -19,4 +19,5 @@ pub mod palette;
 pub mod player;
 pub mod pose_panel;
 pub mod project_bar;
+pub mod teach_panel;
 pub mod timeline;

@@ -6,6 +6,7 @@ pub mod analysis;
 pub mod io;
 pub mod journal;
 pub mod keys;
+pub mod teach;
 pub mod view;
 
 use microact_core::edit::{Edit, EditError, History};

@@ -13,6 +13,7 @@ use crate::model::{
     Annotator, Frame, KeyBox, LabelRef, NormRect, PoseTrack, Project, Segment, SegmentId, Status,
     Track, TrackId, TrackMeta, Video, VideoId,
 };
+use crate::taught::TaughtModel;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Edit {
@@ -79,12 +80,23 @@ pub enum Edit {
     RenameProject {
         name: String,
     },
+    /// Inserts a taught model, or replaces the one of its version.
+    PutTaught {
+        model: TaughtModel,
+    },
+    RemoveTaught {
+        version: u32,
+    },
     /// Applied in order; all or nothing.
     Batch(Vec<Edit>),
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EditError {
+    #[error("there is no taught model v{0}")]
+    NoTaught(u32),
+    #[error(transparent)]
+    Taught(#[from] crate::taught::TaughtError),
     #[error("there is no track {0:?}")]
     NoTrack(TrackId),
     #[error("there is no segment {0:?} in that track")]
@@ -351,6 +363,32 @@ impl Edit {
                     .ok_or(EditError::NoPose { video, person })?;
                 Ok(Edit::PutPose {
                     pose: project.poses.remove(index),
+                })
+            }
+            Edit::PutTaught { model } => {
+                if checked {
+                    model.validate()?;
+                }
+                let version = model.version;
+                match project.taught.iter_mut().find(|m| m.version == version) {
+                    Some(slot) => Ok(Edit::PutTaught {
+                        model: std::mem::replace(slot, model),
+                    }),
+                    None => {
+                        let at = project.taught.partition_point(|m| m.version < version);
+                        project.taught.insert(at, model);
+                        Ok(Edit::RemoveTaught { version })
+                    }
+                }
+            }
+            Edit::RemoveTaught { version } => {
+                let index = project
+                    .taught
+                    .iter()
+                    .position(|m| m.version == version)
+                    .ok_or(EditError::NoTaught(version))?;
+                Ok(Edit::PutTaught {
+                    model: project.taught.remove(index),
                 })
             }
             Edit::RenameProject { name } => {

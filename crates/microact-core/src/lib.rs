@@ -12,5 +12,6 @@ pub mod metrics;
 pub mod model;
 pub mod query;
 pub mod sample;
+pub mod taught;
 pub mod time;
 pub mod validate;

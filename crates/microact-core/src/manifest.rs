@@ -21,6 +21,15 @@ pub trait Classes {
         dataset.replace('-', "_")
     }
 
+    /// Its classes as labels of [`Self::label_set_id`], in class order.
+    fn labels(&self) -> Vec<crate::model::LabelRef> {
+        let set = self.label_set_id();
+        self.classes()
+            .iter()
+            .map(|c| crate::model::LabelRef::new(&set, c))
+            .collect()
+    }
+
     /// Its classes as a project label set (one level, ids as the dataset spells them).
     fn label_set(&self) -> LabelSet {
         let classes: Vec<&str> = self.classes().iter().map(String::as_str).collect();

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::labels::LabelSet;
+use crate::taught::TaughtModel;
 use crate::time::FrameRate;
 
 /// A video's identity inside one project.
@@ -39,6 +40,9 @@ pub struct Project {
     pub annotators: Vec<Annotator>,
     #[serde(default)]
     pub poses: Vec<PoseTrack>,
+    /// Models taught from this project's labels, by version.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub taught: Vec<TaughtModel>,
 }
 
 /// A clip the project annotates: its metadata, never its bytes.
@@ -236,6 +240,19 @@ pub struct PoseTrack {
     /// A recognizer's confidence over the track, when one has scored it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confidence: Option<Confidence>,
+}
+
+impl PoseTrack {
+    /// Keypoints on frames `[start, end)`, one entry a frame (`None` where the person is not
+    /// seen).
+    pub fn between(&self, start: Frame, end: Frame) -> Vec<Option<Vec<[f32; 3]>>> {
+        let mut out = vec![None; end.saturating_sub(start) as usize];
+        let from = self.frames.partition_point(|f| f.frame < start);
+        for f in self.frames[from..].iter().take_while(|f| f.frame < end) {
+            out[(f.frame - start) as usize] = Some(f.keypoints.clone());
+        }
+        out
+    }
 }
 
 /// A recognizer's confidence over a pose track, frame by frame: its most probable class there

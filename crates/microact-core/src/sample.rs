@@ -84,6 +84,7 @@ pub fn sample_project() -> Project {
                 .collect(),
             confidence: None,
         }],
+        taught: Vec::new(),
     }
 }
 
@@ -200,6 +201,7 @@ pub fn unusual_project() -> Project {
             name: "Zoë <Ü>".into(),
         }],
         poses: Vec::new(),
+        taught: Vec::new(),
     }
 }
 
@@ -287,5 +289,46 @@ fn segment(
         attributes: BTreeMap::new(),
         source,
         status,
+    }
+}
+
+/// A small taught model of two MA-52-like labels, as tests need one.
+pub fn taught_model(version: u32) -> crate::taught::TaughtModel {
+    crate::taught::TaughtModel {
+        version,
+        base: crate::taught::Base {
+            recognizer: "jhmdb-ddnet".into(),
+            sha256: "ab".repeat(32),
+            dense: 1,
+        },
+        window: 32,
+        stride: 4,
+        dim: 3,
+        labels: vec![
+            crate::taught::TaughtLabel {
+                label: LabelRef::new("mine", "wave"),
+                prototype: vec![1.0, 0.0, 0.0],
+                examples: 2,
+                windows: 9,
+                loo_accuracy: Some(1.0),
+            },
+            crate::taught::TaughtLabel {
+                label: LabelRef::new("mine", "clap"),
+                prototype: vec![0.0, 0.6, 0.8],
+                examples: 1,
+                windows: 3,
+                loo_accuracy: None,
+            },
+        ],
+        temperature: 0.1,
+        unknown_distance: 0.31,
+        unknown_quantile: 0.95,
+        head: None,
+        check: crate::taught::Check {
+            accuracy: Some(1.0),
+            confusion: vec![vec![2, 0], vec![0, 0]],
+            close: vec![],
+        },
+        teach_ms: 12.5,
     }
 }

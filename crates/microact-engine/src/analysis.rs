@@ -52,8 +52,7 @@ pub async fn score(
         },
         proposals: to_segments(
             &propose(&scores, &SegmentConfig::default()),
-            &set,
-            &spec.classes,
+            &spec.labels(),
             &recognizer.name,
             &recognizer.version,
             0,
@@ -63,7 +62,7 @@ pub async fn score(
 
 /// A person's frames as a recognizer input (frames without them: scores 0); `None` when they
 /// are on none.
-fn pose_sequence(frames: &[Option<Vec<[f32; 3]>>]) -> Option<Sequence> {
+pub fn pose_sequence(frames: &[Option<Vec<[f32; 3]>>]) -> Option<Sequence> {
     if frames.iter().all(Option::is_none) {
         return None;
     }

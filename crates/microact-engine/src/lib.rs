@@ -6,6 +6,7 @@
 //! - [`pose`] keeps pose sessions (a network and what it learnt of earlier frames);
 //! - [`live`] follows the first person's live poses with a recognizer;
 //! - [`analysis`] scores a clip's pose tracks into confidence and proposals;
+//! - [`teach`] teaches a model from labelled segments' poses and proposes with it;
 //! - [`bench`] is the pose benchmark (`?bench=pose`);
 //! - [`demux`] opens a clip's MP4 or WebM container for the decoder; `decode` (wasm only) runs
 //!   WebCodecs' `VideoDecoder` over it;
@@ -20,6 +21,7 @@ mod decode;
 pub mod demux;
 pub mod live;
 pub mod pose;
+pub mod teach;
 #[cfg(target_arch = "wasm32")]
 mod worker;
 pub mod yuv;
@@ -43,6 +45,8 @@ pub enum EngineError {
     Weights(#[from] microact_models::weights::WeightsError),
     #[error(transparent)]
     Pose(#[from] microact_models::pose::PoseError),
+    #[error("teaching failed: {0}")]
+    Teach(String),
     #[error("no frame to read: {0}")]
     Frame(String),
     #[error(transparent)]

@@ -33,6 +33,8 @@ pub struct Recognizer {
     pub net: DdNet,
     /// What identifies the weights in a proposal's source (the start of their sha256).
     pub version: String,
+    /// The weight file's sha256 (a taught model's base).
+    pub sha256: String,
 }
 
 impl Recognizer {
@@ -62,6 +64,7 @@ impl Recognizer {
             spec,
             net: if expand { dequantize(net, device) } else { net },
             version: entry.sha256.chars().take(12).collect(),
+            sha256: entry.sha256.clone(),
         })
     }
 }

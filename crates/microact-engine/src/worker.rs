@@ -28,6 +28,7 @@ use crate::compute::Devices;
 use crate::decode::Decoder;
 use crate::live::{self, Live, Recognizer, Step};
 use crate::pose::{self, Placement, Session};
+use crate::teach;
 use crate::{EngineError, analysis, bench, demux, yuv};
 
 /// A request as it arrived: its envelope and the frame beside it.
@@ -207,6 +208,38 @@ impl Engine {
                 backend,
                 people,
             } => self.score(envelope.id, &recognizer, backend, &people).await,
+            Request::Teach {
+                base,
+                backend,
+                version,
+                labels,
+                examples,
+            } => {
+                self.cancelled.set(false);
+                let lesson = teach::Lesson {
+                    version,
+                    labels: &labels,
+                    examples: &examples,
+                };
+                self.teach(envelope.id, &base, backend, lesson).await
+            }
+            Request::ProposeTaught {
+                model,
+                backend,
+                people,
+            } => {
+                let device = self.devices.get(backend).await?;
+                let base = self
+                    .recognizer(envelope.id, &model.base.recognizer, backend, &device)
+                    .await?;
+                teach::check_base(&model, base)?;
+                let started = now_ms();
+                let people = teach::propose_people(&model, base, &people, &device).await?;
+                Ok(Reply::TaughtProposals {
+                    people,
+                    ms: now_ms() - started,
+                })
+            }
             Request::Analyse {
                 session,
                 model,
@@ -556,6 +589,33 @@ impl Engine {
             labels: recognizer.spec.label_set(),
             people: scored,
             ms: now_ms() - started,
+        })
+    }
+
+    /// A model taught from `lesson` over recognizer `base`, progress posted as it goes; a
+    /// cancel ends it with [`Reply::Done`].
+    async fn teach(
+        &mut self,
+        id: u64,
+        base: &str,
+        backend: microact_protocol::Backend,
+        lesson: teach::Lesson<'_>,
+    ) -> Result<Reply, EngineError> {
+        let device = self.devices.get(backend).await?;
+        let cancelled = self.cancelled.clone();
+        let recognizer = self.recognizer(id, base, backend, &device).await?;
+        let taught = teach::teach(
+            recognizer,
+            lesson,
+            &device,
+            |done, total| post(id, Reply::Teaching { done, total }),
+            || cancelled.get(),
+            now_ms,
+        )
+        .await?;
+        Ok(match taught {
+            Ok(model) => Reply::Taught { model },
+            Err(teach::Cancelled) => Reply::Done,
         })
     }
 

@@ -7,7 +7,8 @@
 //! [`Reply::Started`], and one that crashes is started again by the page.
 
 use microact_core::labels::LabelSet;
-use microact_core::model::{Confidence, Segment};
+use microact_core::model::{Confidence, LabelRef, Segment};
+use microact_core::taught::TaughtModel;
 use microact_core::time::FrameRate;
 use serde::{Deserialize, Serialize};
 
@@ -103,6 +104,39 @@ pub enum Request {
         backend: Backend,
         people: Vec<PersonFrames>,
     },
+    /// Teach a model (version `version`) from `examples` of `labels`: each example's windows
+    /// embedded by the shipped recognizer `base`, one prototype a label, checked leaving each
+    /// example out. Progress comes as [`Reply::Teaching`]; [`Request::Cancel`] stops it.
+    Teach {
+        base: String,
+        backend: Backend,
+        version: u32,
+        labels: Vec<LabelRef>,
+        examples: Vec<Example>,
+    },
+    /// A taught model over each person's poses: proposals in its labels (unknown windows
+    /// propose nothing).
+    ProposeTaught {
+        model: TaughtModel,
+        backend: Backend,
+        people: Vec<PersonFrames>,
+    },
+}
+
+/// One labelled segment's poses, for teaching: its label (an index into the request's labels)
+/// and its frames' COCO-17 keypoints (`None` where the person is not seen).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Example {
+    pub label: u32,
+    pub frames: Vec<Option<Vec<[f32; 3]>>>,
+}
+
+/// A taught model's proposals for one person.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PersonProposals {
+    pub id: u32,
+    /// Open proposals (the taught model and its version as their source), ids from 0.
+    pub proposals: Vec<Segment>,
 }
 
 /// One person's poses over a clip, from frame 0.
@@ -166,6 +200,15 @@ pub enum Reply {
     Bench {
         rows: Vec<BenchRow>,
         profiles: Vec<BenchProfile>,
+    },
+    /// Teaching: windows embedded so far of all.
+    Teaching { done: u32, total: u32 },
+    /// The taught model.
+    Taught { model: TaughtModel },
+    /// A taught model's proposals for each person seen, and its time.
+    TaughtProposals {
+        people: Vec<PersonProposals>,
+        ms: f64,
     },
     /// The request failed; the words are for the page to show.
     Failed { message: String },

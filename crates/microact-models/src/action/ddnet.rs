@@ -175,6 +175,12 @@ impl DdNetConfig {
 impl DdNet {
     /// Class logits `[batch, classes]`.
     pub fn forward(&self, batch: Batch) -> Tensor<2> {
+        self.head.forward(self.embed(batch, self.dense.len()))
+    }
+
+    /// The clip's features before the classifier: the pooled convolution features (`8·filters`
+    /// wide) after `dense` of the fully connected layers (0 up to 2; `hidden` wide after one).
+    pub fn embed(&self, batch: Batch, dense: usize) -> Tensor<2> {
         let x = Tensor::cat(
             vec![
                 self.jcd.forward(batch.jcd),
@@ -194,10 +200,10 @@ impl DdNet {
         }
         let [batch, channels, _] = x.dims();
         let mut x = x.max_dim(2).reshape([batch, channels]);
-        for dense in &self.dense {
-            x = dense.forward(x);
+        for layer in self.dense.iter().take(dense) {
+            x = layer.forward(x);
         }
-        self.head.forward(x)
+        x
     }
 }
 

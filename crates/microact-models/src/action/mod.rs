@@ -6,6 +6,7 @@ pub mod augment;
 pub mod datasets;
 pub mod ddnet;
 pub mod features;
+pub mod fewshot;
 pub mod graph;
 pub mod joints;
 pub mod pipeline;

@@ -93,6 +93,18 @@ pub async fn logits(
     mirror: bool,
     device: &Device,
 ) -> Result<Vec<Vec<f32>>, ReadbackError> {
+    rows(pipeline, clips, mirror, device, |batch| model.logits(batch)).await
+}
+
+/// One row of `network` a clip, for each of `clips` (`[n][width]`), averaged with the mirror
+/// images' rows if `mirror`; in batches of 256 on `device`, one asynchronous readback a batch.
+pub async fn rows(
+    pipeline: &Pipeline,
+    clips: &[&Sequence],
+    mirror: bool,
+    device: &Device,
+    network: impl Fn(Batch) -> Tensor<2>,
+) -> Result<Vec<Vec<f32>>, ReadbackError> {
     let views: &[bool] = if mirror { &[false, true] } else { &[false] };
     let mut out: Vec<Vec<f32>> = Vec::with_capacity(clips.len());
     for chunk in clips.chunks(256) {
@@ -103,14 +115,14 @@ pub async fn logits(
             let Some(batch) = Batch::new(&features, device) else {
                 continue;
             };
-            let l = model.logits(batch);
+            let l = network(batch);
             sum = Some(match sum {
                 Some(s) => s + l,
                 None => l,
             });
         }
         if let Some(sum) = sum {
-            let [n, classes] = sum.dims();
+            let [n, width] = sum.dims();
             let data = (sum / views.len() as f32)
                 .into_data_async()
                 .await
@@ -118,7 +130,7 @@ pub async fn logits(
             let values: Vec<f32> = data
                 .try_into_vec()
                 .map_err(|e| ReadbackError(format!("{e:?}")))?;
-            out.extend(values.chunks_exact(classes).take(n).map(<[f32]>::to_vec));
+            out.extend(values.chunks_exact(width).take(n).map(<[f32]>::to_vec));
         }
     }
     Ok(out)

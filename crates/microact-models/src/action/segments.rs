@@ -100,8 +100,7 @@ pub fn propose(scores: &FrameScores, config: &SegmentConfig) -> Vec<Proposal> {
 /// as proposed by model `model` at `version`, ids from `first_id`.
 pub fn to_segments(
     proposals: &[Proposal],
-    set: &str,
-    classes: &[String],
+    labels: &[LabelRef],
     model: &str,
     version: &str,
     first_id: u64,
@@ -114,7 +113,7 @@ pub fn to_segments(
                 id: SegmentId(id),
                 start: p.start as Frame,
                 end: p.end as Frame,
-                label: LabelRef::new(set, classes.get(p.class)?.clone()),
+                label: labels.get(p.class)?.clone(),
                 note: None,
                 attributes: Default::default(),
                 source: Source::Model {
@@ -169,7 +168,16 @@ mod tests {
             vec![(0, 0, 43), (1, 43, 73)]
         );
         assert!((p[1].score - 0.9).abs() < 1e-6);
-        let segments = to_segments(&p, "penn-action", &["a".into(), "b".into()], "m", "1", 7);
+        let segments = to_segments(
+            &p,
+            &[
+                LabelRef::new("penn-action", "a"),
+                LabelRef::new("penn-action", "b"),
+            ],
+            "m",
+            "1",
+            7,
+        );
         assert_eq!(
             (
                 segments[1].id,

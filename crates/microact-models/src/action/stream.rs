@@ -105,30 +105,44 @@ pub async fn score_track(
         let refs: Vec<&Sequence> = batch.iter().collect();
         window_logits.extend(logits(model, pipeline, &refs, false, device).await?);
     }
-    let classes = window_logits.first().map_or(0, Vec::len);
-    let mut probabilities = vec![vec![0.0f32; classes]; track.frames];
-    let mut unknown = vec![0.0f32; track.frames];
-    let mut covered = vec![0u32; track.frames];
-    for (&(start, end), l) in spans.iter().zip(&window_logits) {
-        let p = softmax(l);
-        let u = Unknown::from_logits(l).max_softmax;
-        for f in start..end {
-            probabilities[f]
-                .iter_mut()
-                .zip(&p)
-                .for_each(|(a, b)| *a += b);
-            unknown[f] += u;
-            covered[f] += 1;
+    let rows: Vec<(Vec<f32>, f32)> = window_logits
+        .iter()
+        .map(|l| (softmax(l), Unknown::from_logits(l).max_softmax))
+        .collect();
+    Ok(FrameScores::from_windows(track.frames, &spans, &rows))
+}
+
+impl FrameScores {
+    /// Each of `frames` frames scored by the mean over the windows that cover it; `rows[w]` is
+    /// window `spans[w]`'s class probabilities and unknown score.
+    pub fn from_windows(
+        frames: usize,
+        spans: &[(usize, usize)],
+        rows: &[(Vec<f32>, f32)],
+    ) -> FrameScores {
+        let classes = rows.first().map_or(0, |r| r.0.len());
+        let mut probabilities = vec![vec![0.0f32; classes]; frames];
+        let mut unknown = vec![0.0f32; frames];
+        let mut covered = vec![0u32; frames];
+        for (&(start, end), (p, u)) in spans.iter().zip(rows) {
+            for f in start..end.min(frames) {
+                probabilities[f]
+                    .iter_mut()
+                    .zip(p)
+                    .for_each(|(a, b)| *a += b);
+                unknown[f] += u;
+                covered[f] += 1;
+            }
+        }
+        for (f, &n) in covered.iter().enumerate().filter(|(_, n)| **n > 0) {
+            probabilities[f].iter_mut().for_each(|v| *v /= n as f32);
+            unknown[f] /= n as f32;
+        }
+        FrameScores {
+            probabilities,
+            unknown,
         }
     }
-    for (f, &n) in covered.iter().enumerate().filter(|(_, n)| **n > 0) {
-        probabilities[f].iter_mut().for_each(|v| *v /= n as f32);
-        unknown[f] /= n as f32;
-    }
-    Ok(FrameScores {
-        probabilities,
-        unknown,
-    })
 }
 
 /// A live pose source, frame by frame: hands out the latest window every `stride` frames once

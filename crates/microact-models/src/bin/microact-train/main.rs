@@ -22,9 +22,11 @@ use microact_models::action::segments::{SegmentConfig, propose, to_segments};
 use microact_models::action::stream::{Windows, score_track};
 use microact_models::action::train::{self, Evaluation, TrainConfig, auroc};
 use microact_models::action::{Augment, DdNetConfig, Layout, Pipeline, RecognizerSpec};
-use microact_models::manifest::Manifest;
+use microact_models::manifest::{Classes, Manifest};
 use microact_models::weights::{quantize, sha256_hex, to_burnpack};
 use serde::Serialize;
+
+mod fewshot;
 
 #[derive(Parser)]
 #[command(about = "Train and evaluate microact's skeleton action recognizers")]
@@ -39,6 +41,8 @@ enum Command {
     Train(TrainArgs),
     /// Evaluate shipped weights on a dataset's test split.
     Eval(EvalArgs),
+    /// Few-shot episodes on classes a recognizer never learnt, and unknown detection.
+    Fewshot(fewshot::FewShotArgs),
     /// Copy trained weights into `models/` as float16 and int8 files and enter both (with the
     /// recognizer's spec) in `models/manifest.json`.
     Ship(ShipArgs),
@@ -65,7 +69,7 @@ enum Backend {
 }
 
 #[derive(Args)]
-struct DataArgs {
+pub(crate) struct DataArgs {
     #[arg(long, value_enum)]
     dataset: Which,
     /// The dataset's folder (`../shared/datasets/jhmdb_ddnet` or `…/penn_action`).
@@ -141,6 +145,11 @@ struct TrainArgs {
     /// Classes left out of training, to measure unknown detection on them.
     #[arg(long, value_delimiter = ',')]
     holdout: Vec<String>,
+    /// Also train on Penn Action's training clips from this folder, its classes added after the
+    /// dataset's (a Penn class named like a held-out class is left out; one named like a known
+    /// class joins it): a wider embedding for few-shot learning.
+    #[arg(long)]
+    with_penn: Option<PathBuf>,
     /// Name of the written files.
     #[arg(long)]
     name: Option<String>,
@@ -234,6 +243,7 @@ fn main() {
         Command::Train(args) => run_train(args),
         Command::Eval(args) => run_eval(args),
         Command::Ship(args) => run_ship(args),
+        Command::Fewshot(args) => fewshot::run(args),
     };
     if let Err(message) = result {
         eprintln!("error: {message}");
@@ -241,7 +251,7 @@ fn main() {
     }
 }
 
-fn device(backend: Backend) -> Result<Device, String> {
+pub(crate) fn device(backend: Backend) -> Result<Device, String> {
     match backend {
         Backend::Cpu => Ok(Device::flex()),
         Backend::Wgpu => Device::wgpu_options()
@@ -250,7 +260,7 @@ fn device(backend: Backend) -> Result<Device, String> {
     }
 }
 
-fn load(args: &DataArgs) -> Result<(Dataset, Layout), String> {
+pub(crate) fn load(args: &DataArgs) -> Result<(Dataset, Layout), String> {
     match args.dataset {
         Which::Jhmdb14 => datasets::jhmdb(&args.data, args.split).map(|d| (d, Layout::Jhmdb15)),
         Which::PennAction => datasets::penn_action(&args.data).map(|d| (d, Layout::Penn13)),
@@ -290,6 +300,9 @@ fn run_train(args: TrainArgs) -> Result<(), String> {
         data.train = data.train.iter().filter_map(renumber).collect();
         data.test = data.test.iter().filter_map(renumber).collect();
         data.classes = kept.iter().map(|&c| data.classes[c].clone()).collect();
+    }
+    if let Some(dir) = &args.with_penn {
+        add_penn(&mut data, dir, &args.holdout)?;
     }
     let pipeline = Pipeline {
         frames: args.frames,
@@ -368,6 +381,34 @@ fn run_train(args: TrainArgs) -> Result<(), String> {
             )
         }
     }
+}
+
+/// Penn Action's training clips added to `data`'s (see `TrainArgs::with_penn`).
+fn add_penn(data: &mut Dataset, dir: &Path, holdout: &[String]) -> Result<(), String> {
+    let penn = datasets::penn_action(dir).map_err(|e| e.to_string())?;
+    let mut renumber = Vec::with_capacity(penn.classes.len());
+    for class in &penn.classes {
+        renumber.push(if holdout.contains(class) {
+            None
+        } else if let Some(i) = data.classes.iter().position(|c| c == class) {
+            Some(i)
+        } else {
+            data.classes.push(class.clone());
+            Some(data.classes.len() - 1)
+        });
+    }
+    let before = data.train.len();
+    data.train.extend(penn.train.into_iter().filter_map(|s| {
+        let label = renumber[s.label]?;
+        Some(Sample { label, ..s })
+    }));
+    data.name = format!("{}+penn-action", data.name);
+    println!(
+        "with Penn Action: {} more training clips, {} classes in all",
+        data.train.len() - before,
+        data.classes.len()
+    );
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -639,15 +680,9 @@ fn segment_report(
     if let Some(track) = Sequence::new(spec.layout, xy, score) {
         let scores = read_sync(score_track(model, &spec.pipeline, &track, windows, device))
             .map_err(|e| e.to_string())?;
-        predicted = to_segments(
-            &propose(&scores, &config),
-            "set",
-            &spec.classes,
-            &spec.name,
-            "1",
-            0,
-        );
-        reference = to_segments(&truth, "set", &spec.classes, "truth", "1", 0);
+        let labels = spec.labels();
+        predicted = to_segments(&propose(&scores, &config), &labels, &spec.name, "1", 0);
+        reference = to_segments(&truth, &labels, "truth", "1", 0);
     }
     let at = microact_core::metrics::segment_scores(&predicted, &reference, &[0.5, 0.3]);
     let (half, third) = (&at[0], &at[1]);

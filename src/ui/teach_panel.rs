@@ -1,0 +1,346 @@
+//! "Teach from my labels": the project's labelled segments taught to a model in the engine
+//! (progress, cancel), the taught versions with what their check found, proposals with one, and
+//! a taught model exported to and imported from a file.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use microact_core::taught::TaughtModel;
+use microact_protocol::{Reply, Request};
+
+use crate::browser::{dom, files};
+use crate::ui::annotate::Annotate;
+use crate::ui::compute_panel::Compute;
+use crate::ui::engine::EngineHandle;
+
+/// The shipped recognizer whose embedding a new model is taught in, until the person picks
+/// another (everyday actions; `docs/benchmarks.md` compares the two on unseen classes).
+pub const DEFAULT_BASE: &str = "jhmdb-ddnet";
+
+/// What the panel is doing.
+#[derive(Clone, Debug, PartialEq)]
+enum Phase {
+    Idle,
+    Teaching { done: u32, total: u32 },
+    Proposing,
+}
+
+#[derive(Clone, Copy)]
+struct Teacher {
+    annotate: Annotate,
+    engine: EngineHandle,
+    compute: Compute,
+    phase: RwSignal<Phase>,
+    base: RwSignal<String>,
+    /// The version shown (the newest when `None`).
+    shown: RwSignal<Option<u32>>,
+    said: RwSignal<String>,
+}
+
+impl Teacher {
+    fn teach(self) {
+        let lesson = self.annotate.ws.with_untracked(|w| w.lesson());
+        if lesson.examples.is_empty() {
+            self.annotate.notices.error(if lesson.without_poses > 0 {
+                format!("None of the {} labelled segments has poses: analyse their clip first (Analyse clip), then teach.", lesson.without_poses)
+            } else {
+                "There is nothing to teach from yet: label a few segments of each action first.".to_string()
+            });
+            return;
+        }
+        self.phase.set(Phase::Teaching { done: 0, total: 0 });
+        let phase = self.phase;
+        let (segments, labels) = (lesson.examples.len(), lesson.labels.len());
+        let request = Request::Teach {
+            base: self.base.get_untracked(),
+            backend: self.compute.backend.get_untracked(),
+            version: lesson.version,
+            labels: lesson.labels,
+            examples: lesson.examples,
+        };
+        spawn_local(async move {
+            let reply = self
+                .engine
+                .get()
+                .call(request, None, move |r| {
+                    if let Reply::Teaching { done, total } = r {
+                        phase.set(Phase::Teaching {
+                            done: *done,
+                            total: *total,
+                        });
+                    }
+                })
+                .await;
+            phase.set(Phase::Idle);
+            match reply {
+                Ok(Reply::Taught { model }) => {
+                    let version = model.version;
+                    let ms = model.teach_ms;
+                    if self.annotate.run(|w| w.take_taught(model)).is_some() {
+                        self.shown.set(Some(version));
+                        self.said.set(format!(
+                            "Taught v{version} from {segments} segments of {labels} labels in {ms:.0} ms."
+                        ));
+                    }
+                }
+                Ok(Reply::Done) => self.said.set("Teaching cancelled.".into()),
+                Ok(Reply::Failed { message }) => self.annotate.notices.error(message),
+                Ok(_) => self
+                    .annotate
+                    .notices
+                    .error("The engine answered something else."),
+                Err(e) => self.annotate.notices.error(e.to_string()),
+            }
+        });
+    }
+
+    fn cancel(self) {
+        let engine = self.engine.get();
+        spawn_local(async move {
+            // A stopped engine is teaching nothing: nothing to say if this fails.
+            let _ = engine.call(Request::Cancel, None, |_| {}).await;
+        });
+    }
+
+    fn model(self) -> Option<TaughtModel> {
+        let shown = self.shown.get();
+        self.annotate.ws.with(|w| {
+            let taught = &w.project.taught;
+            match shown {
+                Some(v) => taught.iter().find(|m| m.version == v),
+                None => taught.last(),
+            }
+            .cloned()
+        })
+    }
+
+    fn propose(self) {
+        let Some(model) = self.model() else {
+            return;
+        };
+        let people = self.annotate.ws.with_untracked(|w| w.taught_people());
+        if people.is_empty() {
+            self.annotate
+                .notices
+                .error("No track has poses to propose on: analyse a clip first.");
+            return;
+        }
+        self.phase.set(Phase::Proposing);
+        let version = model.version_name();
+        let request = Request::ProposeTaught {
+            model,
+            backend: self.compute.backend.get_untracked(),
+            people: people.iter().map(|(_, p)| p.clone()).collect(),
+        };
+        spawn_local(async move {
+            let reply = self.engine.get().call(request, None, |_| {}).await;
+            self.phase.set(Phase::Idle);
+            match reply {
+                Ok(Reply::TaughtProposals { people: got, ms }) => {
+                    let by_track = got
+                        .into_iter()
+                        .filter_map(|p| Some((people.get(p.id as usize)?.0, p.proposals)))
+                        .collect();
+                    if let Some(n) = self
+                        .annotate
+                        .run(|w| w.take_taught_proposals(&version, by_track))
+                    {
+                        self.said.set(format!(
+                            "{version} proposed {n} segments on {} tracks in {ms:.0} ms.",
+                            people.len()
+                        ));
+                    }
+                }
+                Ok(Reply::Failed { message }) => self.annotate.notices.error(message),
+                Ok(_) => self
+                    .annotate
+                    .notices
+                    .error("The engine answered something else."),
+                Err(e) => self.annotate.notices.error(e.to_string()),
+            }
+        });
+    }
+
+    fn export(self) {
+        let Some(model) = self.model() else {
+            return;
+        };
+        let name = format!("taught-{}.microact-model.json", model.version_name());
+        if let Err(e) = dom::download(&name, "application/json", model.to_file().as_bytes()) {
+            self.annotate
+                .notices
+                .error(format!("{name} could not be downloaded: {e}"));
+        }
+    }
+
+    fn import(self, picked: Vec<files::PickedFile>) {
+        let Some(file) = picked.into_iter().next() else {
+            return;
+        };
+        spawn_local(async move {
+            let read = dom::read(&file).await.and_then(|bytes| {
+                TaughtModel::from_file(&String::from_utf8_lossy(&bytes)).map_err(|e| e.to_string())
+            });
+            match read {
+                Ok(mut model) => {
+                    let from = model.version_name();
+                    model.version = self.annotate.ws.with_untracked(|w| w.lesson().version);
+                    let version = model.version;
+                    if self.annotate.run(|w| w.take_taught(model)).is_some() {
+                        self.shown.set(Some(version));
+                        self.said.set(format!(
+                            "Imported {} ({from} there) as v{version}.",
+                            file.name
+                        ));
+                    }
+                }
+                Err(why) => self
+                    .annotate
+                    .notices
+                    .error(format!("{} was not imported: {why}", file.name)),
+            }
+        });
+    }
+}
+
+#[component]
+pub fn TeachPanel() -> impl IntoView {
+    let annotate = expect_context::<Annotate>();
+    let t = Teacher {
+        annotate,
+        engine: expect_context::<EngineHandle>(),
+        compute: expect_context::<Compute>(),
+        phase: RwSignal::new(Phase::Idle),
+        base: RwSignal::new(DEFAULT_BASE.to_string()),
+        shown: RwSignal::new(None),
+        said: RwSignal::new(String::new()),
+    };
+    let summary = move || {
+        let lesson = annotate.ws.with(|w| w.lesson());
+        let mut text = format!(
+            "{} labelled segments of {} labels have poses to learn from.",
+            lesson.examples.len(),
+            lesson.labels.len()
+        );
+        if lesson.without_poses > 0 {
+            text += &format!(
+                " {} have none yet: analyse their clip first.",
+                lesson.without_poses
+            );
+        }
+        text
+    };
+    let busy = move || t.phase.get() != Phase::Idle;
+    let progress = move || {
+        match t.phase.get() {
+        Phase::Teaching { done, total } => Some(view! {
+            <span class="teach-progress">
+                <progress data-testid="teach-progress" max=total.max(1) value=done></progress>
+                {format!(" {done} of {total} windows")}
+                <button data-testid="teach-cancel" on:click=move |_| t.cancel()>"Cancel"</button>
+            </span>
+        }.into_any()),
+        Phase::Proposing => Some(view! {
+            <span class="teach-progress">"proposing…" <progress></progress> ""
+                <button data-testid="teach-cancel" on:click=move |_| t.cancel()>"Cancel"</button>
+            </span>
+        }.into_any()),
+        Phase::Idle => None,
+    }
+    };
+    let versions = move || {
+        annotate.ws.with(|w| {
+            w.project
+                .taught
+                .iter()
+                .rev()
+                .map(|m| {
+                    let v = m.version;
+                    view! { <option value=v.to_string() selected=move || t.model().is_some_and(|m| m.version == v)>{m.version_name()}</option> }
+                })
+                .collect_view()
+        })
+    };
+    view! {
+        <details class="teach-panel" data-testid="teach" open=true>
+            <summary>"Teach from my labels"</summary>
+            <p class="hint" data-testid="teach-summary">{summary}</p>
+            <div class="controls">
+                <label>"Embedding "
+                    <select data-testid="teach-base" on:change=move |e| t.base.set(event_target_value(&e))>
+                        <option value="jhmdb-ddnet" selected=true>"jhmdb-ddnet (everyday actions)"</option>
+                        <option value="penn-ddnet">"penn-ddnet (sports)"</option>
+                    </select>
+                </label>
+                <button data-testid="teach-run" disabled=busy on:click=move |_| t.teach()>"Teach from my labels"</button>
+                {progress}
+            </div>
+            <p data-testid="teach-said">{move || t.said.get()}</p>
+            <Show when=move || t.model().is_some()>
+                <div class="controls">
+                    <select data-testid="taught-version" on:change=move |e| t.shown.set(event_target_value(&e).parse().ok())>
+                        {versions}
+                    </select>
+                    <button data-testid="taught-propose" disabled=busy on:click=move |_| t.propose()>"Propose with it"</button>
+                    <button data-testid="taught-export" on:click=move |_| t.export()>"Export…"</button>
+                </div>
+                {move || t.model().map(report)}
+            </Show>
+            <label class="button small">"Import a taught model…"
+                <input type="file" accept=".json" class="visually-hidden" data-testid="taught-import"
+                    on:change=move |e| t.import(files::from_input(&e)) />
+            </label>
+        </details>
+    }
+}
+
+/// What a taught model's check found: per label, the confusion table, the labels too close.
+fn report(m: TaughtModel) -> impl IntoView {
+    let pct = |v: Option<f32>| v.map_or("–".to_string(), |a| format!("{:.0} %", 100.0 * a));
+    let names: Vec<String> = m.labels.iter().map(|l| l.label.label.clone()).collect();
+    let rows = m
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let confusion = m.check.confusion.get(i).cloned().unwrap_or_default();
+            view! {
+                <tr data-testid="taught-label" data-label=l.label.label.clone()>
+                    <td>{l.label.label.clone()}</td>
+                    <td>{l.examples}</td>
+                    <td>{l.windows}</td>
+                    <td>{pct(l.loo_accuracy)}</td>
+                    {confusion.into_iter().map(|n| view! { <td class="count">{n}</td> }).collect_view()}
+                </tr>
+            }
+        })
+        .collect_view();
+    let heads = names
+        .iter()
+        .map(|n| view! { <th class="count" title=n.clone()>{n.chars().take(4).collect::<String>()}</th> })
+        .collect_view();
+    let close: Vec<String> = m
+        .check
+        .close
+        .iter()
+        .filter_map(|[a, b]| {
+            Some(format!(
+                "{} / {}",
+                names.get(*a as usize)?,
+                names.get(*b as usize)?
+            ))
+        })
+        .collect();
+    view! {
+        <p data-testid="taught-check">{format!(
+            "{}: leave-one-out {} · unknown beyond distance {:.3} · taught in {:.0} ms over {}",
+            m.version_name(), pct(m.check.accuracy), m.unknown_distance, m.teach_ms, m.base.recognizer
+        )}</p>
+        <table class="taught">
+            <thead><tr><th>"label"</th><th>"examples"</th><th>"windows"</th><th>"left out"</th>{heads}</tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+        {(!close.is_empty()).then(|| view! {
+            <p class="warning" data-testid="taught-close">{format!("Too close to tell apart: {}. Label more examples of these, or merge them.", close.join(", "))}</p>
+        })}
+    }
+}
