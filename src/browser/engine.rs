@@ -277,7 +277,7 @@ impl Engine {
                     }
                 }
             }
-            Reply::Loading { .. } | Reply::Analysed { .. } => {
+            Reply::Loading { .. } | Reply::Analysed { .. } | Reply::Teaching { .. } => {
                 let inner = self.inner.borrow();
                 if let Some(p) = inner.pending.get(&envelope.id) {
                     (p.progress)(&envelope.body);

@@ -261,7 +261,13 @@ pub fn TeachPanel() -> impl IntoView {
         })
     };
     view! {
-        <details class="teach-panel" data-testid="teach" open=true>
+        <details class="teach-panel" data-testid="teach" open=true
+            data-state=move || match t.phase.get() {
+                Phase::Idle => "idle",
+                Phase::Teaching { .. } => "teaching",
+                Phase::Proposing => "proposing",
+            }
+            data-models=move || annotate.ws.with(|w| w.project.taught.len())>
             <summary>"Teach from my labels"</summary>
             <p class="hint" data-testid="teach-summary">{summary}</p>
             <div class="controls">

@@ -27,6 +27,7 @@ pub fn merge(base: &Project, imported: &Project, mode: Mode) -> Edit {
                 name: base.name.clone(),
                 label_sets: base.label_sets.clone(),
                 annotators: base.annotators.clone(),
+                taught: base.taught.clone(),
                 ..Project::default()
             };
             &emptied
@@ -136,6 +137,13 @@ pub fn merge(base: &Project, imported: &Project, mode: Mode) -> Edit {
             edits.push(Edit::PutPose { pose });
         }
     }
+    // Taught models come after the open project's, numbered on from its newest.
+    let newest = base.taught.iter().map(|m| m.version).max().unwrap_or(0);
+    for (model, version) in imported.taught.iter().zip(newest + 1..) {
+        let mut model = model.clone();
+        model.version = version;
+        edits.push(Edit::PutTaught { model });
+    }
     Edit::Batch(edits)
 }
 
@@ -143,6 +151,21 @@ pub fn merge(base: &Project, imported: &Project, mode: Mode) -> Edit {
 mod tests {
     use super::*;
     use crate::sample::sample_project;
+
+    #[test]
+    fn imported_taught_models_are_numbered_after_the_open_ones() {
+        use crate::sample::taught_model;
+        let mut base = sample_project();
+        base.taught = vec![taught_model(1), taught_model(2)];
+        let mut imported = sample_project();
+        imported.taught = vec![taught_model(1)];
+        for mode in [Mode::Merge, Mode::Replace] {
+            let mut after = base.clone();
+            merge(&base, &imported, mode).apply(&mut after).unwrap();
+            let versions: Vec<u32> = after.taught.iter().map(|m| m.version).collect();
+            assert_eq!(versions, vec![1, 2, 3]);
+        }
+    }
 
     #[test]
     fn merging_a_project_into_itself_doubles_segments_in_the_same_tracks() {

@@ -1,16 +1,18 @@
 //! Training and evaluation of a recognizer (`train` feature): seeded, with early stopping on a
 //! validation slice of the training set, optional class-balanced sampling, test-time mirroring.
 
+use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamWConfig, GradientsParams};
 use burn::tensor::{Device, Int, Tensor, TensorData, read_sync};
 use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
+use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use super::augment::Augment;
 use super::datasets::Sample;
+use super::ddnet::DdNet;
 use super::features::{Batch, Features};
 use super::pipeline::Pipeline;
 use super::recognizer::{Classifier, ReadbackError, argmax, logits};
@@ -266,6 +268,94 @@ pub fn train<M: Classifier>(
     }
     let chosen = best.map(|(_, m)| m).unwrap_or_else(|| model.valid());
     (chosen, reports)
+}
+
+/// Episodic (prototypical) training of an embedding: how each step's episode is drawn.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EpisodicConfig {
+    pub steps: usize,
+    pub ways: usize,
+    pub shots: usize,
+    pub queries: usize,
+    pub lr: f64,
+    /// Cosine similarities are multiplied by this before the softmax.
+    pub scale: f32,
+    pub seed: u64,
+    pub augment: Augment,
+}
+
+/// Trains `model`'s embedding (`dense` layers after pooling, on an autodiff `device`) with the
+/// prototypical loss (Snell et al. 2017) over cosine similarity: each step draws `ways` classes
+/// with enough clips, `shots` clips of each as the prototype and `queries` others to label.
+/// Returns the model ready for inference and each step's loss.
+pub fn train_episodic(
+    mut model: DdNet,
+    dense: usize,
+    pipeline: &Pipeline,
+    samples: &[Sample],
+    config: &EpisodicConfig,
+    device: &Device,
+    mut report: impl FnMut(usize, f32),
+) -> (DdNet, Vec<f32>) {
+    device.seed(config.seed);
+    let mut rng = StdRng::seed_from_u64(config.seed);
+    let per = config.shots + config.queries;
+    let classes = samples.iter().map(|s| s.label + 1).max().unwrap_or(0);
+    let by_class: Vec<Vec<usize>> = (0..classes)
+        .map(|c| {
+            (0..samples.len())
+                .filter(|&i| samples[i].label == c)
+                .collect()
+        })
+        .filter(|m: &Vec<usize>| m.len() >= per)
+        .collect();
+    let mut optim = AdamWConfig::new().with_weight_decay(1e-4).init();
+    let mut losses = Vec::with_capacity(config.steps);
+    if by_class.len() < config.ways {
+        return (model.valid(), losses);
+    }
+    let targets: Vec<i64> = (0..config.ways)
+        .flat_map(|c| std::iter::repeat_n(c as i64, config.queries))
+        .collect();
+    let targets =
+        Tensor::<1, Int>::from_data(TensorData::new(targets.clone(), [targets.len()]), device);
+    for step in 0..config.steps {
+        let chosen: Vec<&Vec<usize>> = by_class.choose_multiple(&mut rng, config.ways).collect();
+        let mut features = Vec::with_capacity(config.ways * per);
+        for members in &chosen {
+            for &i in members.choose_multiple(&mut rng, per) {
+                features.push(pipeline.augmented(&samples[i].seq, &config.augment, &mut rng));
+            }
+        }
+        let Some(batch) = Batch::new(&features, device) else {
+            continue;
+        };
+        let unit = |x: Tensor<2>| {
+            let norm = x.clone().powf_scalar(2.0).sum_dim(1).sqrt() + 1e-6;
+            x / norm
+        };
+        let e = unit(model.embed(batch, dense));
+        let [_, d] = e.dims();
+        let e = e.reshape([config.ways, per, d]);
+        let support = e
+            .clone()
+            .slice([0..config.ways, 0..config.shots, 0..d])
+            .mean_dim(1)
+            .reshape([config.ways, d]);
+        let query = e
+            .slice([0..config.ways, config.shots..per, 0..d])
+            .reshape([config.ways * config.queries, d]);
+        let logits = query.matmul(unit(support).transpose()) * config.scale;
+        let loss = CrossEntropyLossConfig::new()
+            .init(device)
+            .forward(logits, targets.clone());
+        let value = loss.clone().into_scalar::<f32>();
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        model = optim.step(learning_rate(config.lr, step, config.steps), model, grads);
+        losses.push(value);
+        report(step, value);
+    }
+    (model.valid(), losses)
 }
 
 /// Area under the ROC curve of `scores` separating `positive` items from the rest (ties half).

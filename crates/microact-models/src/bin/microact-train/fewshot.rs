@@ -1,7 +1,8 @@
 //! `microact-train fewshot`: how well a recognizer's embedding learns classes it was never
 //! trained on from a few clips (N-way K-shot episodes, nearest prototype), and how well the
 //! distance to the known classes' prototypes tells held-out classes from known ones, beside the
-//! softmax baselines. Prints a table and writes a JSON report.
+//! softmax baselines. Prints a table and writes a JSON report. `microact-train metric` trains a
+//! recognizer's embedding further with the prototypical loss over episodes.
 
 use std::path::PathBuf;
 
@@ -16,7 +17,12 @@ use microact_models::manifest::Manifest;
 use microact_models::weights::sha256_hex;
 use serde::Serialize;
 
-use super::{DataArgs, device, load};
+use burn::module::Module;
+use microact_models::action::Augment;
+use microact_models::action::train::{EpisodicConfig, train_episodic};
+use microact_models::weights::to_burnpack;
+
+use super::{DataArgs, device, load, prepare};
 
 #[derive(Args)]
 pub struct FewShotArgs {
@@ -318,4 +324,115 @@ fn unknown(
             .join(", ")
     );
     Ok(Some(report))
+}
+
+#[derive(Args)]
+pub struct MetricArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// The recognizer to start from: `<dir>/<name>` (its `.json` spec and `.bpk`).
+    #[arg(long)]
+    init: PathBuf,
+    /// Classes left out (as for `train`).
+    #[arg(long, value_delimiter = ',')]
+    holdout: Vec<String>,
+    /// Penn Action's folder, its training clips added (as for `train`).
+    #[arg(long)]
+    with_penn: Option<PathBuf>,
+    #[arg(long, default_value_t = 0)]
+    dense: usize,
+    #[arg(long, default_value_t = 2000)]
+    steps: usize,
+    #[arg(long, default_value_t = 5)]
+    ways: usize,
+    #[arg(long, default_value_t = 5)]
+    shots: usize,
+    #[arg(long, default_value_t = 5)]
+    queries: usize,
+    #[arg(long, default_value_t = 5e-4)]
+    lr: f64,
+    #[arg(long, default_value_t = 10.0)]
+    scale: f32,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Written as `<init>-metric.{json,bpk}` unless given.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+pub fn run_metric(args: MetricArgs) -> Result<(), String> {
+    let inner = device(args.data.device)?;
+    let autodiff = Device::autodiff(inner.clone());
+    let spec = RecognizerSpec::parse(&String::from_utf8_lossy(&read(
+        &args.init.with_extension("json"),
+    )?))?;
+    let file = args.init.with_extension("bpk");
+    let bytes = read(&file)?;
+    let sha = sha256_hex(&bytes);
+    let net = spec
+        .load(&file.display().to_string(), bytes, &sha, &autodiff)
+        .map_err(|e| e.to_string())?;
+    let (data, _, _) = prepare(&args.data, &args.holdout, args.with_penn.as_deref())?;
+    let config = EpisodicConfig {
+        steps: args.steps,
+        ways: args.ways,
+        shots: args.shots,
+        queries: args.queries,
+        lr: args.lr,
+        scale: args.scale,
+        seed: args.seed,
+        augment: Augment::TRAIN,
+    };
+    println!(
+        "{}: {} episodes of {}-way {}-shot over {} training clips of {} classes",
+        spec.name,
+        args.steps,
+        args.ways,
+        args.shots,
+        data.train.len(),
+        data.classes.len()
+    );
+    let started = std::time::Instant::now();
+    let (net, losses) = train_episodic(
+        net,
+        args.dense,
+        &spec.pipeline,
+        &data.train,
+        &config,
+        &autodiff,
+        |step, loss| {
+            if step % 200 == 0 {
+                println!("  step {step}: loss {loss:.3}");
+            }
+        },
+    );
+    println!(
+        "trained in {:.0} s; last 100 steps' mean loss {:.3}",
+        started.elapsed().as_secs_f64(),
+        losses.iter().rev().take(100).sum::<f32>() / losses.len().clamp(1, 100) as f32
+    );
+    let out = args.out.clone().unwrap_or_else(|| {
+        let mut name = args.init.file_name().unwrap_or_default().to_os_string();
+        name.push("-metric");
+        args.init.with_file_name(name)
+    });
+    let mut spec = spec;
+    spec.name = out
+        .file_name()
+        .map_or(spec.name.clone(), |n| n.to_string_lossy().into_owned());
+    let write = |path: PathBuf, bytes: Vec<u8>| {
+        std::fs::write(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+    write(
+        out.with_extension("bpk"),
+        to_burnpack(&net.to_device(&inner))?,
+    )?;
+    write(
+        out.with_extension("json"),
+        serde_json::to_string_pretty(&spec)
+            .map_err(|e| e.to_string())?
+            .into_bytes(),
+    )?;
+    println!("wrote {}.{{bpk,json}}", out.display());
+    Ok(())
 }

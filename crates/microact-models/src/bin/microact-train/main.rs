@@ -43,6 +43,8 @@ enum Command {
     Eval(EvalArgs),
     /// Few-shot episodes on classes a recognizer never learnt, and unknown detection.
     Fewshot(fewshot::FewShotArgs),
+    /// Train a recognizer's embedding further with the prototypical loss over episodes.
+    Metric(fewshot::MetricArgs),
     /// Copy trained weights into `models/` as float16 and int8 files and enter both (with the
     /// recognizer's spec) in `models/manifest.json`.
     Ship(ShipArgs),
@@ -244,6 +246,7 @@ fn main() {
         Command::Eval(args) => run_eval(args),
         Command::Ship(args) => run_ship(args),
         Command::Fewshot(args) => fewshot::run(args),
+        Command::Metric(args) => fewshot::run_metric(args),
     };
     if let Err(message) = result {
         eprintln!("error: {message}");
@@ -268,10 +271,15 @@ pub(crate) fn load(args: &DataArgs) -> Result<(Dataset, Layout), String> {
     .map_err(|e| e.to_string())
 }
 
-fn run_train(args: TrainArgs) -> Result<(), String> {
-    let (mut data, layout) = load(&args.data)?;
-    let unknown_classes: Vec<usize> = args
-        .holdout
+/// The dataset of `data`, without the `holdout` classes (their test clips returned apart), with
+/// Penn Action's training clips added from `with_penn`.
+fn prepare(
+    data_args: &DataArgs,
+    holdout: &[String],
+    with_penn: Option<&Path>,
+) -> Result<(Dataset, Layout, Vec<Sample>), String> {
+    let (mut data, layout) = load(data_args)?;
+    let unknown_classes: Vec<usize> = holdout
         .iter()
         .map(|name| {
             data.classes
@@ -301,9 +309,15 @@ fn run_train(args: TrainArgs) -> Result<(), String> {
         data.test = data.test.iter().filter_map(renumber).collect();
         data.classes = kept.iter().map(|&c| data.classes[c].clone()).collect();
     }
-    if let Some(dir) = &args.with_penn {
-        add_penn(&mut data, dir, &args.holdout)?;
+    if let Some(dir) = with_penn {
+        add_penn(&mut data, dir, holdout)?;
     }
+    Ok((data, layout, held_out_test))
+}
+
+fn run_train(args: TrainArgs) -> Result<(), String> {
+    let (data, layout, held_out_test) =
+        prepare(&args.data, &args.holdout, args.with_penn.as_deref())?;
     let pipeline = Pipeline {
         frames: args.frames,
         shared: !args.native_joints,
