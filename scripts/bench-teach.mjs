@@ -5,14 +5,15 @@
 // here from the real poses of tests/fixtures/teach/lunge_walk_mix.microact.json: the pose track
 // repeated to 60 s at 30 fps, 25 segments of 5 labels over it.
 //
-//   trunk build --release && node scripts/bench-teach.mjs [RUNS]
+//   trunk build --release && node scripts/bench-teach.mjs [RUNS] [--fine-tune]
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch } from '../tests/e2e/support/browser.mjs';
 import { serveDist } from '../tests/e2e/support/server.mjs';
 
-const runs = Number(process.argv[2] ?? 5);
+const runs = Number(process.argv.find((a, i) => i > 1 && /^\d+$/.test(a)) ?? 5);
+const fineTune = process.argv.includes('--fine-tune');
 const file = JSON.parse(readFileSync(new URL('../tests/fixtures/teach/lunge_walk_mix.microact.json', import.meta.url), 'utf8'));
 const p = file.project;
 const video = p.videos[0];
@@ -25,7 +26,7 @@ video.bytes = 0;
 p.poses[0].frames = Array.from({ length: frames }, (_, f) => ({ ...source[f % source.length], frame: f }))
   .filter((_, f) => f % source.length < source.length);
 const labels = ['a', 'b', 'c', 'd', 'e'];
-p.label_sets[0].labels = labels.map((id) => ({ id, name: id }));
+p.label_sets[0].labels = labels.map((id, i) => ({ id, name: id, color: ['#d03939', '#3963d0', '#39a039', '#d0a039', '#9039d0'][i] }));
 p.tracks[0].segments = Array.from({ length: 25 }, (_, i) => ({
   id: i + 1,
   start: i * 70,
@@ -48,12 +49,17 @@ try {
   if ((await page.getByTestId('backend').getAttribute('data-backend')) !== 'cpu') await page.getByTestId('switch-backend').click();
   await page.getByTestId('io-menu').locator('summary').click();
   await page.getByTestId('import-file').setInputFiles(path);
+  await page.waitForFunction(() => document.querySelector('[data-testid="import-confirm"]')
+    || document.querySelector('[data-testid="notice"][data-level="error"]'), null, { timeout: 60_000 });
+  const refused = await page.locator('[data-testid="notice"][data-level="error"]').allInnerTexts();
+  if (refused.length) throw new Error(`the import was refused: ${refused.join(' ')}`);
   await page.getByTestId('import-replace').click();
   const idle = (n) => page.waitForFunction((n) => {
     const d = document.querySelector('[data-testid="teach"]').dataset;
     return d.state === 'idle' && d.models === String(n);
   }, n, { timeout: 300_000 });
   const said = () => page.getByTestId('teach-said').innerText();
+  if (fineTune) await page.getByTestId('teach-fine-tune').check();
   const teach = [];
   const propose = [];
   for (let i = 1; i <= runs; i++) {
@@ -68,6 +74,7 @@ try {
   }
   console.log(JSON.stringify({
     backend: await page.getByTestId('backend').getAttribute('data-backend'),
+    fine_tune: fineTune,
     segments: 25,
     labels: 5,
     pose_frames: frames,

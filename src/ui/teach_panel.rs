@@ -31,6 +31,7 @@ struct Teacher {
     compute: Compute,
     phase: RwSignal<Phase>,
     base: RwSignal<String>,
+    fine_tune: RwSignal<bool>,
     /// The version shown (the newest when `None`).
     shown: RwSignal<Option<u32>>,
     said: RwSignal<String>,
@@ -56,6 +57,7 @@ impl Teacher {
             version: lesson.version,
             labels: lesson.labels,
             examples: lesson.examples,
+            fine_tune: self.fine_tune.get_untracked(),
         };
         spawn_local(async move {
             let reply = self
@@ -211,6 +213,7 @@ pub fn TeachPanel() -> impl IntoView {
         compute: expect_context::<Compute>(),
         phase: RwSignal::new(Phase::Idle),
         base: RwSignal::new(DEFAULT_BASE.to_string()),
+        fine_tune: RwSignal::new(false),
         shown: RwSignal::new(None),
         said: RwSignal::new(String::new()),
     };
@@ -277,6 +280,11 @@ pub fn TeachPanel() -> impl IntoView {
                         <option value="penn-ddnet">"penn-ddnet (sports)"</option>
                     </select>
                 </label>
+                <label title="Also train a linear head over the embedding in the engine (Burn autodiff): a few seconds more">
+                    <input type="checkbox" data-testid="teach-fine-tune" prop:checked=move || t.fine_tune.get()
+                        on:change=move |e| t.fine_tune.set(event_target_checked(&e)) />
+                    " fine-tune"
+                </label>
                 <button data-testid="teach-run" disabled=busy on:click=move |_| t.teach()>"Teach from my labels"</button>
                 {progress}
             </div>
@@ -338,8 +346,9 @@ fn report(m: TaughtModel) -> impl IntoView {
         .collect();
     view! {
         <p data-testid="taught-check">{format!(
-            "{}: leave-one-out {} · unknown beyond distance {:.3} · taught in {:.0} ms over {}",
-            m.version_name(), pct(m.check.accuracy), m.unknown_distance, m.teach_ms, m.base.recognizer
+            "{}: leave-one-out {} · unknown beyond distance {:.3} · taught in {:.0} ms over {}{}",
+            m.version_name(), pct(m.check.accuracy), m.unknown_distance, m.teach_ms, m.base.recognizer,
+            m.head.as_ref().map(|h| format!(" · head fine-tuned {} steps, {} of its windows right", h.steps, pct(Some(h.train_accuracy)))).unwrap_or_default()
         )}</p>
         <table class="taught">
             <thead><tr><th>"label"</th><th>"examples"</th><th>"windows"</th><th>"left out"</th>{heads}</tr></thead>

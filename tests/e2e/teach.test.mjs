@@ -99,6 +99,12 @@ describe('teach from my labels', () => {
       await app.key('Control+z');
       await app.waitForSegments(() => document.querySelectorAll('[data-testid="segment"]').length === 3, 'the proposals undone');
 
+      // Taught again with a fine-tuned head: a second version.
+      await app.byTestId('teach-fine-tune').check();
+      await app.byTestId('teach-run').click();
+      await app.waitForModels(2);
+      assert.match(await app.byTestId('taught-check').innerText(), /^v2: .* head fine-tuned 100 steps, \d+ % of its windows right/);
+
       // Out as a file and back in as a new version.
       const download = page.waitForEvent('download');
       await app.byTestId('taught-export').click();
@@ -108,21 +114,21 @@ describe('teach from my labels', () => {
       const text = await readFile(file, 'utf8');
       assert.match(text, /"format":"microact-taught-model"/);
       await app.byTestId('taught-import').setInputFiles(file);
-      await app.waitForModels(2);
+      await app.waitForModels(3);
 
       // A damaged copy says so and changes nothing.
       const damaged = join(dir, 'damaged.json');
       await writeFile(damaged, text.replace(/"temperature":([0-9.]+)/, (_, t) => `"temperature":${Number(t) + 1}`));
       await app.byTestId('taught-import').setInputFiles(damaged);
       await app.waitForNotice(/damaged\.json was not imported: the taught model file is damaged/);
-      await app.waitForModels(2);
+      await app.waitForModels(3);
 
       // Both versions are kept with the project.
       await app.waitSaved();
       await page.reload();
       await app.byTestId('teach').waitFor();
-      await app.waitForModels(2, 30_000);
-      assert.equal(await app.byTestId('taught-version').locator('option').count(), 2);
+      await app.waitForModels(3, 30_000);
+      assert.equal(await app.byTestId('taught-version').locator('option').count(), 3);
       app.assertNoConsoleErrors();
     } finally {
       await browser.close();

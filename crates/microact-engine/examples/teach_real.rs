@@ -9,7 +9,7 @@
 //! labels (`<clip>.microact.json`); `--poses` makes them again (needs ffmpeg and ffprobe).
 //!
 //! ```text
-//! cargo run --release -p microact-engine --example teach_real [-- --poses] [-- --base penn-ddnet]
+//! cargo run --release -p microact-engine --example teach_real [-- --poses] [--base penn-ddnet] [--fine-tune]
 //! ```
 
 use std::io::Read;
@@ -49,6 +49,7 @@ fn main() {
 fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().collect();
     let remake = args.iter().any(|a| a == "--poses");
+    let fine_tune = args.iter().any(|a| a == "--fine-tune");
     let base = args
         .iter()
         .position(|a| a == "--base")
@@ -86,7 +87,7 @@ fn run() -> Result<(), String> {
         }
         let project = native::import(&String::from_utf8_lossy(&read(&project_path)?))
             .map_err(|e| format!("{}: {e}", project_path.display()))?;
-        score(&clip, &project, &embedding, &shipped, &device)?;
+        score(fine_tune, &clip, &project, &embedding, &shipped, &device)?;
     }
     Ok(())
 }
@@ -97,6 +98,7 @@ fn read(p: &Path) -> Result<Vec<u8>, String> {
 
 /// The first half's labels taught, the second half proposed and scored.
 fn score(
+    fine_tune: bool,
     clip: &Path,
     project: &Project,
     embedding: &Recognizer,
@@ -144,6 +146,7 @@ fn score(
         version: 1,
         labels: &labels,
         examples: &examples,
+        fine_tune,
     };
     let model = read_sync(teach::teach(
         embedding,

@@ -26,7 +26,11 @@ pub struct Lesson<'a> {
     pub version: u32,
     pub labels: &'a [LabelRef],
     pub examples: &'a [Example],
+    pub fine_tune: bool,
 }
+
+/// AdamW steps of a fine-tuned head (full batch of the examples' windows).
+pub const FINE_TUNE_STEPS: usize = 100;
 
 /// Teaching stopped by a cancel.
 #[derive(Debug)]
@@ -107,17 +111,28 @@ pub async fn teach(
         sha256: base.sha256.clone(),
         dense: fewshot::DENSE as u8,
     };
-    let took = Duration::from_secs_f64(((clock() - started) / 1000.0).max(0.0));
-    fewshot::teach(
+    let mut model = fewshot::teach(
         lesson.version,
         base_id,
         lesson.labels.to_vec(),
         &embedded,
         WINDOWS,
-        took,
+        Duration::ZERO,
     )
-    .map(Ok)
-    .ok_or_else(|| EngineError::Teach("nothing to learn from".into()))
+    .ok_or_else(|| EngineError::Teach("nothing to learn from".into()))?;
+    if lesson.fine_tune {
+        if cancelled() {
+            return Ok(Err(Cancelled));
+        }
+        let autodiff = Device::autodiff(device.clone());
+        model.head = Some(
+            fewshot::fine_tune(&model, &embedded, FINE_TUNE_STEPS, &autodiff)
+                .await
+                .map_err(|e| EngineError::Teach(e.to_string()))?,
+        );
+    }
+    model.teach_ms = clock() - started;
+    Ok(Ok(model))
 }
 
 /// `model`'s proposals for each person seen (its base `base`, already checked to be the one

@@ -214,12 +214,14 @@ impl Engine {
                 version,
                 labels,
                 examples,
+                fine_tune,
             } => {
                 self.cancelled.set(false);
                 let lesson = teach::Lesson {
                     version,
                     labels: &labels,
                     examples: &examples,
+                    fine_tune,
                 };
                 self.teach(envelope.id, &base, backend, lesson).await
             }

@@ -113,6 +113,8 @@ pub enum Request {
         version: u32,
         labels: Vec<LabelRef>,
         examples: Vec<Example>,
+        /// Also fine-tune a linear head over the embedding (Burn's autodiff in the engine).
+        fine_tune: bool,
     },
     /// A taught model over each person's poses: proposals in its labels (unknown windows
     /// propose nothing).

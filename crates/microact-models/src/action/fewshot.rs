@@ -350,6 +350,81 @@ pub fn example_windows(
         .collect()
 }
 
+/// A linear head over the embedding fine-tuned on the examples' windows with Burn's autodiff
+/// (`device` an autodiff device): started from the prototypes (weights `prototype / T`, bias 0,
+/// which labels exactly as the prototypes do), `steps` full-batch AdamW steps of cross-entropy
+/// with weight decay towards zero.
+#[cfg(feature = "learn")]
+pub async fn fine_tune(
+    model: &TaughtModel,
+    examples: &[Example],
+    steps: usize,
+    device: &Device,
+) -> Result<microact_core::taught::Head, ReadbackError> {
+    use burn::module::{Module, Param};
+    use burn::nn::loss::CrossEntropyLossConfig;
+    use burn::optim::{AdamWConfig, GradientsParams};
+    use burn::tensor::{Int, Tensor, TensorData};
+
+    #[derive(Module, Debug)]
+    struct Linear {
+        weight: Param<Tensor<2>>,
+        bias: Param<Tensor<1>>,
+    }
+
+    let (n, dim) = (model.labels.len(), model.dim as usize);
+    let rows: Vec<(&Vec<f32>, usize)> = examples
+        .iter()
+        .flat_map(|e| e.windows.iter().map(move |w| (w, e.label)))
+        .filter(|(w, l)| w.len() == dim && *l < n)
+        .collect();
+    let x: Vec<f32> = rows.iter().flat_map(|(w, _)| w.iter().copied()).collect();
+    let y: Vec<i64> = rows.iter().map(|(_, l)| *l as i64).collect();
+    let x = Tensor::<2>::from_data(TensorData::new(x, [rows.len(), dim]), device);
+    let y = Tensor::<1, Int>::from_data(TensorData::new(y.clone(), [y.len()]), device);
+    let init: Vec<f32> = model
+        .labels
+        .iter()
+        .flat_map(|l| l.prototype.iter().map(|v| v / model.temperature))
+        .collect();
+    let mut head = Linear {
+        weight: Param::from_tensor(Tensor::from_data(TensorData::new(init, [n, dim]), device)),
+        bias: Param::from_tensor(Tensor::zeros([n], device)),
+    };
+    let mut optim = AdamWConfig::new().with_weight_decay(1e-2).init();
+    let loss_fn = CrossEntropyLossConfig::new().init(device);
+    let logits = |head: &Linear| {
+        x.clone().matmul(head.weight.val().transpose()) + head.bias.val().unsqueeze::<2>()
+    };
+    for _ in 0..steps {
+        let loss = loss_fn.forward(logits(&head), y.clone());
+        let grads = GradientsParams::from_grads(loss.backward(), &head);
+        head = optim.step(1e-2, head, grads);
+    }
+    let read = |t: Tensor<2>| async move {
+        t.into_data_async()
+            .await
+            .map_err(|e| ReadbackError(e.to_string()))?
+            .try_into_vec::<f32>()
+            .map_err(|e| ReadbackError(format!("{e:?}")))
+    };
+    let predicted = read(logits(&head)).await?;
+    let right = predicted
+        .chunks_exact(n)
+        .zip(&rows)
+        .filter(|(p, (_, l))| super::recognizer::argmax(p) == *l)
+        .count();
+    let weights = read(head.weight.val()).await?;
+    let bias = read(head.bias.val().unsqueeze::<2>()).await?;
+    Ok(microact_core::taught::Head {
+        weights,
+        bias,
+        steps: steps as u32,
+        train_accuracy: right as f32 / rows.len().max(1) as f32,
+        loo_accuracy: None,
+    })
+}
+
 /// Accuracy over N-way K-shot episodes: mean and the half-width of its 95 % interval.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct Episodes {
@@ -497,6 +572,22 @@ mod tests {
         assert_eq!(m.check.accuracy, None);
         assert!(m.unknown_distance > 0.0 && m.unknown_distance < 1.0);
         assert_eq!(m.temperature, DEFAULT_TEMPERATURE);
+    }
+
+    #[cfg(feature = "learn")]
+    #[test]
+    fn a_fine_tuned_head_labels_its_examples() {
+        let labels = ["a", "b", "c"].map(|l| LabelRef::new("mine", l)).to_vec();
+        let ex = examples();
+        let mut m = teach(1, base(), labels, &ex, WINDOWS, Duration::ZERO).unwrap();
+        let device = Device::autodiff(Device::flex());
+        let head = burn::tensor::read_sync(fine_tune(&m, &ex, 50, &device)).unwrap();
+        assert_eq!(head.train_accuracy, 1.0);
+        assert_eq!((head.weights.len(), head.bias.len()), (9, 3));
+        m.head = Some(head);
+        assert!(m.validate().is_ok());
+        let scores = window_scores(&m, &[unit(vec![0.0, 0.1, 1.0])]);
+        assert_eq!(super::super::recognizer::argmax(&scores[0].0), 2);
     }
 
     #[test]
