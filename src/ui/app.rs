@@ -9,6 +9,7 @@ use crate::ui::compute_panel::{Compute, ComputePanel};
 use crate::ui::data_panel::DataPanel;
 use crate::ui::engine::{EngineBadge, EngineHandle};
 use crate::ui::frame_probe::FrameProbe;
+use crate::ui::gestures::GesturePanel;
 use crate::ui::help::Help;
 use crate::ui::models_panel::{ModelsPanel, RecognizerChoice};
 use crate::ui::notices::{NoticeList, Notices};
@@ -52,6 +53,7 @@ pub fn App() -> impl IntoView {
                 <ActionsPanel/>
                 <AnalysisPanel/>
                 <TeachPanel/>
+                <GesturePanel/>
                 <ModelsPanel/>
                 <DataPanel/>
                 <FrameProbe/>

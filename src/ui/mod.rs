@@ -11,6 +11,7 @@ pub mod compute_panel;
 pub mod data_panel;
 pub mod engine;
 pub mod frame_probe;
+pub mod gestures;
 pub mod help;
 pub mod models_panel;
 pub mod notices;

@@ -5,6 +5,8 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use microact_core::manifest::{Classes, Manifest};
+use microact_core::taught::TaughtModel;
+use microact_protocol::LiveModel;
 
 use crate::browser::fetch;
 use crate::format::bytes as format_bytes;
@@ -13,13 +15,25 @@ use crate::ui::annotate::Annotate;
 /// The recognizer chosen until the person picks another.
 pub const DEFAULT_RECOGNIZER: &str = "penn-ddnet";
 
-/// The recognizer (a manifest name) live actions and clip analysis run.
+/// The recognizer (a manifest name) live actions and clip analysis run, and the taught model
+/// live actions run instead while one is chosen (the teach panel's "Use live").
 #[derive(Clone, Copy)]
-pub struct RecognizerChoice(pub RwSignal<String>);
+pub struct RecognizerChoice(pub RwSignal<String>, pub RwSignal<Option<TaughtModel>>);
 
 impl RecognizerChoice {
     pub fn new() -> RecognizerChoice {
-        RecognizerChoice(RwSignal::new(DEFAULT_RECOGNIZER.to_string()))
+        RecognizerChoice(
+            RwSignal::new(DEFAULT_RECOGNIZER.to_string()),
+            RwSignal::new(None),
+        )
+    }
+
+    /// What live actions run now.
+    pub fn live(&self) -> LiveModel {
+        match self.1.get_untracked() {
+            Some(model) => LiveModel::Taught(Box::new(model)),
+            None => LiveModel::Shipped(self.0.get_untracked()),
+        }
     }
 }
 
@@ -66,6 +80,7 @@ pub fn ModelsPanel() -> impl IntoView {
             }
         }
         choice.0.set(name);
+        choice.1.set(None);
     };
     let rows = move || match manifest.get() {
         None => view! { <p>"reading models/manifest.json…"</p> }.into_any(),

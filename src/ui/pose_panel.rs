@@ -123,7 +123,7 @@ impl Runner {
                     backend,
                     live,
                     timestamp_ms: started,
-                    actions: self.feed.and(self.choice).map(|c| c.0.get_untracked()),
+                    actions: self.feed.and(self.choice).map(|c| c.live()),
                 },
                 Some(image.into()),
                 move |r| {

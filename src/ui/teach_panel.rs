@@ -11,6 +11,7 @@ use crate::browser::{dom, files};
 use crate::ui::annotate::Annotate;
 use crate::ui::compute_panel::Compute;
 use crate::ui::engine::EngineHandle;
+use crate::ui::models_panel::RecognizerChoice;
 
 /// The shipped recognizer whose embedding a new model is taught in, until the person picks
 /// another (everyday actions; `docs/benchmarks.md` compares the two on unseen classes).
@@ -29,6 +30,7 @@ struct Teacher {
     annotate: Annotate,
     engine: EngineHandle,
     compute: Compute,
+    choice: RecognizerChoice,
     phase: RwSignal<Phase>,
     base: RwSignal<String>,
     fine_tune: RwSignal<bool>,
@@ -60,21 +62,13 @@ impl Teacher {
             fine_tune: self.fine_tune.get_untracked(),
         };
         spawn_local(async move {
-            let reply = self
-                .engine
-                .get()
-                .call(request, None, move |r| {
-                    if let Reply::Teaching { done, total } = r {
-                        phase.set(Phase::Teaching {
-                            done: *done,
-                            total: *total,
-                        });
-                    }
-                })
-                .await;
+            let reply = taught_in_engine(self.engine, request, move |done, total| {
+                phase.set(Phase::Teaching { done, total })
+            })
+            .await;
             phase.set(Phase::Idle);
             match reply {
-                Ok(Reply::Taught { model }) => {
+                Ok(Some(model)) => {
                     let version = model.version;
                     let ms = model.teach_ms;
                     if self.annotate.run(|w| w.take_taught(model)).is_some() {
@@ -84,13 +78,8 @@ impl Teacher {
                         ));
                     }
                 }
-                Ok(Reply::Done) => self.said.set("Teaching cancelled.".into()),
-                Ok(Reply::Failed { message }) => self.annotate.notices.error(message),
-                Ok(_) => self
-                    .annotate
-                    .notices
-                    .error("The engine answered something else."),
-                Err(e) => self.annotate.notices.error(e.to_string()),
+                Ok(None) => self.said.set("Teaching cancelled.".into()),
+                Err(why) => self.annotate.notices.error(why),
             }
         });
     }
@@ -162,6 +151,20 @@ impl Teacher {
         });
     }
 
+    /// The taught version live actions follow, if any.
+    fn live_version(self) -> Option<u32> {
+        self.choice.1.with(|m| m.as_ref().map(|m| m.version))
+    }
+
+    /// Live actions follow the model shown, or the shipped recognizer again.
+    fn toggle_live(self) {
+        let model = match self.live_version() {
+            Some(_) => None,
+            None => self.model(),
+        };
+        self.choice.1.set(model);
+    }
+
     fn export(self) {
         let Some(model) = self.model() else {
             return;
@@ -204,6 +207,30 @@ impl Teacher {
     }
 }
 
+/// A `Request::Teach` answered by the engine: the taught model, `None` when cancelled, or what
+/// went wrong in words; `progress(done, total)` hears each batch of windows.
+pub async fn taught_in_engine(
+    engine: EngineHandle,
+    request: Request,
+    progress: impl Fn(u32, u32) + 'static,
+) -> Result<Option<TaughtModel>, String> {
+    let reply = engine
+        .get()
+        .call(request, None, move |r| {
+            if let Reply::Teaching { done, total } = r {
+                progress(*done, *total);
+            }
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    match reply {
+        Reply::Taught { model } => Ok(Some(model)),
+        Reply::Done => Ok(None),
+        Reply::Failed { message } => Err(message),
+        _ => Err("The engine answered something else.".into()),
+    }
+}
+
 #[component]
 pub fn TeachPanel() -> impl IntoView {
     let annotate = expect_context::<Annotate>();
@@ -211,6 +238,7 @@ pub fn TeachPanel() -> impl IntoView {
         annotate,
         engine: expect_context::<EngineHandle>(),
         compute: expect_context::<Compute>(),
+        choice: expect_context::<RecognizerChoice>(),
         phase: RwSignal::new(Phase::Idle),
         base: RwSignal::new(DEFAULT_BASE.to_string()),
         fine_tune: RwSignal::new(false),
@@ -296,6 +324,9 @@ pub fn TeachPanel() -> impl IntoView {
                     </select>
                     <button data-testid="taught-propose" disabled=busy on:click=move |_| t.propose()>"Propose with it"</button>
                     <button data-testid="taught-export" on:click=move |_| t.export()>"Export…"</button>
+                    <button data-testid="taught-live" on:click=move |_| t.toggle_live()>
+                        {move || if t.live_version().is_some() { "Stop live" } else { "Use live" }}
+                    </button>
                 </div>
                 {move || t.model().map(report)}
             </Show>

@@ -9,7 +9,12 @@ use microact_core::model::{Frame, LabelRef, Segment, TrackId};
 use microact_core::taught::{TAUGHT, TaughtModel};
 use microact_protocol::{Example, PersonFrames};
 
+use microact_core::labels::flat_set;
+
 use super::{Refusal, Workspace};
+
+/// The label set of gestures recorded from the camera.
+pub const GESTURES: &str = "gestures";
 
 /// What the project can teach.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -92,6 +97,32 @@ impl Workspace {
     pub fn take_taught(&mut self, model: TaughtModel) -> Result<(), Refusal> {
         let what = format!("teach {}", model.version_name());
         self.apply(&what, Edit::PutTaught { model })
+    }
+
+    /// Keeps a model taught from recorded gestures with its labels in the label set
+    /// [`GESTURES`] (labels it had stay); one undo step.
+    pub fn take_gestures(&mut self, model: TaughtModel) -> Result<(), Refusal> {
+        let mut names: Vec<String> = self
+            .project
+            .label_set(GESTURES)
+            .map(|s| s.labels.iter().map(|l| l.id.clone()).collect())
+            .unwrap_or_default();
+        for l in &model.labels {
+            if !names.contains(&l.label.label) {
+                names.push(l.label.label.clone());
+            }
+        }
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let set = flat_set(GESTURES, "Gestures", &refs);
+        let what = format!("teach gestures {}", model.version_name());
+        let index = self.project.label_sets.len();
+        self.apply(
+            &what,
+            Edit::Batch(vec![
+                Edit::PutLabelSet { index, set },
+                Edit::PutTaught { model },
+            ]),
+        )
     }
 
     /// Each track with stored poses as a person to propose on (their id: the track's index).
@@ -260,6 +291,26 @@ mod tests {
         assert_eq!(w.lesson().version, 2);
         w.undo();
         assert!(w.project.taught.is_empty());
+    }
+
+    #[test]
+    fn gestures_keep_their_labels_in_one_set() {
+        let mut w = workspace_with_clip();
+        let mut m = model(1);
+        for (l, name) in m.labels.iter_mut().zip(["wave", "clap"]) {
+            l.label = LabelRef::new(GESTURES, name);
+        }
+        w.take_gestures(m.clone()).unwrap();
+        m.version = 2;
+        m.labels[1].label = LabelRef::new(GESTURES, "jump");
+        w.take_gestures(m).unwrap();
+        let set = w.project.label_set(GESTURES).unwrap();
+        let ids: Vec<&str> = set.labels.iter().map(|l| l.id.as_str()).collect();
+        assert_eq!(ids, vec!["wave", "clap", "jump"]);
+        assert_eq!(w.project.taught.len(), 2);
+        w.undo();
+        w.undo();
+        assert!(w.project.label_set(GESTURES).is_none());
     }
 
     #[test]

@@ -135,3 +135,57 @@ describe('teach from my labels', () => {
     }
   });
 });
+
+describe('teach a gesture', () => {
+  test('gestures recorded from the camera are taught and recognised live', async () => {
+    const browser = await launch({ cameraFile: fixture('walk-2s.y4m') });
+    try {
+      const app = new Teach(await browser.newPage());
+      await app.open(server.url);
+      await app.useBackend('cpu');
+      await app.byTestId('camera-start').click();
+      await app.page.waitForFunction(() => {
+        const v = document.querySelector('[data-testid="video"]');
+        return v.readyState >= 2 && !v.paused;
+      });
+      await app.enablePose('movenet-lightning');
+      await app.byTestId('gestures').locator('summary').click();
+      // Two examples of each of two gestures (the fake camera plays one real clip in a loop).
+      let recorded = 0;
+      for (const gesture of ['step', 'step', 'sway', 'sway']) {
+        await app.byTestId('gesture-name').fill(gesture);
+        await app.byTestId('gesture-record').click();
+        recorded += 1;
+        await app.page.waitForFunction(
+          (n) => document.querySelector('[data-testid="gesture-examples"]').dataset.count === String(n)
+            || document.querySelector('[data-testid="gesture-said"]').innerText !== '',
+          recorded,
+          { timeout: 60_000 },
+        );
+        assert.equal(await app.byTestId('gesture-said').innerText(), '');
+      }
+      assert.equal(await app.byTestId('gesture-examples').innerText(), 'step: 2 · sway: 2');
+      await app.byTestId('gesture-teach').click();
+      await app.page.waitForFunction(() => /^Taught gestures v1/.test(document.querySelector('[data-testid="gesture-said"]').innerText), null, { timeout: 120_000 })
+        .catch(async () => assert.fail(`not taught; the page says ${JSON.stringify(await app.notices())}`));
+      // Live actions now follow the gestures: their two labels, one distribution, an unknown score.
+      const el = app.byTestId('actions');
+      await app.page.waitForFunction(
+        (e) => e.dataset.state === 'failed' || (e.dataset.state === 'ready' && JSON.parse(e.dataset.top).every(([c]) => ['step', 'sway'].includes(c))),
+        await el.elementHandle(),
+        { timeout: 120_000 },
+      );
+      const d = await el.evaluate((e) => ({ ...e.dataset, text: e.innerText }));
+      assert.equal(d.state, 'ready', d.text);
+      const top = JSON.parse(d.top);
+      assert.deepEqual(top.map(([c]) => c).sort(), ['step', 'sway']);
+      assert.ok(Math.abs(top[0][1] + top[1][1] - 1) < 1e-3, JSON.stringify(top));
+      assert.ok(Number(d.unknown) >= 0 && Number(d.unknown) <= 1);
+      await app.byTestId('camera-stop').click();
+      assert.deepEqual(await app.notices('error'), []);
+      app.assertNoConsoleErrors();
+    } finally {
+      await browser.close();
+    }
+  });
+});

@@ -1,8 +1,10 @@
 //! Live actions: the first person's poses, frame by frame, through a streaming window, and the
 //! chosen recognizer on each window that comes due.
 
+use microact_core::taught::TaughtModel;
 use microact_models::action::DdNet;
 use microact_models::action::Sequence;
+use microact_models::action::fewshot;
 use microact_models::action::joints::Layout;
 use microact_models::action::recognizer::RecognizerSpec;
 use microact_models::action::stream::{Stream, Windows, classify};
@@ -170,6 +172,37 @@ pub async fn guess(
     Ok(Actions::Guess {
         top: top_k(&recognizer.spec.classes, &probabilities, TOP),
         unknown: unknown.max_softmax,
+        recognizer_ms: now_ms() - started,
+    })
+}
+
+/// A taught model on one window: its top labels and unknown score (above 0.5: farther from
+/// every prototype than its calibrated distance).
+pub async fn guess_taught(
+    model: &TaughtModel,
+    base: &Recognizer,
+    window: &Sequence,
+    device: &Device,
+    now_ms: impl Fn() -> f64,
+) -> Result<Actions, EngineError> {
+    let started = now_ms();
+    let embedded = fewshot::embed(
+        &base.net,
+        &base.spec.pipeline,
+        usize::from(model.base.dense),
+        &[window],
+        false,
+        device,
+    )
+    .await
+    .map_err(|e| EngineError::Recognizer(e.to_string()))?;
+    let (probabilities, unknown) = fewshot::window_scores(model, &embedded)
+        .pop()
+        .ok_or_else(|| EngineError::Recognizer("no embedding came back".into()))?;
+    let labels: Vec<String> = model.labels.iter().map(|l| l.label.label.clone()).collect();
+    Ok(Actions::Guess {
+        top: top_k(&labels, &probabilities, TOP),
+        unknown,
         recognizer_ms: now_ms() - started,
     })
 }

@@ -15,7 +15,7 @@ use microact_models::manifest::{Classes, Manifest};
 use microact_models::pose::estimator::Estimator;
 use microact_models::selftest;
 use microact_protocol::{
-    Actions, Envelope, Person, PersonFrames, Reply, Request, SelfTest, TensorStats,
+    Actions, Envelope, LiveModel, Person, PersonFrames, Reply, Request, SelfTest, TensorStats,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -69,7 +69,7 @@ struct Engine {
 struct Deferred {
     id: u64,
     session: u32,
-    recognizer: String,
+    recognizer: LiveModel,
     backend: microact_protocol::Backend,
     window: microact_models::action::Sequence,
 }
@@ -498,7 +498,7 @@ impl Engine {
         &mut self,
         id: u64,
         session: u32,
-        recognizer: &str,
+        recognizer: &LiveModel,
         backend: microact_protocol::Backend,
         people: &[Person],
         live: bool,
@@ -511,7 +511,7 @@ impl Engine {
                 self.deferred = Some(Deferred {
                     id,
                     session,
-                    recognizer: recognizer.to_string(),
+                    recognizer: recognizer.clone(),
                     backend,
                     window,
                 });
@@ -527,10 +527,18 @@ impl Engine {
         };
         let guess = async {
             let device = self.devices.get(d.backend).await?;
-            let r = self
-                .recognizer(d.id, &d.recognizer, d.backend, &device)
-                .await?;
-            live::guess(r, &d.window, &device, now_ms).await
+            match &d.recognizer {
+                LiveModel::Shipped(name) => {
+                    let r = self.recognizer(d.id, name, d.backend, &device).await?;
+                    live::guess(r, &d.window, &device, now_ms).await
+                }
+                LiveModel::Taught(model) => {
+                    let base = &model.base.recognizer;
+                    let r = self.recognizer(d.id, base, d.backend, &device).await?;
+                    teach::check_base(model, r)?;
+                    live::guess_taught(model, r, &d.window, &device, now_ms).await
+                }
+            }
         };
         let actions = guess.await.unwrap_or_else(|e| Actions::Failed {
             message: e.to_string(),

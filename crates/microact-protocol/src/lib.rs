@@ -67,9 +67,9 @@ pub enum Request {
         live: bool,
         /// When the frame is shown, ms (smoothing reads the time between frames).
         timestamp_ms: f64,
-        /// The recognizer (a manifest name) that follows the first person's live poses and
-        /// says what they are doing; `None`: no live actions.
-        actions: Option<String>,
+        /// What follows the first person's live poses and says what they are doing; `None`:
+        /// no live actions.
+        actions: Option<LiveModel>,
     },
     /// Clip analysis's pose pass without seeking: the clip's file (a `Blob` beside the request)
     /// demuxed and decoded in the engine (WebCodecs), each frame from `from` to `frames`
@@ -123,6 +123,13 @@ pub enum Request {
         backend: Backend,
         people: Vec<PersonFrames>,
     },
+}
+
+/// What recognises live actions: a shipped recognizer (a manifest name) or a taught model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum LiveModel {
+    Shipped(String),
+    Taught(Box<TaughtModel>),
 }
 
 /// One labelled segment's poses, for teaching: its label (an index into the request's labels)
