@@ -11,7 +11,9 @@ use futures_channel::oneshot;
 use leptos::html::Video;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use microact_core::model::VideoId;
+use microact_core::labels::LabelSet;
+use microact_core::model::{Confidence, Segment, VideoId};
+use microact_core::taught::{TAUGHT, TaughtModel};
 use microact_core::time::FrameRate;
 use microact_protocol::{Backend, Person, PersonFrames, Reply, Request};
 
@@ -27,6 +29,13 @@ use crate::ui::notices::Notices;
 use crate::workspace::analysis::{
     Analysed, Part, Seen, people, person_boxes, person_frames, pose_track, stitch,
 };
+
+/// A recognizer's name, its labels and each person's id, confidence and proposals.
+type Scored = (
+    String,
+    LabelSet,
+    Vec<(u32, Option<Confidence>, Vec<Segment>)>,
+);
 
 /// Who is analysed, and the pose network that finds them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -496,6 +505,42 @@ impl Analyser {
         }
     }
 
+    /// A taught model's proposals for each analysed person (no confidence strip), its name as
+    /// their source and the label set of its first label (the project has it).
+    async fn propose_taught(
+        &self,
+        engine: &crate::browser::engine::Engine,
+        backend: Backend,
+        taught: TaughtModel,
+        people: Vec<PersonFrames>,
+    ) -> Result<Scored, String> {
+        let labels = self
+            .annotate
+            .ws
+            .with_untracked(|w| {
+                let set = &taught.labels.first()?.label.set;
+                w.project.label_set(set).cloned()
+            })
+            .ok_or("the taught model's labels are no longer in the project")?;
+        let request = Request::ProposeTaught {
+            model: taught,
+            backend,
+            people,
+        };
+        let reply = engine
+            .call(request, None, |_| {})
+            .await
+            .map_err(|e| e.to_string())?;
+        let Reply::TaughtProposals { people, .. } = reply else {
+            return Err("the engine answered something else".into());
+        };
+        let scored = people
+            .into_iter()
+            .map(|p| (p.id, None, p.proposals))
+            .collect();
+        Ok((TAUGHT.to_string(), labels, scored))
+    }
+
     async fn run(self) -> Result<(), String> {
         let backend = self.compute.backend.get_untracked();
         let Some(job) = self.job.get_value() else {
@@ -541,32 +586,46 @@ impl Analyser {
         if ids.is_empty() {
             return Err("no person was found in the clip".into());
         }
-        let request = Request::Score {
-            recognizer: self.choice.0.get_untracked(),
-            backend,
-            people: ids
-                .iter()
-                .map(|&id| PersonFrames {
-                    id,
-                    frames: person_frames(&job.seen, id)
-                        .into_iter()
-                        .map(|s| s.map(|s| s.keypoints.clone()))
-                        .collect(),
-                })
-                .collect(),
-        };
-        let reply = engine
-            .call(request, None, |_| {})
-            .await
-            .map_err(|e| e.to_string())?;
-        let Reply::Scores {
-            model,
-            labels,
-            people: scored,
-            ..
-        } = reply
-        else {
-            return Err("the engine answered something else".into());
+        let people: Vec<PersonFrames> = ids
+            .iter()
+            .map(|&id| PersonFrames {
+                id,
+                frames: person_frames(&job.seen, id)
+                    .into_iter()
+                    .map(|s| s.map(|s| s.keypoints.clone()))
+                    .collect(),
+            })
+            .collect();
+        let (model, labels, scored) = match self.choice.1.get_untracked() {
+            Some(taught) => {
+                self.propose_taught(&engine, backend, taught, people)
+                    .await?
+            }
+            None => {
+                let request = Request::Score {
+                    recognizer: self.choice.0.get_untracked(),
+                    backend,
+                    people,
+                };
+                let reply = engine
+                    .call(request, None, |_| {})
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let Reply::Scores {
+                    model,
+                    labels,
+                    people: scored,
+                    ..
+                } = reply
+                else {
+                    return Err("the engine answered something else".into());
+                };
+                let scored = scored
+                    .into_iter()
+                    .map(|s| (s.id, Some(s.confidence), s.proposals))
+                    .collect::<Vec<_>>();
+                (model, labels, scored)
+            }
         };
         // About a box a second, normalised to the frames the keypoints are in.
         let every = job.rate.fps().round().max(1.0) as u64;
@@ -579,15 +638,15 @@ impl Analyser {
         let (width, height) = (size.width as f32, size.height as f32);
         let analysed: Vec<Analysed> = scored
             .into_iter()
-            .map(|s| {
-                let mut pose = pose_track(job.video, s.id, &job.seen);
-                pose.confidence = Some(s.confidence);
+            .map(|(id, confidence, proposals)| {
+                let mut pose = pose_track(job.video, id, &job.seen);
+                pose.confidence = confidence;
                 Analysed {
                     pose,
                     model: model.clone(),
                     labels: labels.clone(),
-                    proposals: s.proposals,
-                    boxes: person_boxes(&job.seen, s.id, every, width, height),
+                    proposals,
+                    boxes: person_boxes(&job.seen, id, every, width, height),
                 }
             })
             .collect();

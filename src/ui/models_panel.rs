@@ -16,7 +16,7 @@ use crate::ui::annotate::Annotate;
 pub const DEFAULT_RECOGNIZER: &str = "penn-ddnet";
 
 /// The recognizer (a manifest name) live actions and clip analysis run, and the taught model
-/// live actions run instead while one is chosen (the teach panel's "Use live").
+/// they run instead while one is chosen (the teach panel's "Use for live and analysis").
 #[derive(Clone, Copy)]
 pub struct RecognizerChoice(pub RwSignal<String>, pub RwSignal<Option<TaughtModel>>);
 

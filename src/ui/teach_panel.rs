@@ -156,7 +156,7 @@ impl Teacher {
         self.choice.1.with(|m| m.as_ref().map(|m| m.version))
     }
 
-    /// Live actions follow the model shown, or the shipped recognizer again.
+    /// Live actions and clip analysis follow the model shown, or the shipped recognizer again.
     fn toggle_live(self) {
         let model = match self.live_version() {
             Some(_) => None,
@@ -325,7 +325,7 @@ pub fn TeachPanel() -> impl IntoView {
                     <button data-testid="taught-propose" disabled=busy on:click=move |_| t.propose()>"Propose with it"</button>
                     <button data-testid="taught-export" on:click=move |_| t.export()>"Export…"</button>
                     <button data-testid="taught-live" on:click=move |_| t.toggle_live()>
-                        {move || if t.live_version().is_some() { "Stop live" } else { "Use live" }}
+                        {move || if t.live_version().is_some() { "Back to the shipped recognizer" } else { "Use for live and analysis" }}
                     </button>
                 </div>
                 {move || t.model().map(report)}

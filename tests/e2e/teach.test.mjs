@@ -62,6 +62,8 @@ describe('teach from my labels', () => {
       page.on('dialog', (d) => d.accept());
       const app = new Teach(page);
       await app.open(server.url);
+      // The CPU path: SwiftShader's WebGPU needs seconds a frame for the clip analysis below.
+      await app.useBackend('cpu');
       await app.openFile(CLIP);
       assert.equal(await app.frameRate(), '25/1');
       await app.byTestId('lane').first().waitFor();
@@ -98,6 +100,17 @@ describe('teach from my labels', () => {
       // Proposals are one undo step.
       await app.key('Control+z');
       await app.waitForSegments(() => document.querySelectorAll('[data-testid="segment"]').length === 3, 'the proposals undone');
+
+      // Clip analysis can run the taught model instead of the shipped recognizer.
+      await app.byTestId('taught-live').click();
+      await app.byTestId('analyse').click();
+      await app.waitForAnalysis(['done'], 300_000);
+      const analysed = (await app.segments()).filter((s) => s.status === 'proposed' && s.start >= mid - 30);
+      const again = secondHalf.filter((t) => analysed.some((p) => p.label === t.label && iou(p, t) >= 0.5));
+      assert.ok(again.length >= 2, `second half ${JSON.stringify(secondHalf)}, analysis proposed ${JSON.stringify(analysed)}`);
+      await app.byTestId('taught-live').click();
+      await app.key('Control+z');
+      await app.waitForSegments(() => document.querySelectorAll('[data-testid="segment"]').length === 3, 'the analysis undone');
 
       // Taught again with a fine-tuned head: a second version.
       await app.byTestId('teach-fine-tune').check();

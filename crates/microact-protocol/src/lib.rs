@@ -345,7 +345,7 @@ mod tests {
                 backend: Backend::Cpu,
                 live: true,
                 timestamp_ms: 33.5,
-                actions: Some("penn-ddnet".into()),
+                actions: Some(LiveModel::Shipped("penn-ddnet".into())),
             },
         };
         let text = serde_json::to_string(&request).unwrap();

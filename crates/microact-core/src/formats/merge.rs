@@ -157,7 +157,7 @@ mod tests {
         use crate::sample::taught_model;
         let mut base = sample_project();
         base.taught = vec![taught_model(1), taught_model(2)];
-        let mut imported = sample_project();
+        let mut imported = Project::new("other");
         imported.taught = vec![taught_model(1)];
         for mode in [Mode::Merge, Mode::Replace] {
             let mut after = base.clone();
