@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 /// A named tree of labels. Parents come before their children.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LabelSet {
-    /// Stable id, used in [`crate::model::LabelRef`].
+    /// Stable id, used in [`LabelRef`].
     pub id: String,
     pub name: String,
     pub labels: Vec<Label>,
@@ -455,6 +455,22 @@ pub fn flat_set(id: &str, name: &str, classes: &[&str]) -> LabelSet {
         id: id.into(),
         name: name.into(),
         labels,
+    }
+}
+
+/// A label in one of the project's label sets.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LabelRef {
+    pub set: String,
+    pub label: String,
+}
+
+impl LabelRef {
+    pub fn new(set: impl Into<String>, label: impl Into<String>) -> Self {
+        Self {
+            set: set.into(),
+            label: label.into(),
+        }
     }
 }
 

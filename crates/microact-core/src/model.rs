@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::labels::LabelRef;
 use crate::labels::LabelSet;
 use crate::taught::TaughtModel;
 use crate::time::FrameRate;
@@ -162,22 +163,6 @@ impl Segment {
 
     fn order_key(&self) -> (Frame, Frame, SegmentId) {
         (self.start, self.end, self.id)
-    }
-}
-
-/// A label in one of the project's label sets.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct LabelRef {
-    pub set: String,
-    pub label: String,
-}
-
-impl LabelRef {
-    pub fn new(set: impl Into<String>, label: impl Into<String>) -> Self {
-        Self {
-            set: set.into(),
-            label: label.into(),
-        }
     }
 }
 

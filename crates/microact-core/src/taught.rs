@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::model::LabelRef;
+use crate::labels::LabelRef;
 
 /// The name proposals of a taught model give as their source (`Source::Model::name`); the
 /// version is `v{version}`.
