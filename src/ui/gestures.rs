@@ -101,7 +101,7 @@ pub fn GesturePanel() -> impl IntoView {
         let request = Request::Teach {
             base: DEFAULT_BASE.to_string(),
             backend: compute.backend.get_untracked(),
-            version: annotate.ws.with_untracked(|w| w.lesson().version),
+            version: annotate.ws.with_untracked(|w| w.next_taught_version()),
             labels,
             examples: taught,
             fine_tune: false,

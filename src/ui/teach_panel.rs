@@ -188,7 +188,7 @@ impl Teacher {
             match read {
                 Ok(mut model) => {
                     let from = model.version_name();
-                    model.version = self.annotate.ws.with_untracked(|w| w.lesson().version);
+                    model.version = self.annotate.ws.with_untracked(|w| w.next_taught_version());
                     let version = model.version;
                     if self.annotate.run(|w| w.take_taught(model)).is_some() {
                         self.shown.set(Some(version));
@@ -246,17 +246,11 @@ pub fn TeachPanel() -> impl IntoView {
         said: RwSignal::new(String::new()),
     };
     let summary = move || {
-        let lesson = annotate.ws.with(|w| w.lesson());
-        let mut text = format!(
-            "{} labelled segments of {} labels have poses to learn from.",
-            lesson.examples.len(),
-            lesson.labels.len()
-        );
-        if lesson.without_poses > 0 {
-            text += &format!(
-                " {} have none yet: analyse their clip first.",
-                lesson.without_poses
-            );
+        let (segments, labels, without_poses) = annotate.ws.with(|w| w.lesson_counts());
+        let mut text =
+            format!("{segments} labelled segments of {labels} labels have poses to learn from.");
+        if without_poses > 0 {
+            text += &format!(" {without_poses} have none yet: analyse their clip first.");
         }
         text
     };

@@ -64,7 +64,7 @@ impl Workspace {
     pub fn lesson(&self) -> Lesson {
         let project = &self.project;
         let mut lesson = Lesson {
-            version: project.taught.iter().map(|m| m.version).max().unwrap_or(0) + 1,
+            version: self.next_taught_version(),
             ..Lesson::default()
         };
         for track in &project.tracks {
@@ -91,6 +91,42 @@ impl Workspace {
             }
         }
         lesson
+    }
+
+    /// The version the next taught model gets.
+    pub fn next_taught_version(&self) -> u32 {
+        self.project
+            .taught
+            .iter()
+            .map(|m| m.version)
+            .max()
+            .unwrap_or(0)
+            + 1
+    }
+
+    /// What [`Self::lesson`] would hold, counted without copying poses: segments with poses,
+    /// their labels, segments without poses.
+    pub fn lesson_counts(&self) -> (usize, usize, usize) {
+        let project = &self.project;
+        let (mut with, mut without) = (0, 0);
+        let mut labels: Vec<&LabelRef> = Vec::new();
+        for track in &project.tracks {
+            let posed = project
+                .poses
+                .iter()
+                .any(|p| p.video == track.video && p.person == track.meta.person);
+            for s in track.segments.iter().filter(|s| is_ground_truth(s)) {
+                if !posed {
+                    without += 1;
+                    continue;
+                }
+                with += 1;
+                if !labels.contains(&&s.label) {
+                    labels.push(&s.label);
+                }
+            }
+        }
+        (with, labels.len(), without)
     }
 
     /// Keeps `model` in the project as one undo step.
@@ -273,6 +309,7 @@ mod tests {
         )
         .unwrap();
         let lesson = w.lesson();
+        assert_eq!(w.lesson_counts(), (3, 2, 0));
         assert_eq!(lesson.version, 1);
         assert_eq!(
             lesson.labels,
