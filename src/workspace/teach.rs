@@ -201,6 +201,15 @@ impl Workspace {
             let Some(lane) = after.track(track) else {
                 continue;
             };
+            // Poses past the clip's end (an imported file can say anything) propose nothing there.
+            let frames = after.video(lane.video).map_or(0, |v| v.frames);
+            let proposals = proposals
+                .into_iter()
+                .filter_map(|mut p| {
+                    p.end = p.end.min(frames);
+                    (p.end > p.start).then_some(p)
+                })
+                .collect();
             let proposals = undecided(
                 proposals,
                 lane.segments.iter().filter(|s| is_ground_truth(s)),
