@@ -255,22 +255,22 @@ pub fn TeachPanel() -> impl IntoView {
         text
     };
     let busy = move || t.phase.get() != Phase::Idle;
-    let progress = move || {
-        match t.phase.get() {
-        Phase::Teaching { done, total } => Some(view! {
-            <span class="teach-progress">
-                <progress data-testid="teach-progress" max=total.max(1) value=done></progress>
-                {format!(" {done} of {total} windows")}
-                <button data-testid="teach-cancel" on:click=move |_| t.cancel()>"Cancel"</button>
-            </span>
-        }.into_any()),
-        Phase::Proposing => Some(view! {
-            <span class="teach-progress">"proposing…" <progress></progress> ""
-                <button data-testid="teach-cancel" on:click=move |_| t.cancel()>"Cancel"</button>
-            </span>
-        }.into_any()),
+    let progress = move || match t.phase.get() {
+        Phase::Teaching { done, total } => Some(
+            view! {
+                <span class="teach-progress">
+                    <progress data-testid="teach-progress" max=total.max(1) value=done></progress>
+                    {format!(" {done} of {total} windows")}
+                    <button data-testid="teach-cancel" on:click=move |_| t.cancel()>"Cancel"</button>
+                </span>
+            }
+            .into_any(),
+        ),
+        Phase::Proposing => Some(
+            view! { <span class="teach-progress">"proposing… " <progress></progress></span> }
+                .into_any(),
+        ),
         Phase::Idle => None,
-    }
     };
     let versions = move || {
         annotate.ws.with(|w| {
