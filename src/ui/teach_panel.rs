@@ -255,7 +255,8 @@ pub fn TeachPanel() -> impl IntoView {
         text
     };
     let busy = move || t.phase.get() != Phase::Idle;
-    let progress = move || match t.phase.get() {
+    let progress = move || {
+        match t.phase.get() {
         Phase::Teaching { done, total } => Some(
             view! {
                 <span class="teach-progress">
@@ -271,6 +272,7 @@ pub fn TeachPanel() -> impl IntoView {
                 .into_any(),
         ),
         Phase::Idle => None,
+    }
     };
     let versions = move || {
         annotate.ws.with(|w| {
