@@ -255,25 +255,7 @@ pub fn TeachPanel() -> impl IntoView {
         text
     };
     let busy = move || t.phase.get() != Phase::Idle;
-    let progress = move || {
-        match t.phase.get() {
-        Phase::Teaching { done, total } => Some(
-            view! {
-                <span class="teach-progress">
-                    <progress data-testid="teach-progress" max=total.max(1) value=done></progress>
-                    {format!(" {done} of {total} windows")}
-                    <button data-testid="teach-cancel" on:click=move |_| t.cancel()>"Cancel"</button>
-                </span>
-            }
-            .into_any(),
-        ),
-        Phase::Proposing => Some(
-            view! { <span class="teach-progress">"proposing… " <progress></progress></span> }
-                .into_any(),
-        ),
-        Phase::Idle => None,
-    }
-    };
+    let progress = move || progress(t);
     let versions = move || {
         annotate.ws.with(|w| {
             w.project
@@ -332,6 +314,27 @@ pub fn TeachPanel() -> impl IntoView {
             </label>
         </details>
     }
+}
+
+/// The teach panel's progress while the engine works: windows embedded (with Cancel), or
+/// proposing.
+fn progress(t: Teacher) -> Option<AnyView> {
+    let view = match t.phase.get() {
+        Phase::Teaching { done, total } => view! {
+            <span class="teach-progress">
+                <progress data-testid="teach-progress" max=total.max(1) value=done></progress>
+                {format!(" {done} of {total} windows")}
+                <button data-testid="teach-cancel" on:click=move |_| t.cancel()>"Cancel"</button>
+            </span>
+        }
+        .into_any(),
+        Phase::Proposing => {
+            view! { <span class="teach-progress">"proposing… " <progress></progress></span> }
+                .into_any()
+        }
+        Phase::Idle => return None,
+    };
+    Some(view)
 }
 
 /// What a taught model's check found: per label, the confusion table, the labels too close.
