@@ -4,7 +4,8 @@
 //
 // - SinglePose Lightning on tests/fixtures/pose/*.rgb (192×192): 17 keypoints [y, x, score];
 // - MultiPose Lightning on tests/fixtures/pose/multipose/*.rgb (256×256): 6 rows of 56 values
-//   (17 × [y, x, score], box [y_min, x_min, y_max, x_max], person score).
+//   (17 × [y, x, score], box [y_min, x_min, y_max, x_max], person score);
+// - the same on tests/fixtures/pose/multipose/sizes/NAME.WxH.rgb, at each frame's own size.
 //
 //   node scripts/reference/movenet.mjs MODEL_DIR [HEADS_DIR]
 //
@@ -51,7 +52,20 @@ const MODELS = [
       offset: head('kpt_offset_0/conv2d_9'),
     },
   },
+  {
+    name: 'movenet-multipose',
+    frames: 'tests/fixtures/pose/multipose/sizes',
+    row: 56,
+    layout: 'per frame: 6 people, each 17 COCO keypoints as y, x, score, then the box y_min, x_min, y_max, x_max and the person score; y normalised to the input height, x to its width (the size in the name, W×H)',
+    heads: {},
+  },
 ];
+
+/** [height, width] of a frame: `side` square, or the `WxH` in its name. */
+function shape(model, file) {
+  const sized = /\.(\d+)x(\d+)\.rgb$/.exec(file);
+  return sized ? [Number(sized[2]), Number(sized[1])] : [model.side, model.side];
+}
 
 async function run(model, backend) {
   await tf.setBackend(backend);
@@ -64,9 +78,10 @@ async function run(model, backend) {
   const out = {};
   for (const file of readdirSync(model.frames).filter((f) => f.endsWith('.rgb')).sort()) {
     const rgb = readFileSync(join(model.frames, file));
-    const input = tf.tensor4d(Int32Array.from(rgb), [1, model.side, model.side, 3], 'int32');
+    const input = tf.tensor4d(Int32Array.from(rgb), [1, ...shape(model, file), 3], 'int32');
     const names = ['Identity:0', ...Object.values(model.heads)];
-    const [result, ...heads] = graph.execute(input, names);
+    const outputs = graph.execute(input, names);
+    const [result, ...heads] = Array.isArray(outputs) ? outputs : [outputs];
     out[basename(file, '.rgb')] = Array.from(await result.data()).reduce((rows, v, i) => {
       if (i % model.row === 0) rows.push([]);
       rows[rows.length - 1].push(v);

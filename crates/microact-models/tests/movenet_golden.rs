@@ -205,6 +205,70 @@ fn multipose_float_port_matches_tfjs_within_half_a_pixel() {
     );
 }
 
+/// MultiPose at sizes other than 256 × 256 (frames `multipose/sizes/NAME.WxH.rgb`, letterboxed
+/// as the page does): every keypoint and box corner of the people TF.js scores at least 0.05, in
+/// pixels of that input; the worst error, mean error, worst person-score difference and sizes.
+fn sized_errors_against_tfjs(net: &PoseNet, device: &Device) -> (Errors, f32, Vec<String>) {
+    let dir = frames_dir(Variant::MultiPoseLightning).join("sizes");
+    let text = std::fs::read_to_string(dir.join("movenet-multipose.tfjs.json")).unwrap();
+    let reference: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let (mut errors, mut worst_person, mut sizes) = (Errors::default(), 0.0f32, Vec::new());
+    for (name, expected) in reference["frames"].as_object().unwrap() {
+        let size = name.rsplit('.').next().unwrap();
+        let (w, h) = size.split_once('x').unwrap();
+        let (w, h): (usize, usize) = (w.parse().unwrap(), h.parse().unwrap());
+        sizes.push(size.to_string());
+        let bytes = std::fs::read(dir.join(format!("{name}.rgb"))).unwrap();
+        let values: Vec<f32> = bytes.iter().map(|&b| b as f32).collect();
+        let rgb = Tensor::from_data(TensorData::new(values, [1, h, w, 3]), device);
+        let got = read_sync(pose::multi_pose(net, rgb)).unwrap();
+        for (ours, theirs) in got.iter().zip(expected.as_array().unwrap()) {
+            let t = floats(theirs);
+            if t[55] < 0.05 {
+                continue;
+            }
+            for (k, kp) in ours.keypoints.iter().enumerate() {
+                let r = &t[3 * k..3 * k + 3];
+                let px = ((kp.y - r[0]) * h as f32).hypot((kp.x - r[1]) * w as f32);
+                errors.add(px, r[2], (kp.score - r[2]).abs());
+            }
+            let b = ours.bbox;
+            let scales = [h, w, h, w].map(|s| s as f32);
+            for ((v, r), s) in [b.y_min, b.x_min, b.y_max, b.x_max].iter().zip(&t[51..55]).zip(scales) {
+                errors.add((v - r).abs() * s, 1.0, 0.0);
+            }
+            worst_person = worst_person.max((ours.score - t[55]).abs());
+        }
+    }
+    (errors, worst_person, sizes)
+}
+
+#[test]
+fn multipose_at_other_sizes_matches_tfjs_within_half_a_pixel() {
+    let device = Device::flex();
+    let net = shipped_named("movenet-multipose", &device);
+    for (path, net) in [
+        ("cpu kernels", cpu_kernels(net.clone())),
+        ("burn ops", PoseNet::Burn(net)),
+    ] {
+        let (e, person, sizes) = sized_errors_against_tfjs(&net, &device);
+        eprintln!(
+            "multipose {path} at {}: worst {:.4} px, mean {:.4} px, worst keypoint score difference {:.5}, worst person score difference {person:.5}",
+            sizes.join(", "),
+            e.worst,
+            e.mean(),
+            e.worst_score
+        );
+        assert_eq!(sizes.len(), 3);
+        assert!(
+            e.worst <= 0.5 && e.worst_score <= 0.01 && person <= 0.01,
+            "{path}: worst {} px, keypoint score {}, person score {person}",
+            e.worst,
+            e.worst_score
+        );
+    }
+}
+
 #[test]
 fn multipose_quantized_port_stays_close_where_keypoints_are_seen() {
     let device = Device::flex();
