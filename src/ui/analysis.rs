@@ -26,6 +26,7 @@ use crate::ui::compute_panel::Compute;
 use crate::ui::engine::EngineHandle;
 use crate::ui::models_panel::RecognizerChoice;
 use crate::ui::notices::Notices;
+use crate::ui::pose_panel::MultiPoseSide;
 use crate::workspace::analysis::{
     Analysed, Part, Seen, people, person_boxes, person_frames, pose_track, stitch,
 };
@@ -170,6 +171,7 @@ struct Analyser {
     annotate: Annotate,
     compute: Compute,
     choice: RecognizerChoice,
+    side: MultiPoseSide,
     notices: Notices,
 }
 
@@ -308,6 +310,7 @@ impl Analyser {
                 rate: job.rate,
                 frames: end,
                 from,
+                side: self.side.0.get_untracked(),
             };
             let progress = move |reply: &Reply| {
                 let Reply::Analysed { frame, people } = reply else {
@@ -454,6 +457,7 @@ impl Analyser {
                         live: true,
                         timestamp_ms: job.rate.start_of(frame) * 1000.0,
                         actions: None,
+                        side: self.side.0.get_untracked(),
                     },
                     Some(image.into()),
                     |_| {},
@@ -701,6 +705,7 @@ pub fn AnalysisPanel() -> impl IntoView {
         annotate,
         compute: expect_context::<Compute>(),
         choice: expect_context::<RecognizerChoice>(),
+        side: expect_context::<MultiPoseSide>(),
         notices: expect_context::<Notices>(),
     };
     // Another clip (or the camera): what was analysed belongs to the one before.

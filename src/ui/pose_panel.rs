@@ -69,6 +69,7 @@ struct Runner {
     /// Where the actions panel reads each result, and the recognizer it follows.
     feed: Option<PoseFeed>,
     choice: Option<RecognizerChoice>,
+    side: MultiPoseSide,
 }
 
 impl Runner {
@@ -124,6 +125,7 @@ impl Runner {
                     live,
                     timestamp_ms: started,
                     actions: self.feed.and(self.choice).map(|c| c.live()),
+                    side: self.side.0.get_untracked(),
                 },
                 Some(image.into()),
                 move |r| {
@@ -255,6 +257,27 @@ fn people_json(people: &[Person]) -> String {
     format!("[{}]", rows.join(","))
 }
 
+/// MultiPose's input, chosen in the pose panel and used by the overlay and clip analysis alike:
+/// its longer side in pixels, the other as the frame's aspect needs (`None`: 256 × 256, as the
+/// graph was exported). Larger finds smaller people and costs more (the panel shows pose ms).
+#[derive(Clone, Copy)]
+pub struct MultiPoseSide(pub RwSignal<Option<u32>>);
+
+impl MultiPoseSide {
+    pub fn new() -> MultiPoseSide {
+        MultiPoseSide(RwSignal::new(None))
+    }
+}
+
+impl Default for MultiPoseSide {
+    fn default() -> MultiPoseSide {
+        MultiPoseSide::new()
+    }
+}
+
+/// The sizes offered for MultiPose's longer side.
+const SIDES: [u32; 5] = [384, 512, 640, 768, 1024];
+
 #[component]
 pub fn PosePanel() -> impl IntoView {
     let viewer = expect_context::<Viewer>();
@@ -270,12 +293,14 @@ pub fn PosePanel() -> impl IntoView {
         notices: expect_context::<Notices>(),
         feed: use_context::<PoseFeed>(),
         choice: use_context::<RecognizerChoice>(),
+        side: expect_context::<MultiPoseSide>(),
     };
 
     // A new frame on screen, a new model or backend, or the toggle: run (or clear).
     Effect::new(move |_| {
         let enabled = runner.enabled.get();
         runner.model.track();
+        runner.side.0.track();
         runner.compute.backend.track();
         viewer.media_time.track();
         let source = viewer.source.get();
@@ -355,6 +380,12 @@ pub fn PosePanel() -> impl IntoView {
                 <label>"Model "
                     <select data-testid="pose-model" on:change=move |e| runner.model.set(event_target_value(&e))>
                         {models.map(|(value, label)| view! { <option value=value>{label}</option> })}
+                    </select>
+                </label>
+                <label title="MultiPose's input: larger finds smaller people, and costs more (pose ms below)">"MultiPose input "
+                    <select data-testid="multipose-side" on:change=move |e| runner.side.0.set(event_target_value(&e).parse().ok())>
+                        <option value="" selected=true>"256 × 256"</option>
+                        {SIDES.map(|s| view! { <option value=s.to_string()>{format!("{s} px wide")}</option> })}
                     </select>
                 </label>
             </div>

@@ -110,4 +110,36 @@ describe('pose in the page', () => {
       await browser.close();
     }
   });
+
+  test('MultiPose at a chosen input size (512 × 288) finds what TF.js finds at that size', async () => {
+    const browser = await launch();
+    try {
+      const app = new AppPage(await browser.newPage());
+      await app.open(server.url);
+      await app.useBackend('cpu');
+      await app.openFile(fixture('multipose/sizes/walk-3s.512x288.webm'));
+      assert.equal(await app.frameRate(), '5/1');
+      await app.byTestId('multipose-side').selectOption('512');
+      await app.enablePose('movenet-multipose');
+      const expected = reference('multipose/sizes/movenet-multipose.tfjs.json')['walk-3s.512x288']
+        .filter((row) => row[55] >= 0.25);
+      const { people, ms } = await app.poseResult(0, 'movenet-multipose', 'CPU');
+      assert.equal(people.length, expected.length, 'people');
+      assert.ok(people.length >= 2, 'the walker and the person on the roof');
+      people.forEach((person, i) => {
+        let px = 0;
+        person.input.forEach(([y, x, s], k) => {
+          const [ty, tx, ts] = expected[i].slice(3 * k, 3 * k + 3);
+          px = Math.max(px, Math.hypot((y - ty) * 288, (x - tx) * 512));
+          assert.ok(Math.abs(s - ts) <= 0.01, `person ${i} keypoint ${k} score`);
+        });
+        console.log(`MultiPose 512x288 person ${person.id}: worst ${px.toFixed(4)} px; pose ${ms} ms`);
+        assert.ok(px <= 0.5, `person ${i}: ${px} px`);
+      });
+      assert.deepEqual(await app.notices('error'), []);
+      app.assertNoConsoleErrors();
+    } finally {
+      await browser.close();
+    }
+  });
 });

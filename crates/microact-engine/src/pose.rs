@@ -5,7 +5,7 @@ use microact_models::burn::tensor::Device;
 use microact_models::frame::{Rect, Size, rgba_to_tensor};
 use microact_models::manifest::Manifest;
 use microact_models::pose::PoseNet;
-use microact_models::pose::estimator::{Estimator, PersonPose};
+use microact_models::pose::estimator::{Estimator, Input, PersonPose};
 use microact_models::pose::net::MoveNet;
 use microact_models::pose::weights::{dequantize_movenet, load_movenet};
 use microact_protocol::{Backend, Person};
@@ -85,7 +85,10 @@ where
     let input = estimator
         .plan(source, live)
         .map_err(|e| EngineError::Frame(e.to_string()))?;
-    let size = estimator.input_size();
+    let size = match input {
+        Input::Letterbox(l) => l.target,
+        Input::Crop { .. } => estimator.input_size(),
+    };
     let placement = Placement {
         size,
         source: input.source_rect(),

@@ -249,6 +249,7 @@ impl Engine {
                 rate,
                 frames,
                 from,
+                side,
             } => {
                 self.cancelled.set(false);
                 let clip =
@@ -262,6 +263,7 @@ impl Engine {
                     rate,
                     frames,
                     from,
+                    side,
                 )
                 .await
             }
@@ -300,6 +302,7 @@ impl Engine {
                 live,
                 timestamp_ms,
                 actions,
+                side,
             } => {
                 let frame = frame
                     .ok_or_else(|| EngineError::Frame("no frame came with the request".into()))?;
@@ -309,6 +312,7 @@ impl Engine {
                         session,
                         &model,
                         backend,
+                        side,
                         live,
                         timestamp_ms,
                         frame.picture(),
@@ -339,6 +343,7 @@ impl Engine {
         session: u32,
         model: &str,
         backend: microact_protocol::Backend,
+        side: Option<u32>,
         live: bool,
         timestamp_ms: f64,
         frame: Picture<'_>,
@@ -352,6 +357,7 @@ impl Engine {
         let Some(s) = self.sessions.get_mut(&session) else {
             return Err(EngineError::Frame("the session is gone".into()));
         };
+        s.estimator.set_side(side);
         let canvas = &canvas;
         let people = pose::estimate(
             &mut s.estimator,
@@ -415,6 +421,7 @@ impl Engine {
         rate: FrameRate,
         frames: u64,
         from: u64,
+        side: Option<u32>,
     ) -> Result<Reply, EngineError> {
         let undecodable = |reason: String| Ok(Reply::Undecodable { reason });
         let device = self.devices.get(backend).await?;
@@ -463,6 +470,7 @@ impl Engine {
                     session,
                     model,
                     backend,
+                    side,
                     true,
                     rate.start_of(number) * 1000.0,
                     Picture::Video(&frame),

@@ -234,7 +234,11 @@ fn sized_errors_against_tfjs(net: &PoseNet, device: &Device) -> (Errors, f32, Ve
             }
             let b = ours.bbox;
             let scales = [h, w, h, w].map(|s| s as f32);
-            for ((v, r), s) in [b.y_min, b.x_min, b.y_max, b.x_max].iter().zip(&t[51..55]).zip(scales) {
+            for ((v, r), s) in [b.y_min, b.x_min, b.y_max, b.x_max]
+                .iter()
+                .zip(&t[51..55])
+                .zip(scales)
+            {
                 errors.add((v - r).abs() * s, 1.0, 0.0);
             }
             worst_person = worst_person.max((ours.score - t[55]).abs());

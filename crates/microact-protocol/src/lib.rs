@@ -70,6 +70,9 @@ pub enum Request {
         /// What follows the first person's live poses and says what they are doing; `None`:
         /// no live actions.
         actions: Option<LiveModel>,
+        /// MultiPose's input: its longer side in pixels, the other as the frame's aspect needs
+        /// (multiples of 32); `None`: 256 × 256.
+        side: Option<u32>,
     },
     /// Clip analysis's pose pass without seeking: the clip's file (a `Blob` beside the request)
     /// demuxed and decoded in the engine (WebCodecs), each frame from `from` to `frames`
@@ -83,6 +86,8 @@ pub enum Request {
         rate: FrameRate,
         frames: u64,
         from: u64,
+        /// As [`Request::Pose`]'s.
+        side: Option<u32>,
     },
     /// Stops a running [`Request::Analyse`] after the frame in hand (read at once, not queued).
     Cancel,
@@ -346,6 +351,7 @@ mod tests {
                 live: true,
                 timestamp_ms: 33.5,
                 actions: Some(LiveModel::Shipped("penn-ddnet".into())),
+                side: Some(512),
             },
         };
         let text = serde_json::to_string(&request).unwrap();

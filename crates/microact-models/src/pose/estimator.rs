@@ -95,6 +95,8 @@ pub struct PersonPose {
 /// MoveNet over consecutive frames of one video.
 pub struct Estimator {
     net: PoseNet,
+    /// MultiPose's input: its longer side in pixels (`None`: the exported 256 × 256).
+    side: Option<u32>,
     crop: Option<CropRegion>,
     crop_filter: CropFilter,
     smooth: KeypointsFilter,
@@ -105,6 +107,7 @@ impl Estimator {
     pub fn new(net: PoseNet) -> Self {
         Self {
             net,
+            side: None,
             crop: None,
             crop_filter: CropFilter::new(),
             smooth: KeypointsFilter::default(),
@@ -116,9 +119,48 @@ impl Estimator {
         self.net.variant()
     }
 
-    /// The network's input size.
+    /// The network's input size for the default frame (square).
     pub fn input_size(&self) -> Size {
         Size::square(self.net.variant().input_size())
+    }
+
+    /// MultiPose's input from now on: its longer side (rounded up to a multiple of 32, at least
+    /// 32), the shorter side as the frame's aspect needs, rounded up to a multiple of 32; `None`:
+    /// 256 × 256 as the graph was exported. A change forgets the tracked people. SinglePose
+    /// keeps its 192 × 192.
+    pub fn set_side(&mut self, side: Option<u32>) {
+        let side = side.map(|s| s.max(1).div_ceil(32) * 32);
+        if side != self.side {
+            self.side = side;
+            self.reset();
+        }
+    }
+
+    /// The network's input for frames of `source`'s size: see [`Self::set_side`].
+    pub fn input_size_for(&self, source: Size) -> Size {
+        match (self.net.variant(), self.side) {
+            (Variant::MultiPoseLightning, Some(side)) if !source.is_empty() => {
+                let (long, short) = if source.width >= source.height {
+                    (source.width, source.height)
+                } else {
+                    (source.height, source.width)
+                };
+                let other = (u64::from(side) * u64::from(short)).div_ceil(u64::from(long));
+                let other = (other.max(1) as u32).div_ceil(32) * 32;
+                if source.width >= source.height {
+                    Size {
+                        width: side,
+                        height: other,
+                    }
+                } else {
+                    Size {
+                        width: other,
+                        height: side,
+                    }
+                }
+            }
+            _ => self.input_size(),
+        }
     }
 
     /// Forgets the previous frames (a new clip, a seek).
@@ -132,7 +174,7 @@ impl Estimator {
     /// Where the next frame's input comes from. `live` (playing video, camera): SinglePose
     /// follows the previous frame's person with a square crop; otherwise the whole frame.
     pub fn plan(&mut self, source: Size, live: bool) -> Result<Input, FrameError> {
-        let letterbox = Letterbox::fit(source, self.input_size())?;
+        let letterbox = Letterbox::fit(source, self.input_size_for(source))?;
         if !live || self.net.variant() != Variant::SinglePoseLightning {
             self.crop = None;
             self.crop_filter.reset();
@@ -316,5 +358,38 @@ mod tests {
         }; KEYPOINTS];
         assert!(estimator.single(faint, &live, 0.0).is_none());
         assert_eq!(estimator.plan(source, true).unwrap(), live);
+    }
+
+    #[test]
+    fn multipose_input_follows_the_frame_at_the_chosen_side() {
+        let mut estimator = Estimator::new(PoseNet::Burn(MoveNet::init(
+            Variant::MultiPoseLightning,
+            &Device::flex(),
+        )));
+        let wide = Size::new(768, 576);
+        assert_eq!(estimator.input_size_for(wide), Size::new(256, 256));
+        estimator.set_side(Some(512));
+        assert_eq!(estimator.input_size_for(wide), Size::new(512, 384));
+        estimator.set_side(Some(768));
+        assert_eq!(estimator.input_size_for(wide), Size::new(768, 576));
+        // 1768 × 994 at 384: 216 rows needed, 224 given (8 rows of padding, no more).
+        estimator.set_side(Some(384));
+        assert_eq!(
+            estimator.input_size_for(Size::new(1768, 994)),
+            Size::new(384, 224)
+        );
+        assert_eq!(
+            estimator.input_size_for(Size::new(1080, 1920)),
+            Size::new(224, 384)
+        );
+        estimator.set_side(Some(500));
+        assert_eq!(
+            estimator.input_size_for(Size::new(1000, 1000)),
+            Size::new(512, 512)
+        );
+        let Input::Letterbox(l) = estimator.plan(wide, true).unwrap() else {
+            panic!("MultiPose reads the whole frame");
+        };
+        assert_eq!(l.target, Size::new(512, 384));
     }
 }
