@@ -55,7 +55,7 @@ const PAIRS = [['WebGPU', 'webgpu'], ['CPU', 'wasm'], ['CPU (Burn ops)', 'wasm']
 console.log(`Chromium headless, ${runs} runs after 3 warm-up, median ms/frame (readback and decoding included)\n`);
 console.log('| model | ours | ms | TF.js | ms | ours / TF.js |');
 console.log('|---|---|---|---|---|---|');
-for (const model of ['movenet-lightning', 'movenet-lightning-q8', 'movenet-multipose']) {
+for (const model of ['movenet-lightning', 'movenet-lightning-q8', 'movenet-multipose', 'movenet-multipose 384x224', 'movenet-multipose 512x288']) {
   const theirsModel = model.replace('-q8', '');
   for (const [ours, theirs] of PAIRS) {
     const a = ms('microact', ours, model);

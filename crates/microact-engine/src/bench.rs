@@ -18,11 +18,38 @@ use crate::pose::{load, load_movenet_on};
 const WARM_UP: usize = 3;
 
 /// The models measured, each with the frame it reads (`bench/…` beside the page).
-pub const MODELS: [(&str, &str); 3] = [
+pub const MODELS: [(&str, &str); 5] = [
     ("movenet-lightning", "bench/cam01-1s.rgb"),
     ("movenet-lightning-q8", "bench/cam01-1s.rgb"),
     ("movenet-multipose", "bench/multipose/cam01-1s.rgb"),
+    // MultiPose at larger inputs (the pose panel's choice): what each size costs.
+    (
+        "movenet-multipose",
+        "bench/multipose/sizes/walk-3s.384x224.rgb",
+    ),
+    (
+        "movenet-multipose",
+        "bench/multipose/sizes/walk-3s.512x288.rgb",
+    ),
 ];
+
+/// A frame's size, `[height, width]`: the `WxH` in its name, else the variant's square input.
+fn frame_shape(frame: &str, side: usize) -> [usize; 2] {
+    let size = frame
+        .strip_suffix(".rgb")
+        .and_then(|f| f.rsplit('.').next())
+        .and_then(|s| s.split_once('x'))
+        .and_then(|(w, h)| Some([h.parse().ok()?, w.parse().ok()?]));
+    size.unwrap_or([side, side])
+}
+
+/// A row's model: the model's name, with the frame's size where it is not the default.
+fn row_label(model: &str, frame: &str, side: usize) -> String {
+    match frame_shape(frame, side) {
+        [h, w] if [h, w] != [side, side] => format!("{model} {w}x{h}"),
+        _ => model.to_string(),
+    }
+}
 
 /// What the benchmark reads: the manifest, each model's weight file and each frame, by name.
 pub struct Inputs {
@@ -123,9 +150,11 @@ async fn profile(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn measure(
     inputs: &Inputs,
     model: &str,
+    frame_name: &str,
     frame: &[u8],
     runs: usize,
     path: Path,
@@ -138,9 +167,9 @@ async fn measure(
         Path::BurnOnCpu => PoseNet::Burn(load_movenet_on(&inputs.manifest, model, bytes, device)?),
     };
     let variant = net.variant();
-    let side = variant.input_size() as usize;
+    let [height, width] = frame_shape(frame_name, variant.input_size() as usize);
     let values: Vec<f32> = frame.iter().map(|&b| f32::from(b)).collect();
-    let input = Tensor::<4>::from_data(TensorData::new(values, [1, side, side, 3]), device);
+    let input = Tensor::<4>::from_data(TensorData::new(values, [1, height, width, 3]), device);
     let mut times = Vec::with_capacity(runs);
     for i in 0..WARM_UP + runs {
         let started = now();
@@ -153,7 +182,10 @@ async fn measure(
         }
     }
     let profiled = match path.backend() {
-        Backend::Cpu => Some(profile(path, model, &net, &input, runs, now).await?),
+        Backend::Cpu => {
+            let label = row_label(model, frame_name, variant.input_size() as usize);
+            Some(profile(path, &label, &net, &input, runs, now).await?)
+        }
         Backend::WebGpu => None,
     };
     Ok((median(times), profiled))
@@ -186,17 +218,58 @@ pub async fn run(
             if model.ends_with("-q8") && path != Path::Engine(Backend::Cpu) {
                 continue;
             }
-            let frame = inputs.get(frame)?;
-            let (median_ms, profiled) =
-                measure(inputs, model, frame, runs as usize, path, &device, now).await?;
+            let name = frame;
+            let frame = inputs.get(name)?;
+            let (median_ms, profiled) = measure(
+                inputs,
+                model,
+                name,
+                frame,
+                runs as usize,
+                path,
+                &device,
+                now,
+            )
+            .await?;
             profiles.extend(profiled);
+            let side = inputs
+                .manifest
+                .get(model)?
+                .variant
+                .map_or(0, |v| v.input_size());
             rows.push(BenchRow {
                 backend: path.label().into(),
-                model: model.into(),
+                model: row_label(model, name, side as usize),
                 median_ms,
                 runs,
             });
         }
     }
     Ok((rows, profiles))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_frame_says_its_size_in_its_name() {
+        assert_eq!(frame_shape("bench/multipose/cam01-1s.rgb", 256), [256, 256]);
+        assert_eq!(
+            frame_shape("bench/multipose/sizes/walk-3s.512x288.rgb", 256),
+            [288, 512]
+        );
+        assert_eq!(
+            row_label(
+                "movenet-multipose",
+                "bench/multipose/sizes/walk-3s.384x224.rgb",
+                256
+            ),
+            "movenet-multipose 384x224"
+        );
+        assert_eq!(
+            row_label("movenet-lightning", "bench/cam01-1s.rgb", 192),
+            "movenet-lightning"
+        );
+    }
 }

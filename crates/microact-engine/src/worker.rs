@@ -281,11 +281,13 @@ impl Engine {
                 let manifest = self.manifest().await?;
                 let mut files = Vec::new();
                 for (model, frame) in bench::MODELS {
-                    let file = &manifest.get(model)?.file;
-                    files.push((
-                        model.to_string(),
-                        fetch_bytes(&format!("models/{file}")).await?,
-                    ));
+                    if !files.iter().any(|(n, _)| n == model) {
+                        let file = &manifest.get(model)?.file;
+                        files.push((
+                            model.to_string(),
+                            fetch_bytes(&format!("models/{file}")).await?,
+                        ));
+                    }
                     if !files.iter().any(|(n, _)| n == frame) {
                         files.push((frame.to_string(), fetch_bytes(frame).await?));
                     }
