@@ -509,6 +509,38 @@ impl Analyser {
         }
     }
 
+    /// The chosen shipped recognizer's confidence and proposals for each analysed person.
+    async fn score_shipped(
+        &self,
+        engine: &crate::browser::engine::Engine,
+        backend: Backend,
+        people: Vec<PersonFrames>,
+    ) -> Result<Scored, String> {
+        let request = Request::Score {
+            recognizer: self.choice.0.get_untracked(),
+            backend,
+            people,
+        };
+        let reply = engine
+            .call(request, None, |_| {})
+            .await
+            .map_err(|e| e.to_string())?;
+        let Reply::Scores {
+            model,
+            labels,
+            people: scored,
+            ..
+        } = reply
+        else {
+            return Err("the engine answered something else".into());
+        };
+        let scored = scored
+            .into_iter()
+            .map(|s| (s.id, Some(s.confidence), s.proposals))
+            .collect();
+        Ok((model, labels, scored))
+    }
+
     /// A taught model's proposals for each analysed person (no confidence strip), its name as
     /// their source and the label set of its first label (the project has it).
     async fn propose_taught(
@@ -605,31 +637,7 @@ impl Analyser {
                 self.propose_taught(&engine, backend, taught, people)
                     .await?
             }
-            None => {
-                let request = Request::Score {
-                    recognizer: self.choice.0.get_untracked(),
-                    backend,
-                    people,
-                };
-                let reply = engine
-                    .call(request, None, |_| {})
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let Reply::Scores {
-                    model,
-                    labels,
-                    people: scored,
-                    ..
-                } = reply
-                else {
-                    return Err("the engine answered something else".into());
-                };
-                let scored = scored
-                    .into_iter()
-                    .map(|s| (s.id, Some(s.confidence), s.proposals))
-                    .collect::<Vec<_>>();
-                (model, labels, scored)
-            }
+            None => self.score_shipped(&engine, backend, people).await?,
         };
         // About a box a second, normalised to the frames the keypoints are in.
         let every = job.rate.fps().round().max(1.0) as u64;

@@ -92,16 +92,25 @@ impl Teacher {
         });
     }
 
-    fn model(self) -> Option<TaughtModel> {
+    /// The taught model shown (the newest unless one was picked), by reference to `read`.
+    fn with_model<T>(self, read: impl FnOnce(Option<&TaughtModel>) -> T) -> T {
         let shown = self.shown.get();
         self.annotate.ws.with(|w| {
             let taught = &w.project.taught;
-            match shown {
+            read(match shown {
                 Some(v) => taught.iter().find(|m| m.version == v),
                 None => taught.last(),
-            }
-            .cloned()
+            })
         })
+    }
+
+    fn model(self) -> Option<TaughtModel> {
+        self.with_model(|m| m.cloned())
+    }
+
+    /// The shown model's version, without copying the model.
+    fn shown_version(self) -> Option<u32> {
+        self.with_model(|m| m.map(|m| m.version))
     }
 
     fn propose(self) {
@@ -264,7 +273,7 @@ pub fn TeachPanel() -> impl IntoView {
                 .rev()
                 .map(|m| {
                     let v = m.version;
-                    view! { <option value=v.to_string() selected=move || t.model().is_some_and(|m| m.version == v)>{m.version_name()}</option> }
+                    view! { <option value=v.to_string() selected=move || t.shown_version() == Some(v)>{m.version_name()}</option> }
                 })
                 .collect_view()
         })
@@ -295,7 +304,7 @@ pub fn TeachPanel() -> impl IntoView {
                 {progress}
             </div>
             <p data-testid="teach-said">{move || t.said.get()}</p>
-            <Show when=move || t.model().is_some()>
+            <Show when=move || t.shown_version().is_some()>
                 <div class="controls">
                     <select data-testid="taught-version" on:change=move |e| t.shown.set(event_target_value(&e).parse().ok())>
                         {versions}

@@ -107,13 +107,7 @@ fn confidence_runs(a: &Annotate, track: TrackId) -> Vec<Run> {
         let Some(t) = w.project.track(track) else {
             return Vec::new();
         };
-        let Some(confidence) = w
-            .project
-            .poses
-            .iter()
-            .find(|p| p.video == t.video && p.person == t.meta.person)
-            .and_then(|p| p.confidence.as_ref())
-        else {
+        let Some(confidence) = w.project.pose_of(t).and_then(|p| p.confidence.as_ref()) else {
             return Vec::new();
         };
         let mut runs: Vec<Run> = Vec::new();

@@ -5,7 +5,7 @@
 
 use microact_core::edit::Edit;
 use microact_core::formats::truth::is_ground_truth;
-use microact_core::model::{Frame, LabelRef, Segment, TrackId};
+use microact_core::model::{Frame, LabelRef, PoseTrack, Segment, TrackId};
 use microact_core::taught::{TAUGHT, TaughtModel};
 use microact_protocol::{Example, PersonFrames};
 
@@ -27,20 +27,6 @@ pub struct Lesson {
     pub without_poses: usize,
 }
 
-impl Lesson {
-    /// Examples of each label, in label order.
-    pub fn per_label(&self) -> Vec<usize> {
-        (0..self.labels.len())
-            .map(|l| {
-                self.examples
-                    .iter()
-                    .filter(|e| e.label as usize == l)
-                    .count()
-            })
-            .collect()
-    }
-}
-
 /// Proposals that mostly (over half their length) cover a segment people stand behind are
 /// left out: the label there is decided.
 fn undecided<'a>(
@@ -60,35 +46,41 @@ fn undecided<'a>(
 }
 
 impl Workspace {
+    /// Every ground-truth segment of the project, with its person's stored poses if any.
+    fn ground_truth(&self) -> impl Iterator<Item = (&Segment, Option<&PoseTrack>)> {
+        let project = &self.project;
+        project.tracks.iter().flat_map(move |track| {
+            let pose = project.pose_of(track);
+            track
+                .segments
+                .iter()
+                .filter(|s| is_ground_truth(s))
+                .map(move |s| (s, pose))
+        })
+    }
+
     /// Every ground-truth segment of the project over its person's stored poses.
     pub fn lesson(&self) -> Lesson {
-        let project = &self.project;
         let mut lesson = Lesson {
             version: self.next_taught_version(),
             ..Lesson::default()
         };
-        for track in &project.tracks {
-            let pose = project
-                .poses
-                .iter()
-                .find(|p| p.video == track.video && p.person == track.meta.person);
-            for s in track.segments.iter().filter(|s| is_ground_truth(s)) {
-                let Some(pose) = pose else {
-                    lesson.without_poses += 1;
-                    continue;
-                };
-                let label = match lesson.labels.iter().position(|l| *l == s.label) {
-                    Some(i) => i,
-                    None => {
-                        lesson.labels.push(s.label.clone());
-                        lesson.labels.len() - 1
-                    }
-                };
-                lesson.examples.push(Example {
-                    label: label as u32,
-                    frames: pose.between(s.start, s.end),
-                });
-            }
+        for (s, pose) in self.ground_truth() {
+            let Some(pose) = pose else {
+                lesson.without_poses += 1;
+                continue;
+            };
+            let label = match lesson.labels.iter().position(|l| *l == s.label) {
+                Some(i) => i,
+                None => {
+                    lesson.labels.push(s.label.clone());
+                    lesson.labels.len() - 1
+                }
+            };
+            lesson.examples.push(Example {
+                label: label as u32,
+                frames: pose.between(s.start, s.end),
+            });
         }
         lesson
     }
@@ -107,23 +99,16 @@ impl Workspace {
     /// What [`Self::lesson`] would hold, counted without copying poses: segments with poses,
     /// their labels, segments without poses.
     pub fn lesson_counts(&self) -> (usize, usize, usize) {
-        let project = &self.project;
         let (mut with, mut without) = (0, 0);
         let mut labels: Vec<&LabelRef> = Vec::new();
-        for track in &project.tracks {
-            let posed = project
-                .poses
-                .iter()
-                .any(|p| p.video == track.video && p.person == track.meta.person);
-            for s in track.segments.iter().filter(|s| is_ground_truth(s)) {
-                if !posed {
-                    without += 1;
-                    continue;
-                }
-                with += 1;
-                if !labels.contains(&&s.label) {
-                    labels.push(&s.label);
-                }
+        for (s, pose) in self.ground_truth() {
+            if pose.is_none() {
+                without += 1;
+                continue;
+            }
+            with += 1;
+            if !labels.contains(&&s.label) {
+                labels.push(&s.label);
             }
         }
         (with, labels.len(), without)
@@ -169,10 +154,7 @@ impl Workspace {
             .iter()
             .enumerate()
             .filter_map(|(i, t)| {
-                let pose = project
-                    .poses
-                    .iter()
-                    .find(|p| p.video == t.video && p.person == t.meta.person)?;
+                let pose = project.pose_of(t)?;
                 let frames = project.video(t.video).map_or(0, |v| v.frames);
                 let end = frames.max(pose.frames.last().map_or(0, |f| f.frame + 1));
                 Some((
@@ -234,7 +216,7 @@ impl Workspace {
 mod tests {
     use super::*;
     use crate::workspace::tests::workspace as workspace_with_clip;
-    use microact_core::model::{PoseFrame, PoseTrack, Source, Status};
+    use microact_core::model::{PoseFrame, Source, Status};
     use microact_core::sample::taught_model as model;
 
     fn with_poses(w: &mut Workspace) -> TrackId {
@@ -327,7 +309,10 @@ mod tests {
                 LabelRef::new("ma52", "shaking head")
             ]
         );
-        assert_eq!(lesson.per_label(), vec![2, 1]);
+        let per_label: Vec<usize> = (0..2)
+            .map(|l| lesson.examples.iter().filter(|e| e.label == l).count())
+            .collect();
+        assert_eq!(per_label, vec![2, 1]);
         let third = &lesson.examples[2];
         assert_eq!(third.frames.len(), 8);
         assert!(third.frames[3].is_none(), "frame 43 has no pose");

@@ -310,6 +310,13 @@ impl Project {
         self.tracks.iter_mut().find(|t| t.id == id)
     }
 
+    /// The pose track of `track`'s person in its video, if one was stored.
+    pub fn pose_of(&self, track: &Track) -> Option<&PoseTrack> {
+        self.poses
+            .iter()
+            .find(|p| p.video == track.video && p.person == track.meta.person)
+    }
+
     pub fn label_set(&self, id: &str) -> Option<&LabelSet> {
         self.label_sets.iter().find(|s| s.id == id)
     }

@@ -169,10 +169,7 @@ pub fn export_poses(project: &Project, set: &LabelSet, split: &str) -> (Vec<u8>,
 
 fn pose_annotation(project: &Project, clip: &Clip) -> Option<Value> {
     let (start, end) = (clip.segment.start, clip.segment.end);
-    let pose = project
-        .poses
-        .iter()
-        .find(|p| p.video == clip.track.video && p.person == clip.track.meta.person)?;
+    let pose = project.pose_of(clip.track)?;
     let inside = pose
         .frames
         .iter()

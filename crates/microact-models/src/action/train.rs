@@ -136,6 +136,16 @@ pub fn validation_split(samples: &[Sample], share: f32, seed: u64) -> (Vec<Sampl
     (train, valid)
 }
 
+/// The indices of each class's clips, by class (classes without clips empty).
+fn clips_by_class(samples: &[Sample]) -> Vec<Vec<usize>> {
+    let classes = samples.iter().map(|s| s.label + 1).max().unwrap_or(0);
+    let mut by_class = vec![Vec::new(); classes];
+    for (i, s) in samples.iter().enumerate() {
+        by_class[s.label].push(i);
+    }
+    by_class
+}
+
 /// The order of training clips for one epoch: a shuffle, or with `balanced` as many draws,
 /// each picking a class uniformly and then a clip of it.
 fn epoch_order(samples: &[Sample], balanced: bool, rng: &mut StdRng) -> Vec<usize> {
@@ -144,14 +154,7 @@ fn epoch_order(samples: &[Sample], balanced: bool, rng: &mut StdRng) -> Vec<usiz
         order.shuffle(rng);
         return order;
     }
-    let classes = samples.iter().map(|s| s.label + 1).max().unwrap_or(0);
-    let by_class: Vec<Vec<usize>> = (0..classes)
-        .map(|c| {
-            (0..samples.len())
-                .filter(|&i| samples[i].label == c)
-                .collect()
-        })
-        .collect();
+    let by_class = clips_by_class(samples);
     let present: Vec<&Vec<usize>> = by_class.iter().filter(|m| !m.is_empty()).collect();
     (0..samples.len())
         .map(|_| {
@@ -300,14 +303,9 @@ pub fn train_episodic(
     device.seed(config.seed);
     let mut rng = StdRng::seed_from_u64(config.seed);
     let per = config.shots + config.queries;
-    let classes = samples.iter().map(|s| s.label + 1).max().unwrap_or(0);
-    let by_class: Vec<Vec<usize>> = (0..classes)
-        .map(|c| {
-            (0..samples.len())
-                .filter(|&i| samples[i].label == c)
-                .collect()
-        })
-        .filter(|m: &Vec<usize>| m.len() >= per)
+    let by_class: Vec<Vec<usize>> = clips_by_class(samples)
+        .into_iter()
+        .filter(|m| m.len() >= per)
         .collect();
     let mut optim = AdamWConfig::new().with_weight_decay(1e-4).init();
     let mut losses = Vec::with_capacity(config.steps);

@@ -22,7 +22,7 @@ use microact_models::action::Augment;
 use microact_models::action::train::{EpisodicConfig, train_episodic};
 use microact_models::weights::to_burnpack;
 
-use super::{DataArgs, device, load, prepare};
+use super::{DataArgs, class_indices, device, load, prepare};
 
 #[derive(Args)]
 pub struct FewShotArgs {
@@ -134,15 +134,7 @@ pub fn run(args: FewShotArgs) -> Result<(), String> {
             .filter(|&c| !spec.classes.contains(&data.classes[c]))
             .collect()
     } else {
-        args.classes
-            .iter()
-            .map(|n| {
-                data.classes
-                    .iter()
-                    .position(|c| c == n)
-                    .ok_or(format!("no class `{n}` in {}", data.name))
-            })
-            .collect::<Result<_, _>>()?
+        class_indices(&data, &args.classes)?
     };
     let all: Vec<&Sample> = data.train.iter().chain(&data.test).collect();
     let pool: Vec<&Sample> = all

@@ -271,6 +271,19 @@ pub(crate) fn load(args: &DataArgs) -> Result<(Dataset, Layout), String> {
     .map_err(|e| e.to_string())
 }
 
+/// The indices of the classes `names` in `data`; an unknown name is an error naming it.
+pub(crate) fn class_indices(data: &Dataset, names: &[String]) -> Result<Vec<usize>, String> {
+    names
+        .iter()
+        .map(|name| {
+            data.classes
+                .iter()
+                .position(|c| c == name)
+                .ok_or(format!("no class `{name}` in {}", data.name))
+        })
+        .collect()
+}
+
 /// The dataset of `data`, without the `holdout` classes (their test clips returned apart), with
 /// Penn Action's training clips added from `with_penn`.
 fn prepare(
@@ -279,15 +292,7 @@ fn prepare(
     with_penn: Option<&Path>,
 ) -> Result<(Dataset, Layout, Vec<Sample>), String> {
     let (mut data, layout) = load(data_args)?;
-    let unknown_classes: Vec<usize> = holdout
-        .iter()
-        .map(|name| {
-            data.classes
-                .iter()
-                .position(|c| c == name)
-                .ok_or(format!("no class `{name}` in {}", data.name))
-        })
-        .collect::<Result<_, _>>()?;
+    let unknown_classes = class_indices(&data, holdout)?;
     let mut held_out_test = Vec::new();
     if !unknown_classes.is_empty() {
         // Known classes renumbered in order; held-out clips leave training and are kept aside.
