@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod format;
 pub mod media;
+pub mod pose_cost;
 pub mod ui;
 pub mod workspace;
 

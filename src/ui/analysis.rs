@@ -26,7 +26,7 @@ use crate::ui::compute_panel::Compute;
 use crate::ui::engine::EngineHandle;
 use crate::ui::models_panel::RecognizerChoice;
 use crate::ui::notices::Notices;
-use crate::ui::pose_panel::MultiPoseSide;
+use crate::ui::pose_panel::MultiPoseChoice;
 use crate::workspace::analysis::{
     Analysed, Part, Seen, people, person_boxes, person_frames, pose_track, stitch,
 };
@@ -171,7 +171,7 @@ struct Analyser {
     annotate: Annotate,
     compute: Compute,
     choice: RecognizerChoice,
-    side: MultiPoseSide,
+    multi: MultiPoseChoice,
     notices: Notices,
 }
 
@@ -310,7 +310,7 @@ impl Analyser {
                 rate: job.rate,
                 frames: end,
                 from,
-                side: self.side.0.get_untracked(),
+                multi: self.multi.input.get_untracked(),
             };
             let progress = move |reply: &Reply| {
                 let Reply::Analysed { frame, people } = reply else {
@@ -457,7 +457,7 @@ impl Analyser {
                         live: true,
                         timestamp_ms: job.rate.start_of(frame) * 1000.0,
                         actions: None,
-                        side: self.side.0.get_untracked(),
+                        multi: self.multi.input.get_untracked(),
                     },
                     Some(image.into()),
                     |_| {},
@@ -713,7 +713,7 @@ pub fn AnalysisPanel() -> impl IntoView {
         annotate,
         compute: expect_context::<Compute>(),
         choice: expect_context::<RecognizerChoice>(),
-        side: expect_context::<MultiPoseSide>(),
+        multi: expect_context::<MultiPoseChoice>(),
         notices: expect_context::<Notices>(),
     };
     // Another clip (or the camera): what was analysed belongs to the one before.

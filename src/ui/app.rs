@@ -16,7 +16,7 @@ use crate::ui::notices::{NoticeList, Notices};
 use crate::ui::offline::OfflineBadge;
 use crate::ui::palette::Palette;
 use crate::ui::player::{Player, Viewer};
-use crate::ui::pose_panel::{MultiPoseSide, PosePanel};
+use crate::ui::pose_panel::{MultiPoseChoice, PosePanel};
 use crate::ui::project_bar::ProjectBar;
 use crate::ui::teach_panel::TeachPanel;
 use crate::ui::timeline::Timeline;
@@ -29,7 +29,7 @@ pub fn App() -> impl IntoView {
     provide_context(EngineHandle::new(notices));
     provide_context(PoseFeed::new());
     provide_context(RecognizerChoice::new());
-    provide_context(MultiPoseSide::new());
+    provide_context(MultiPoseChoice::new());
     let viewer = Viewer::new(notices);
     provide_context(viewer);
     let annotate = Annotate::new(notices, viewer);

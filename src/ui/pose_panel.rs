@@ -6,10 +6,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use microact_core::geometry::{Rect, Size};
 use microact_core::labels::palette;
-use microact_protocol::{Person, Reply, Request, SKELETON};
+use microact_protocol::{MultiPose, MultiPoseSide, Person, Reply, Request, SKELETON};
 
 use crate::browser::engine::{EngineFailure, Frame};
 use crate::browser::{self, canvas};
+use crate::pose_cost;
 use crate::ui::actions_panel::{PoseFeed, PoseFrame};
 use crate::ui::compute_panel::Compute;
 use crate::ui::engine::EngineHandle;
@@ -40,6 +41,8 @@ struct Outcome {
     ms: f64,
     /// Of which the engine's work.
     engine_ms: f64,
+    /// The network inputs the engine looked at (the whole frame, then zoomed crops).
+    inputs: Vec<Size>,
     backend: &'static str,
     model: String,
     frame: Option<u64>,
@@ -69,7 +72,7 @@ struct Runner {
     /// Where the actions panel reads each result, and the recognizer it follows.
     feed: Option<PoseFeed>,
     choice: Option<RecognizerChoice>,
-    side: MultiPoseSide,
+    multi: MultiPoseChoice,
 }
 
 impl Runner {
@@ -125,7 +128,7 @@ impl Runner {
                     live,
                     timestamp_ms: started,
                     actions: self.feed.and(self.choice).map(|c| c.live()),
-                    side: self.side.0.get_untracked(),
+                    multi: self.multi.input.get_untracked(),
                 },
                 Some(image.into()),
                 move |r| {
@@ -138,6 +141,7 @@ impl Runner {
         let Reply::Pose {
             people,
             ms: engine_ms,
+            inputs,
             actions,
         } = reply
         else {
@@ -156,10 +160,17 @@ impl Runner {
                 actions,
             }));
         }
+        if model.starts_with("movenet-multipose") {
+            self.multi.timed.set(Some(Timed {
+                frame: Size::new(width, height),
+                rate: pose_cost::rate(engine_ms, &inputs),
+            }));
+        }
         self.status.set(Status::Ready(Outcome {
             people,
             ms,
             engine_ms,
+            inputs,
             backend: backend.label(),
             model,
             frame,
@@ -258,25 +269,84 @@ fn people_json(people: &[Person]) -> String {
 }
 
 /// MultiPose's input, chosen in the pose panel and used by the overlay and clip analysis alike:
-/// its longer side in pixels, the other as the frame's aspect needs (`None`: 256 × 256, as the
-/// graph was exported). Larger finds smaller people and costs more (the panel shows pose ms).
+/// its size (256 × 256 as exported, a longer side, or auto) and zoom to people. Larger finds
+/// smaller people and costs more: each choice shows its cost once a frame was timed.
 #[derive(Clone, Copy)]
-pub struct MultiPoseSide(pub RwSignal<Option<u32>>);
+pub struct MultiPoseChoice {
+    pub input: RwSignal<MultiPose>,
+    /// The last MultiPose frame's size and the engine's rate on it.
+    timed: RwSignal<Option<Timed>>,
+}
 
-impl MultiPoseSide {
-    pub fn new() -> MultiPoseSide {
-        MultiPoseSide(RwSignal::new(None))
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Timed {
+    frame: Size,
+    rate: Option<f64>,
+}
+
+impl MultiPoseChoice {
+    pub fn new() -> MultiPoseChoice {
+        MultiPoseChoice {
+            input: RwSignal::new(MultiPose::default()),
+            timed: RwSignal::new(None),
+        }
     }
 }
 
-impl Default for MultiPoseSide {
-    fn default() -> MultiPoseSide {
-        MultiPoseSide::new()
+impl Default for MultiPoseChoice {
+    fn default() -> MultiPoseChoice {
+        MultiPoseChoice::new()
     }
 }
 
-/// The sizes offered for MultiPose's longer side.
+/// The longer sides offered for MultiPose's input.
 const SIDES: [u32; 5] = [384, 512, 640, 768, 1024];
+
+/// A menu value for a MultiPose size, and back.
+fn side_value(side: MultiPoseSide) -> String {
+    match side {
+        MultiPoseSide::Exported => String::new(),
+        MultiPoseSide::Longer(side) => side.to_string(),
+        MultiPoseSide::Auto => "auto".to_string(),
+    }
+}
+
+fn side_of(value: &str) -> MultiPoseSide {
+    match value {
+        "auto" => MultiPoseSide::Auto,
+        v => v
+            .parse()
+            .map_or(MultiPoseSide::Exported, MultiPoseSide::Longer),
+    }
+}
+
+/// MultiPose's input size and zoom, each choice with its cost.
+#[component]
+fn MultiPoseControls(multi: MultiPoseChoice) -> impl IntoView {
+    let choices = std::iter::once(MultiPoseSide::Exported)
+        .chain(std::iter::once(MultiPoseSide::Auto))
+        .chain(SIDES.map(MultiPoseSide::Longer))
+        .collect::<Vec<_>>();
+    let timed = move || multi.timed.get();
+    view! {
+        <label title="MultiPose's input: larger finds smaller people, and costs more">"MultiPose input "
+            <select data-testid="multipose-side"
+                on:change=move |e| multi.input.update(|m| m.side = side_of(&event_target_value(&e)))>
+                {choices.into_iter().map(|side| view! {
+                    <option value=side_value(side) selected=move || multi.input.get().side == side>
+                        {move || pose_cost::label(side, timed().map(|t| t.frame), timed().and_then(|t| t.rate))}
+                    </option>
+                }).collect_view()}
+            </select>
+        </label>
+        <label title="Looks again at people who are small in the frame, in crops around them">
+            <input type="checkbox" data-testid="multipose-zoom"
+                prop:checked=move || multi.input.get().zoom
+                on:change=move |e| multi.input.update(|m| m.zoom = event_target_checked(&e)) />
+            {move || format!(" {}", pose_cost::zoom_label(timed().and_then(|t| t.rate)))}
+        </label>
+    }
+}
 
 #[component]
 pub fn PosePanel() -> impl IntoView {
@@ -293,14 +363,14 @@ pub fn PosePanel() -> impl IntoView {
         notices: expect_context::<Notices>(),
         feed: use_context::<PoseFeed>(),
         choice: use_context::<RecognizerChoice>(),
-        side: expect_context::<MultiPoseSide>(),
+        multi: expect_context::<MultiPoseChoice>(),
     };
 
     // A new frame on screen, a new model or backend, or the toggle: run (or clear).
     Effect::new(move |_| {
         let enabled = runner.enabled.get();
         runner.model.track();
-        runner.side.0.track();
+        runner.multi.input.track();
         runner.compute.backend.track();
         viewer.media_time.track();
         let source = viewer.source.get();
@@ -338,7 +408,7 @@ pub fn PosePanel() -> impl IntoView {
         Status::Loading(model) => format!("loading {model}…"),
         Status::Failed(message) => message,
         Status::Ready(o) => format!(
-            "{} {} · {:.0} ms on {} · {}",
+            "{} {} · {:.0} ms on {} · {} · input {}",
             o.people.len(),
             if o.people.len() == 1 {
                 "person"
@@ -347,7 +417,8 @@ pub fn PosePanel() -> impl IntoView {
             },
             o.ms,
             o.backend,
-            o.model
+            o.model,
+            pose_cost::looked(&o.inputs)
         ),
     };
     let state = move || match runner.status.get() {
@@ -368,36 +439,32 @@ pub fn PosePanel() -> impl IntoView {
     ];
 
     view! {
-        <section class="pose-panel" aria-label="Pose">
-            <h2>"Pose"</h2>
-            <div class="controls">
-                <label>
-                    <input type="checkbox" data-testid="pose-toggle"
-                        prop:checked=move || runner.enabled.get()
-                        on:change=move |e| runner.enabled.set(event_target_checked(&e)) />
-                    " Show skeletons"
-                </label>
-                <label>"Model "
-                    <select data-testid="pose-model" on:change=move |e| runner.model.set(event_target_value(&e))>
-                        {models.map(|(value, label)| view! { <option value=value>{label}</option> })}
-                    </select>
-                </label>
-                <label title="MultiPose's input: larger finds smaller people, and costs more (pose ms below)">"MultiPose input "
-                    <select data-testid="multipose-side" on:change=move |e| runner.side.0.set(event_target_value(&e).parse().ok())>
-                        <option value="" selected=true>"256 × 256"</option>
-                        {SIDES.map(|s| view! { <option value=s.to_string()>{format!("{s} px wide")}</option> })}
-                    </select>
-                </label>
-            </div>
-            <output data-testid="pose-result" data-state=state
-                data-frame=move || ready().and_then(|o| o.frame).map(|f| f.to_string()).unwrap_or_default()
-                data-model=move || ready().map(|o| o.model).unwrap_or_default()
-                data-backend=move || ready().map(|o| o.backend).unwrap_or_default()
-                data-ms=move || ready().map(|o| format!("{:.1}", o.ms)).unwrap_or_default()
-                data-engine-ms=move || ready().map(|o| format!("{:.1}", o.engine_ms)).unwrap_or_default()
-                data-people=move || ready().map(|o| people_json(&o.people)).unwrap_or_default()>
-                {status_text}
-            </output>
-        </section>
-    }
+            <section class="pose-panel" aria-label="Pose">
+                <h2>"Pose"</h2>
+                <div class="controls">
+                    <label>
+                        <input type="checkbox" data-testid="pose-toggle"
+                            prop:checked=move || runner.enabled.get()
+                            on:change=move |e| runner.enabled.set(event_target_checked(&e)) />
+                        " Show skeletons"
+                    </label>
+                    <label>"Model "
+                        <select data-testid="pose-model" on:change=move |e| runner.model.set(event_target_value(&e))>
+                            {models.map(|(value, label)| view! { <option value=value>{label}</option> })}
+                        </select>
+                    </label>
+    <MultiPoseControls multi=runner.multi />
+                </div>
+                <output data-testid="pose-result" data-state=state
+                    data-frame=move || ready().and_then(|o| o.frame).map(|f| f.to_string()).unwrap_or_default()
+                    data-model=move || ready().map(|o| o.model).unwrap_or_default()
+                    data-backend=move || ready().map(|o| o.backend).unwrap_or_default()
+                    data-ms=move || ready().map(|o| format!("{:.1}", o.ms)).unwrap_or_default()
+                    data-engine-ms=move || ready().map(|o| format!("{:.1}", o.engine_ms)).unwrap_or_default()
+                    data-inputs=move || ready().map(|o| pose_cost::looked(&o.inputs)).unwrap_or_default()
+                    data-people=move || ready().map(|o| people_json(&o.people)).unwrap_or_default()>
+                    {status_text}
+                </output>
+            </section>
+        }
 }

@@ -32,6 +32,24 @@ impl Size {
     pub fn pixels(self) -> usize {
         self.width as usize * self.height as usize
     }
+
+    /// A network input for frames of this size whose longer side is `side` (rounded up to a
+    /// multiple of 32): the shorter side as the aspect needs, rounded up to a multiple of 32 (the
+    /// only padding a letterbox then adds). MoveNet MultiPose takes any such input.
+    pub fn input_at(self, side: u32) -> Size {
+        let side = side.max(1).div_ceil(32) * 32;
+        let (long, short) = (
+            self.width.max(self.height).max(1),
+            self.width.min(self.height),
+        );
+        let other = (u64::from(side) * u64::from(short)).div_ceil(u64::from(long));
+        let other = (other.max(1) as u32).div_ceil(32) * 32;
+        if self.width >= self.height {
+            Size::new(side, other)
+        } else {
+            Size::new(other, side)
+        }
+    }
 }
 
 /// A rectangle in pixels (floating point: a scaled frame need not land on whole pixels).
@@ -103,6 +121,15 @@ impl Letterbox {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inputs_follow_the_aspect_in_multiples_of_32() {
+        assert_eq!(Size::new(768, 576).input_at(512), Size::new(512, 384));
+        // 1768 × 994 at 384: 216 rows needed, 224 given (8 rows of padding, no more).
+        assert_eq!(Size::new(1768, 994).input_at(384), Size::new(384, 224));
+        assert_eq!(Size::new(1080, 1920).input_at(384), Size::new(224, 384));
+        assert_eq!(Size::new(1000, 1000).input_at(500), Size::new(512, 512));
+    }
 
     fn close(a: (f64, f64), b: (f64, f64)) -> bool {
         (a.0 - b.0).abs() < 1e-9 && (a.1 - b.1).abs() < 1e-9

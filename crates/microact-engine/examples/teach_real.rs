@@ -12,9 +12,7 @@
 //! cargo run --release -p microact-engine --example teach_real [-- --poses] [--base penn-ddnet] [--fine-tune]
 //! ```
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use sha2::Digest;
@@ -30,12 +28,13 @@ use microact_core::time::FrameRate;
 use microact_engine::compute::cpu_device;
 use microact_engine::live::Recognizer;
 use microact_engine::teach::{self, Lesson};
-use microact_engine::{analysis, pose, yuv};
+use microact_engine::{analysis, pose};
 use microact_models::burn::tensor::{Device, read_sync};
-use microact_models::frame::Size;
 use microact_models::manifest::Manifest;
 use microact_models::pose::estimator::Estimator;
 use microact_protocol::{Backend, Example, PersonFrames};
+
+mod common;
 
 const FOLDER: &str = "tests/fixtures/teach";
 
@@ -224,27 +223,7 @@ fn analyse(
     manifest: &Manifest,
     device: &Device,
 ) -> Result<Project, String> {
-    let probe = Command::new("ffprobe")
-        .args(["-v", "error", "-select_streams", "v:0", "-show_entries"])
-        .args(["stream=width,height,r_frame_rate", "-of", "csv=p=0"])
-        .arg(clip)
-        .output()
-        .map_err(|e| format!("ffprobe: {e}"))?;
-    let text = String::from_utf8_lossy(&probe.stdout).trim().to_string();
-    let fields: Vec<&str> = text.split(',').collect();
-    let [w, h, r] = fields[..] else {
-        return Err(format!("ffprobe said {text:?}"));
-    };
-    let (width, height): (u32, u32) = (
-        w.parse().map_err(|_| text.clone())?,
-        h.parse().map_err(|_| text.clone())?,
-    );
-    let (num, den) = r.split_once('/').ok_or(text.clone())?;
-    let rate = FrameRate::new(
-        num.parse().map_err(|_| r.to_string())?,
-        den.parse().map_err(|_| r.to_string())?,
-    )
-    .map_err(|e| e.to_string())?;
+    let (size, rate) = common::probe(clip)?;
     let file = &manifest
         .get("movenet-lightning")
         .map_err(|e| e.to_string())?
@@ -257,52 +236,18 @@ fn analyse(
     )
     .map_err(|e| e.to_string())?;
     let mut estimator = Estimator::new(net);
-    let mut ffmpeg = Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(clip)
-        .args(["-f", "rawvideo", "-pix_fmt", "yuv420p", "-"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("ffmpeg: {e}"))?;
-    let mut out = ffmpeg.stdout.take().ok_or("ffmpeg gave no output")?;
-    let (w, h) = (width as usize, height as usize);
-    let mut buffer = vec![0u8; w * h * 3 / 2];
+    let mut reader = common::Frames::open(clip, size)?;
     let mut frames = Vec::new();
     let mut number: Frame = 0;
-    let size = Size { width, height };
-    while out.read_exact(&mut buffer).is_ok() {
-        let planes = yuv::Planes {
-            layout: yuv::Layout::I420,
-            data: &buffer,
-            offsets: [0, w * h, w * h + w * h / 4],
-            strides: [w, w / 2, w / 2],
-            x: 0,
-            y: 0,
-            width,
-            height,
-        };
-        let colour = yuv::Colour {
-            bt709: false,
-            full_range: false,
-        };
-        let people = read_sync(pose::estimate(
+    while let Some(planes) = reader.next_planes() {
+        let (people, _) = common::estimate(
             &mut estimator,
             device,
+            &planes,
             size,
             true,
             rate.start_of(number) * 1000.0,
-            |p| async move {
-                let input = p.size;
-                Ok(yuv::crop_to_rgba(
-                    &planes,
-                    colour,
-                    p.source,
-                    p.dest,
-                    input.width,
-                    input.height,
-                ))
-            },
-        ))
+        )
         .map_err(|e| e.to_string())?;
         if let Some(p) = people.first() {
             frames.push(PoseFrame {
@@ -312,7 +257,6 @@ fn analyse(
         }
         number += 1;
     }
-    let _ = ffmpeg.wait();
     let name = clip
         .file_name()
         .map_or(String::new(), |n| n.to_string_lossy().into_owned());
@@ -322,8 +266,8 @@ fn analyse(
         name: name.clone(),
         rate,
         frames: number,
-        width,
-        height,
+        width: size.width,
+        height: size.height,
         hash: sha2::Sha256::digest(&bytes)
             .iter()
             .map(|b| format!("{b:02x}"))

@@ -5,10 +5,11 @@ use microact_models::burn::tensor::Device;
 use microact_models::frame::{Rect, Size, rgba_to_tensor};
 use microact_models::manifest::Manifest;
 use microact_models::pose::PoseNet;
-use microact_models::pose::estimator::{Estimator, Input, PersonPose};
+use microact_models::pose::estimator::{Estimator, Look, PersonPose};
 use microact_models::pose::net::MoveNet;
+use microact_models::pose::scale::{MultiPoseInput, Side};
 use microact_models::pose::weights::{dequantize_movenet, load_movenet};
-use microact_protocol::{Backend, Person};
+use microact_protocol::{Backend, MultiPose, MultiPoseSide, Person};
 
 use crate::EngineError;
 use crate::compute::cpu_device;
@@ -68,37 +69,53 @@ pub struct Placement {
     pub dest: Rect,
 }
 
-/// Runs `estimator` on a frame: `plan` says what to read; `read` draws that part and returns its
-/// RGBA bytes at the network's size.
+/// MultiPose's input as the page asked for it.
+pub fn multi_input(multi: MultiPose) -> MultiPoseInput {
+    MultiPoseInput {
+        side: match multi.side {
+            MultiPoseSide::Exported => Side::Exported,
+            MultiPoseSide::Longer(side) => Side::Longer(side),
+            MultiPoseSide::Auto => Side::Auto,
+        },
+        zoom: multi.zoom,
+    }
+}
+
+/// Runs `estimator` on a frame: its plan says what to read; `read` draws that part and returns
+/// its RGBA bytes at the network's size; with zoom to people it is asked again for each crop.
+/// The people, and the inputs looked at.
 pub async fn estimate<Read, Reading>(
     estimator: &mut Estimator,
     device: &Device,
     source: Size,
     live: bool,
     timestamp_ms: f64,
-    read: Read,
-) -> Result<Vec<Person>, EngineError>
+    mut read: Read,
+) -> Result<(Vec<Person>, Vec<Size>), EngineError>
 where
-    Read: FnOnce(Placement) -> Reading,
+    Read: FnMut(Placement) -> Reading,
     Reading: std::future::Future<Output = Result<Vec<u8>, String>>,
 {
-    let input = estimator
+    let mut input = estimator
         .plan(source, live)
         .map_err(|e| EngineError::Frame(e.to_string()))?;
-    let size = match input {
-        Input::Letterbox(l) => l.target,
-        Input::Crop { .. } => estimator.input_size(),
-    };
-    let placement = Placement {
-        size,
-        source: input.source_rect(),
-        dest: input.dest_rect(size),
-    };
-    let rgba = read(placement).await.map_err(EngineError::Frame)?;
-    let tensor =
-        rgba_to_tensor(&rgba, size, device).map_err(|e| EngineError::Frame(e.to_string()))?;
-    let people = estimator.estimate(tensor, &input, timestamp_ms).await?;
-    Ok(people.iter().map(person).collect())
+    let mut inputs = Vec::new();
+    loop {
+        let size = input.size(estimator.input_size());
+        inputs.push(size);
+        let placement = Placement {
+            size,
+            source: input.source_rect(),
+            dest: input.dest_rect(size),
+        };
+        let rgba = read(placement).await.map_err(EngineError::Frame)?;
+        let tensor =
+            rgba_to_tensor(&rgba, size, device).map_err(|e| EngineError::Frame(e.to_string()))?;
+        match estimator.look(tensor, &input, timestamp_ms).await? {
+            Look::Again(next) => input = next,
+            Look::Done(people) => return Ok((people.iter().map(person).collect(), inputs)),
+        }
+    }
 }
 
 /// A person as the protocol carries them.

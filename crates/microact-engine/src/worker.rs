@@ -249,7 +249,7 @@ impl Engine {
                 rate,
                 frames,
                 from,
-                side,
+                multi,
             } => {
                 self.cancelled.set(false);
                 let clip =
@@ -263,7 +263,7 @@ impl Engine {
                     rate,
                     frames,
                     from,
-                    side,
+                    multi,
                 )
                 .await
             }
@@ -304,7 +304,7 @@ impl Engine {
                 live,
                 timestamp_ms,
                 actions,
-                side,
+                multi,
             } => {
                 let frame = frame
                     .ok_or_else(|| EngineError::Frame("no frame came with the request".into()))?;
@@ -314,14 +314,14 @@ impl Engine {
                         session,
                         &model,
                         backend,
-                        side,
+                        multi,
                         live,
                         timestamp_ms,
                         frame.picture(),
                     )
                     .await;
                 frame.close();
-                let (people, ms) = result?;
+                let (people, inputs, ms) = result?;
                 let actions = match actions {
                     Some(recognizer) => {
                         self.actions(envelope.id, session, &recognizer, backend, &people, live)
@@ -332,6 +332,7 @@ impl Engine {
                 Ok(Reply::Pose {
                     people,
                     ms,
+                    inputs,
                     actions,
                 })
             }
@@ -345,11 +346,11 @@ impl Engine {
         session: u32,
         model: &str,
         backend: microact_protocol::Backend,
-        side: Option<u32>,
+        multi: microact_protocol::MultiPose,
         live: bool,
         timestamp_ms: f64,
         frame: Picture<'_>,
-    ) -> Result<(Vec<Person>, f64), EngineError> {
+    ) -> Result<(Vec<Person>, Vec<Size>, f64), EngineError> {
         let device = self.devices.get(backend).await?;
         self.load_session(id, session, model, backend, &device)
             .await?;
@@ -359,9 +360,9 @@ impl Engine {
         let Some(s) = self.sessions.get_mut(&session) else {
             return Err(EngineError::Frame("the session is gone".into()));
         };
-        s.estimator.set_side(side);
+        s.estimator.set_multi(pose::multi_input(multi));
         let canvas = &canvas;
-        let people = pose::estimate(
+        let (people, inputs) = pose::estimate(
             &mut s.estimator,
             &device,
             source,
@@ -370,7 +371,7 @@ impl Engine {
             |p| async move { read_region(frame, canvas, &p).await },
         )
         .await?;
-        Ok((people, now_ms() - started))
+        Ok((people, inputs, now_ms() - started))
     }
 
     /// Session `session` running `model` on `backend` (fetched, checked and loaded unless it
@@ -423,7 +424,7 @@ impl Engine {
         rate: FrameRate,
         frames: u64,
         from: u64,
-        side: Option<u32>,
+        multi: microact_protocol::MultiPose,
     ) -> Result<Reply, EngineError> {
         let undecodable = |reason: String| Ok(Reply::Undecodable { reason });
         let device = self.devices.get(backend).await?;
@@ -472,14 +473,14 @@ impl Engine {
                     session,
                     model,
                     backend,
-                    side,
+                    multi,
                     true,
                     rate.start_of(number) * 1000.0,
                     Picture::Video(&frame),
                 )
                 .await;
             frame.close();
-            let (people, _) = result?;
+            let (people, _, _) = result?;
             pose_ms += now_ms() - started;
             post(
                 id,

@@ -6,6 +6,7 @@
 //! (moved, never copied). Replies name the request they answer; an engine's first message is
 //! [`Reply::Started`], and one that crashes is started again by the page.
 
+use microact_core::geometry::Size;
 use microact_core::labels::LabelSet;
 use microact_core::model::{Confidence, LabelRef, Segment};
 use microact_core::taught::TaughtModel;
@@ -52,6 +53,26 @@ pub struct Envelope<T> {
     pub body: T,
 }
 
+/// MultiPose's input size.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MultiPoseSide {
+    /// 256 × 256, as the graph was exported.
+    #[default]
+    Exported,
+    /// This longer side in pixels, the other as the frame's aspect needs (multiples of 32).
+    Longer(u32),
+    /// From the clip's size and the smallest person seen in the last frames.
+    Auto,
+}
+
+/// How MultiPose looks at a frame: its input size, and whether small people are looked at again
+/// in crops around them (zoom to people).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MultiPose {
+    pub side: MultiPoseSide,
+    pub zoom: bool,
+}
+
 /// What the page asks of the engine.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Request {
@@ -70,9 +91,8 @@ pub enum Request {
         /// What follows the first person's live poses and says what they are doing; `None`:
         /// no live actions.
         actions: Option<LiveModel>,
-        /// MultiPose's input: its longer side in pixels, the other as the frame's aspect needs
-        /// (multiples of 32); `None`: 256 × 256.
-        side: Option<u32>,
+        /// How MultiPose looks at the frame.
+        multi: MultiPose,
     },
     /// Clip analysis's pose pass without seeking: the clip's file (a `Blob` beside the request)
     /// demuxed and decoded in the engine (WebCodecs), each frame from `from` to `frames`
@@ -87,7 +107,7 @@ pub enum Request {
         frames: u64,
         from: u64,
         /// As [`Request::Pose`]'s.
-        side: Option<u32>,
+        multi: MultiPose,
     },
     /// Stops a running [`Request::Analyse`] after the frame in hand (read at once, not queued).
     Cancel,
@@ -177,11 +197,13 @@ pub enum Reply {
     Started,
     /// A model is being fetched, checked and prepared for the request.
     Loading { model: String },
-    /// The people on the frame, how long the engine took, and the live actions when asked
-    /// (`None`: nothing new since the last frame).
+    /// The people on the frame, how long the engine took, the network inputs it looked at (the
+    /// whole frame, then any zoomed crops) and the live actions when asked (`None`: nothing new
+    /// since the last frame).
     Pose {
         people: Vec<Person>,
         ms: f64,
+        inputs: Vec<Size>,
         actions: Option<Actions>,
     },
     /// Done (a request with nothing to return).
@@ -351,7 +373,10 @@ mod tests {
                 live: true,
                 timestamp_ms: 33.5,
                 actions: Some(LiveModel::Shipped("penn-ddnet".into())),
-                side: Some(512),
+                multi: MultiPose {
+                    side: MultiPoseSide::Auto,
+                    zoom: true,
+                },
             },
         };
         let text = serde_json::to_string(&request).unwrap();
@@ -370,6 +395,7 @@ mod tests {
                     bbox: Some([1.0, 2.0, 3.0, 4.0]),
                 }],
                 ms: 12.0,
+                inputs: vec![Size::new(768, 576), Size::new(256, 256)],
                 actions: Some(Actions::Guess {
                     top: vec![("walk".into(), 0.75)],
                     unknown: 0.25,

@@ -6,11 +6,18 @@
 //! The caller draws the [`Input`] region of the frame at [`Estimator::input_size`] (a canvas in
 //! the page, [`super::crop::crop_resize_rgb`] natively) and hands the RGB tensor back.
 
+use std::collections::VecDeque;
+
 use burn::tensor::Tensor;
 
 use super::crop::{CropFilter, CropRegion, MIN_POSE_SCORE, pose_score};
+use super::decode::MAX_PEOPLE;
 use super::decode::{NormBox, NormKeypoint, Person};
 use super::net::{KEYPOINTS, Variant};
+use super::scale::{
+    AutoSide, Found, MAX_LEVEL, MAX_LOOKS, MultiPoseInput, Region, Side, ZOOM_CANDIDATE, ZOOM_SIDE,
+    Zoom, merge, tiles, zoom_regions,
+};
 use super::smooth::KeypointsFilter;
 use super::tracker::Tracker;
 use super::{PoseError, PoseNet, multi_pose, single_pose};
@@ -24,6 +31,13 @@ pub enum Input {
     /// A square crop of the frame in source pixels (parts outside the frame are black), scaled
     /// to the input size.
     Crop { region: CropRegion, source: Size },
+    /// A part of the frame (zoom to people), scaled to fit and centred with black bars; `level`:
+    /// 1 for a part of the whole frame, 2 for a part of a part.
+    Region {
+        region: Region,
+        letterbox: Letterbox,
+        level: u8,
+    },
 }
 
 impl Input {
@@ -37,13 +51,14 @@ impl Input {
                 height: f64::from(l.source.height),
             },
             Input::Crop { region, source } => region.pixels(*source),
+            Input::Region { region, .. } => region.rect(),
         }
     }
 
     /// Where [`Self::source_rect`] lands in the input, in input pixels.
     pub fn dest_rect(&self, input: Size) -> Rect {
         match self {
-            Input::Letterbox(l) => l.placed,
+            Input::Letterbox(l) | Input::Region { letterbox: l, .. } => l.placed,
             Input::Crop { .. } => Rect {
                 x: 0.0,
                 y: 0.0,
@@ -53,15 +68,35 @@ impl Input {
         }
     }
 
+    /// The network's input size for this input (`crop`: SinglePose's square).
+    pub fn size(&self, crop: Size) -> Size {
+        match self {
+            Input::Letterbox(l) | Input::Region { letterbox: l, .. } => l.target,
+            Input::Crop { .. } => crop,
+        }
+    }
+
     /// An input-normalised point in source pixels (x, y).
     fn to_source(&self, y: f32, x: f32) -> (f32, f32) {
+        let letterboxed = |l: &Letterbox| {
+            l.to_source(
+                f64::from(x) * f64::from(l.target.width),
+                f64::from(y) * f64::from(l.target.height),
+            )
+        };
         match self {
             Input::Letterbox(l) => {
-                let (sx, sy) = l.to_source(
-                    f64::from(x) * f64::from(l.target.width),
-                    f64::from(y) * f64::from(l.target.height),
-                );
+                let (sx, sy) = letterboxed(l);
                 (sx as f32, sy as f32)
+            }
+            Input::Region {
+                region, letterbox, ..
+            } => {
+                let (sx, sy) = letterboxed(letterbox);
+                (
+                    (sx + f64::from(region.x)) as f32,
+                    (sy + f64::from(region.y)) as f32,
+                )
             }
             Input::Crop { region, source } => {
                 let k = region.to_source(NormKeypoint { y, x, score: 0.0 });
@@ -69,6 +104,43 @@ impl Input {
             }
         }
     }
+
+    /// `person` (normalised to this input) normalised to the `source` frame.
+    fn to_frame(&self, person: &Person, source: Size) -> Person {
+        let (w, h) = (source.width.max(1) as f32, source.height.max(1) as f32);
+        let point = |y: f32, x: f32| {
+            let (sx, sy) = self.to_source(y, x);
+            (sy / h, sx / w)
+        };
+        let (y_min, x_min) = point(person.bbox.y_min, person.bbox.x_min);
+        let (y_max, x_max) = point(person.bbox.y_max, person.bbox.x_max);
+        Person {
+            keypoints: person.keypoints.map(|k| {
+                let (y, x) = point(k.y, k.x);
+                NormKeypoint {
+                    y,
+                    x,
+                    score: k.score,
+                }
+            }),
+            bbox: NormBox {
+                y_min,
+                x_min,
+                y_max,
+                x_max,
+            },
+            score: person.score,
+        }
+    }
+}
+
+/// What a look at a frame leaves to do.
+#[derive(Debug)]
+pub enum Look {
+    /// Look again, at this input of the same frame (zoom to people).
+    Again(Input),
+    /// The frame's people.
+    Done(Vec<PersonPose>),
 }
 
 /// A keypoint in source pixels.
@@ -95,8 +167,15 @@ pub struct PersonPose {
 /// MoveNet over consecutive frames of one video.
 pub struct Estimator {
     net: PoseNet,
-    /// MultiPose's input: its longer side in pixels (`None`: the exported 256 × 256).
-    side: Option<u32>,
+    /// How MultiPose looks at frames.
+    multi: MultiPoseInput,
+    auto: AutoSide,
+    /// The frame being looked at: its size, what was found so far and where to look next.
+    source: Size,
+    found: Vec<Found>,
+    zooms: VecDeque<Zoom>,
+    /// Looks at the frame so far.
+    looks: usize,
     crop: Option<CropRegion>,
     crop_filter: CropFilter,
     smooth: KeypointsFilter,
@@ -107,7 +186,12 @@ impl Estimator {
     pub fn new(net: PoseNet) -> Self {
         Self {
             net,
-            side: None,
+            multi: MultiPoseInput::default(),
+            auto: AutoSide::default(),
+            source: Size::new(0, 0),
+            found: Vec::new(),
+            zooms: VecDeque::new(),
+            looks: 0,
             crop: None,
             crop_filter: CropFilter::new(),
             smooth: KeypointsFilter::default(),
@@ -124,42 +208,23 @@ impl Estimator {
         Size::square(self.net.variant().input_size())
     }
 
-    /// MultiPose's input from now on: its longer side (rounded up to a multiple of 32, at least
-    /// 32), the shorter side as the frame's aspect needs, rounded up to a multiple of 32; `None`:
-    /// 256 × 256 as the graph was exported. A change forgets the tracked people. SinglePose
-    /// keeps its 192 × 192.
-    pub fn set_side(&mut self, side: Option<u32>) {
-        let side = side.map(|s| s.max(1).div_ceil(32) * 32);
-        if side != self.side {
-            self.side = side;
-            self.reset();
+    /// How MultiPose looks at frames from now on (SinglePose keeps its 192 × 192). People keep
+    /// their ids across a change: they are tracked in the frame's coordinates.
+    pub fn set_multi(&mut self, multi: MultiPoseInput) {
+        if multi.side != self.multi.side {
+            self.auto.reset();
         }
+        self.multi = multi;
     }
 
-    /// The network's input for frames of `source`'s size: see [`Self::set_side`].
+    /// The network's whole-frame input for frames of `source`'s size: MultiPose as
+    /// [`Self::set_multi`] chose ([`Size::input_at`]); SinglePose's 192 × 192.
     pub fn input_size_for(&self, source: Size) -> Size {
-        match (self.net.variant(), self.side) {
-            (Variant::MultiPoseLightning, Some(side)) if !source.is_empty() => {
-                let (long, short) = if source.width >= source.height {
-                    (source.width, source.height)
-                } else {
-                    (source.height, source.width)
-                };
-                let other = (u64::from(side) * u64::from(short)).div_ceil(u64::from(long));
-                let other = (other.max(1) as u32).div_ceil(32) * 32;
-                if source.width >= source.height {
-                    Size {
-                        width: side,
-                        height: other,
-                    }
-                } else {
-                    Size {
-                        width: other,
-                        height: side,
-                    }
-                }
-            }
-            _ => self.input_size(),
+        match (self.net.variant(), self.multi.side) {
+            (Variant::SinglePoseLightning, _) | (_, Side::Exported) => self.input_size(),
+            _ if source.is_empty() => self.input_size(),
+            (_, Side::Longer(side)) => source.input_at(side),
+            (_, Side::Auto) => source.input_at(self.auto.side(source)),
         }
     }
 
@@ -169,12 +234,19 @@ impl Estimator {
         self.crop_filter.reset();
         self.smooth.reset();
         self.tracker.reset();
+        self.auto.reset();
+        self.found.clear();
+        self.zooms.clear();
     }
 
     /// Where the next frame's input comes from. `live` (playing video, camera): SinglePose
     /// follows the previous frame's person with a square crop; otherwise the whole frame.
     pub fn plan(&mut self, source: Size, live: bool) -> Result<Input, FrameError> {
         let letterbox = Letterbox::fit(source, self.input_size_for(source))?;
+        self.source = source;
+        self.found.clear();
+        self.zooms.clear();
+        self.looks = 0;
         if !live || self.net.variant() != Variant::SinglePoseLightning {
             self.crop = None;
             self.crop_filter.reset();
@@ -184,28 +256,174 @@ impl Estimator {
         Ok(Input::Crop { region, source })
     }
 
-    /// The people in `rgb` (`[1, H, W, 3]`, RGB 0–255, drawn as `input` says). SinglePose gives
-    /// one person (none while live when its score is under TF.js's 0.25, which also resets the
-    /// crop); MultiPose those scoring at least 0.25, with ids kept across frames.
+    /// The people in `rgb` (`[1, H, W, 3]`, RGB 0–255, drawn as `input` says), from this one
+    /// look: SinglePose gives one person (none while live when its score is under TF.js's 0.25,
+    /// which also resets the crop); MultiPose those scoring at least 0.25, with ids kept across
+    /// frames. Zoom to people needs [`Self::look`].
     pub async fn estimate(
         &mut self,
         rgb: Tensor<4>,
         input: &Input,
         timestamp_ms: f64,
     ) -> Result<Vec<PersonPose>, PoseError> {
+        Ok(match self.look(rgb, input, timestamp_ms).await? {
+            Look::Done(people) => people,
+            Look::Again(_) => self.conclude(timestamp_ms),
+        })
+    }
+
+    /// One look at the frame [`Self::plan`] planned: `rgb` is `input` drawn as it says. With zoom
+    /// to people, MultiPose asks to look again at crops around the small people it found (or
+    /// tracked a moment ago) before it gives the frame's people.
+    pub async fn look(
+        &mut self,
+        rgb: Tensor<4>,
+        input: &Input,
+        timestamp_ms: f64,
+    ) -> Result<Look, PoseError> {
         match self.net.variant() {
             Variant::SinglePoseLightning => {
                 let found = single_pose(&self.net, rgb).await?;
-                Ok(self
-                    .single(found, input, timestamp_ms)
-                    .into_iter()
-                    .collect())
+                Ok(Look::Done(
+                    self.single(found, input, timestamp_ms)
+                        .into_iter()
+                        .collect(),
+                ))
             }
             Variant::MultiPoseLightning => {
                 let people = multi_pose(&self.net, rgb).await?;
-                Ok(self.multi(people, input, timestamp_ms))
+                self.looks += 1;
+                if self.multi.zoom {
+                    self.plan_zooms(&people, input);
+                }
+                self.found.extend(people.into_iter().map(|p| {
+                    let person = input.to_frame(&p, self.source);
+                    Found {
+                        person,
+                        input_keypoints: p.keypoints,
+                        cut: match input {
+                            Input::Region { region, .. } => cut_by(region, &person, self.source),
+                            _ => false,
+                        },
+                    }
+                }));
+                match self.zooms.pop_front() {
+                    Some(zoom) if self.looks < MAX_LOOKS => {
+                        let size = zoom.region.size();
+                        let letterbox = Letterbox::fit(size, size.input_at(zoom.side))
+                            .map_err(|e| PoseError::Input(e.to_string()))?;
+                        Ok(Look::Again(Input::Region {
+                            region: zoom.region,
+                            letterbox,
+                            level: zoom.level,
+                        }))
+                    }
+                    _ => Ok(Look::Done(self.conclude(timestamp_ms))),
+                }
             }
         }
+    }
+
+    /// What zoom to people looks at after `input`: a look that found as many confident people as
+    /// MultiPose reports may have missed more, so its part of the frame is looked at again in
+    /// four overlapping tiles at its input size (twice as close; two levels at most); after the
+    /// whole frame, crops around its small candidates and the people tracked a moment ago.
+    fn plan_zooms(&mut self, people: &[Person], input: &Input) {
+        let (region, level, side) = match input {
+            Input::Letterbox(l) => (
+                Region {
+                    x: 0,
+                    y: 0,
+                    width: self.source.width,
+                    height: self.source.height,
+                },
+                0,
+                l.target.width.max(l.target.height),
+            ),
+            Input::Region {
+                region,
+                letterbox,
+                level,
+            } => (
+                *region,
+                *level,
+                letterbox.target.width.max(letterbox.target.height),
+            ),
+            Input::Crop { .. } => return,
+        };
+        let confident = people.iter().filter(|p| p.score >= MIN_POSE_SCORE).count();
+        if confident >= MAX_PEOPLE && level < MAX_LEVEL {
+            self.zooms.extend(tiles(region).map(|region| Zoom {
+                region,
+                side,
+                level: level + 1,
+            }));
+        }
+        if let Input::Letterbox(letterbox) = input {
+            let crops = self.crops_for(people, input, letterbox.scale);
+            self.zooms.extend(crops.into_iter().map(|region| Zoom {
+                region,
+                side: ZOOM_SIDE,
+                level: 1,
+            }));
+        }
+    }
+
+    /// Crops around the whole frame's candidates (from [`ZOOM_CANDIDATE`]) and the people
+    /// tracked a moment ago, where they are small at `scale` (input pixels per source pixel).
+    fn crops_for(&self, people: &[Person], input: &Input, scale: f64) -> Vec<Region> {
+        let (w, h) = (f64::from(self.source.width), f64::from(self.source.height));
+        let in_pixels = |b: &NormBox| Rect {
+            x: f64::from(b.x_min) * w,
+            y: f64::from(b.y_min) * h,
+            width: f64::from(b.x_max - b.x_min) * w,
+            height: f64::from(b.y_max - b.y_min) * h,
+        };
+        let candidates = people
+            .iter()
+            .filter(|p| p.score >= ZOOM_CANDIDATE)
+            .map(|p| input.to_frame(p, self.source).bbox);
+        let tracked = self.tracker.tracks().iter().map(|t| t.detection.bbox);
+        let boxes: Vec<Rect> = candidates.chain(tracked).map(|b| in_pixels(&b)).collect();
+        zoom_regions(self.source, scale, &boxes)
+    }
+
+    /// The frame's people from every look: one per person, at least 0.25, tracked.
+    fn conclude(&mut self, timestamp_ms: f64) -> Vec<PersonPose> {
+        self.zooms.clear();
+        let mut found = std::mem::take(&mut self.found);
+        found.retain(|f| f.person.score >= MIN_POSE_SCORE);
+        let (kept, inputs): (Vec<Person>, Vec<[NormKeypoint; KEYPOINTS]>) = merge(found)
+            .into_iter()
+            .map(|f| (f.person, f.input_keypoints))
+            .unzip();
+        let (w, h) = (self.source.width as f32, self.source.height as f32);
+        self.auto.saw(
+            self.source,
+            kept.iter()
+                .map(|p| f64::from((p.bbox.y_max - p.bbox.y_min) * h)),
+        );
+        self.tracker
+            .apply(kept, timestamp_ms)
+            .into_iter()
+            .zip(inputs)
+            .map(|((id, p), input_keypoints)| PersonPose {
+                id,
+                keypoints: p.keypoints.map(|k| Keypoint {
+                    x: k.x * w,
+                    y: k.y * h,
+                    score: k.score,
+                }),
+                bbox: Some(Rect {
+                    x: f64::from(p.bbox.x_min * w),
+                    y: f64::from(p.bbox.y_min * h),
+                    width: f64::from((p.bbox.x_max - p.bbox.x_min) * w),
+                    height: f64::from((p.bbox.y_max - p.bbox.y_min) * h),
+                }),
+                score: p.score,
+                input_keypoints,
+            })
+            .collect()
     }
 
     fn single(
@@ -244,18 +462,25 @@ impl Estimator {
             input_keypoints: found,
         })
     }
+}
 
-    fn multi(&mut self, people: Vec<Person>, input: &Input, timestamp_ms: f64) -> Vec<PersonPose> {
-        let kept: Vec<Person> = people
-            .into_iter()
-            .filter(|p| p.score >= MIN_POSE_SCORE)
-            .collect();
-        self.tracker
-            .apply(kept, timestamp_ms)
-            .into_iter()
-            .map(|(id, p)| pose_in_source(id, &p.keypoints, Some(p.bbox), p.score, input))
-            .collect()
-    }
+/// Whether `person` (normalised to the frame of `source`'s size) reaches an edge of `region`
+/// that is not the frame's: cut off there, and seen whole by the look whose region holds it.
+fn cut_by(region: &Region, person: &Person, source: Size) -> bool {
+    let (w, h) = (f64::from(source.width), f64::from(source.height));
+    let margin = 0.02 * f64::from(region.width.max(region.height));
+    let b = &person.bbox;
+    let (x0, y0, x1, y1) = (
+        f64::from(b.x_min) * w,
+        f64::from(b.y_min) * h,
+        f64::from(b.x_max) * w,
+        f64::from(b.y_max) * h,
+    );
+    let r = region.rect();
+    (r.x > 0.0 && x0 < r.x + margin)
+        || (r.y > 0.0 && y0 < r.y + margin)
+        || (r.x + r.width < w && x1 > r.x + r.width - margin)
+        || (r.y + r.height < h && y1 > r.y + r.height - margin)
 }
 
 fn pose_in_source(
@@ -368,28 +593,83 @@ mod tests {
         )));
         let wide = Size::new(768, 576);
         assert_eq!(estimator.input_size_for(wide), Size::new(256, 256));
-        estimator.set_side(Some(512));
+        let longer = |side| MultiPoseInput {
+            side: Side::Longer(side),
+            zoom: false,
+        };
+        estimator.set_multi(longer(512));
         assert_eq!(estimator.input_size_for(wide), Size::new(512, 384));
-        estimator.set_side(Some(768));
+        estimator.set_multi(longer(768));
         assert_eq!(estimator.input_size_for(wide), Size::new(768, 576));
-        // 1768 × 994 at 384: 216 rows needed, 224 given (8 rows of padding, no more).
-        estimator.set_side(Some(384));
+        estimator.set_multi(MultiPoseInput {
+            side: Side::Auto,
+            zoom: true,
+        });
+        assert_eq!(estimator.input_size_for(wide), Size::new(768, 576));
         assert_eq!(
-            estimator.input_size_for(Size::new(1768, 994)),
-            Size::new(384, 224)
+            estimator.input_size_for(Size::new(1920, 1080)),
+            Size::new(768, 448)
         );
-        assert_eq!(
-            estimator.input_size_for(Size::new(1080, 1920)),
-            Size::new(224, 384)
-        );
-        estimator.set_side(Some(500));
-        assert_eq!(
-            estimator.input_size_for(Size::new(1000, 1000)),
-            Size::new(512, 512)
-        );
+        estimator.set_multi(longer(512));
         let Input::Letterbox(l) = estimator.plan(wide, true).unwrap() else {
             panic!("MultiPose reads the whole frame");
         };
         assert_eq!(l.target, Size::new(512, 384));
+    }
+
+    #[test]
+    fn a_zoomed_look_maps_back_into_the_frame() {
+        let region = Region {
+            x: 100,
+            y: 50,
+            width: 200,
+            height: 100,
+        };
+        let letterbox = Letterbox::fit(region.size(), Size::new(256, 128)).unwrap();
+        let input = Input::Region {
+            region,
+            letterbox,
+            level: 1,
+        };
+        assert_eq!(input.size(Size::square(192)), Size::new(256, 128));
+        let (x, y) = input.to_source(0.5, 0.25);
+        assert!(
+            (x - 150.0).abs() < 1e-3 && (y - 100.0).abs() < 1e-3,
+            "{x}, {y}"
+        );
+        let k = NormKeypoint {
+            y: 0.5,
+            x: 0.5,
+            score: 0.9,
+        };
+        let near_left = Person {
+            keypoints: [k; KEYPOINTS],
+            bbox: NormBox {
+                y_min: 0.3,
+                x_min: 0.005,
+                y_max: 0.7,
+                x_max: 0.2,
+            },
+            score: 0.9,
+        };
+        let frame = Size::new(800, 600);
+        let in_frame = input.to_frame(&near_left, frame);
+        assert!((in_frame.bbox.x_min - 101.0 / 800.0).abs() < 1e-6);
+        assert!(
+            cut_by(&region, &in_frame, frame),
+            "cut by the crop's left edge"
+        );
+        let at_frame_edge = Region { x: 0, ..region };
+        let letterbox = Letterbox::fit(at_frame_edge.size(), Size::new(256, 128)).unwrap();
+        let person = Input::Region {
+            region: at_frame_edge,
+            letterbox,
+            level: 1,
+        }
+        .to_frame(&near_left, frame);
+        assert!(
+            !cut_by(&at_frame_edge, &person, frame),
+            "the frame's own edge cuts nothing"
+        );
     }
 }

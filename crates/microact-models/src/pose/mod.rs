@@ -7,6 +7,7 @@ pub mod crop;
 pub mod decode;
 pub mod estimator;
 pub mod net;
+pub mod scale;
 pub mod smooth;
 pub mod tfjs;
 pub mod tracker;

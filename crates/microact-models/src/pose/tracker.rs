@@ -8,31 +8,8 @@
 //! microseconds, which compares the same); the configuration is not validated (a zero
 //! `max_tracks` keeps no tracks, a non-positive falloff makes OKS 0 or NaN, never matching).
 
-use super::decode::{NormBox, NormKeypoint, Person};
+use super::decode::{NormKeypoint, Person};
 use super::net::KEYPOINTS;
-
-impl NormBox {
-    /// Intersection over union; 0 when the boxes do not overlap (TF.js `iou`).
-    fn iou(&self, other: &Self) -> f64 {
-        let [y0, x0, y1, x1] = [
-            self.y_min.max(other.y_min),
-            self.x_min.max(other.x_min),
-            self.y_max.min(other.y_max),
-            self.x_max.min(other.x_max),
-        ]
-        .map(f64::from);
-        if x0 >= x1 || y0 >= y1 {
-            return 0.0;
-        }
-        let intersection = (x1 - x0) * (y1 - y0);
-        intersection / (self.area() + other.area() - intersection)
-    }
-
-    fn area(&self) -> f64 {
-        (f64::from(self.x_max) - f64::from(self.x_min))
-            * (f64::from(self.y_max) - f64::from(self.y_min))
-    }
-}
 
 /// COCO's per-keypoint falloffs (sigmas) in COCO keypoint order, as TF.js's keypoint tracker uses.
 pub const COCO_KEYPOINT_FALLOFF: [f32; KEYPOINTS] = [
@@ -265,6 +242,7 @@ impl Default for Tracker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pose::decode::NormBox;
 
     /// A standing person 0.5 tall and 0.2 wide with its top-left corner at (`y`, `x`): keypoints
     /// spread over the box, all confident.
