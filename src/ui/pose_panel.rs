@@ -241,7 +241,8 @@ fn draw(overlay: &web_sys::HtmlCanvasElement, size: Size, people: &[Person]) -> 
 }
 
 /// The people as JSON for tests and tools: id, score, keypoints normalised to the network input
-/// (`[y, x, score]`, as TF.js reports them) and in source pixels (`[x, y, score]`).
+/// (`[y, x, score]`, as TF.js reports them) and in source pixels (`[x, y, score]`), and
+/// MultiPose's box in source pixels (`[x, y, width, height]`, or null).
 fn people_json(people: &[Person]) -> String {
     let rows: Vec<String> = people
         .iter()
@@ -256,8 +257,11 @@ fn people_json(people: &[Person]) -> String {
                 .iter()
                 .map(|[x, y, score]| format!("[{x:.2},{y:.2},{score}]"))
                 .collect();
+            let bbox = p.bbox.map_or("null".to_string(), |[x, y, w, h]| {
+                format!("[{x:.1},{y:.1},{w:.1},{h:.1}]")
+            });
             format!(
-                "{{\"id\":{},\"score\":{},\"input\":[{}],\"source\":[{}]}}",
+                "{{\"id\":{},\"score\":{},\"input\":[{}],\"source\":[{}],\"box\":{bbox}}}",
                 p.id,
                 p.score,
                 input.join(","),

@@ -11,10 +11,13 @@
 //! inputs our whole-frame looks read, and needs `../shared/models-src` (else it is left out).
 //!
 //! ```text
-//! cargo run --release -p microact-engine --example wide_people              # recall table
-//! cargo run --release -p microact-engine --example wide_people -- --ids     # id switches
-//! cargo run --release -p microact-engine --example wide_people -- --draft CLIP FRAME...
+//! cargo run --profile bench -p microact-engine --example wide_people              # recall table
+//! cargo run --profile bench -p microact-engine --example wide_people -- --ids     # id switches
+//! cargo run --profile bench -p microact-engine --example wide_people -- --draft CLIP FRAME...
 //! ```
+//!
+//! `--profile bench` builds it at opt-level 3 throughout (the release profile is tuned for the
+//! page's size, and runs this 3.5 times slower).
 //!
 //! `--draft` prints the boxes found at 1024 px with zoom and at auto with zoom as CSV rows for
 //! `boxes.csv`, to be checked by eye and corrected (how the hand boxes were made: the README).
@@ -73,7 +76,7 @@ fn run() -> Result<(), String> {
             let frames: Vec<u64> = args[2..].iter().filter_map(|f| f.parse().ok()).collect();
             draft(&root, clip, &frames, &net, &device)
         }
-        Some("--ids") => ids(&root, &hand_boxes(&root)?, &net, &device),
+        Some("--ids") => ids(&root, &hand_boxes(&root, "identities.csv")?, &net, &device),
         Some("--draft-tracked") => {
             let clip = args.get(1).ok_or("--draft-tracked CLIP EVERY")?;
             let every: u64 = args
@@ -82,7 +85,7 @@ fn run() -> Result<(), String> {
                 .ok_or("--draft-tracked CLIP EVERY")?;
             draft_tracked(&root, clip, every, &net, &device)
         }
-        _ => recall(&root, &hand_boxes(&root)?, &net, &device),
+        _ => recall(&root, &hand_boxes(&root, "boxes.csv")?, &net, &device),
     }
 }
 
@@ -90,19 +93,19 @@ fn read_text(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn hand_boxes(root: &Path) -> Result<Vec<HandBox>, String> {
-    let path = root.join(FOLDER).join("boxes.csv");
+fn hand_boxes(root: &Path, file: &str) -> Result<Vec<HandBox>, String> {
+    let path = root.join(FOLDER).join(file);
     let mut reader =
         csv::Reader::from_path(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut boxes = Vec::new();
     for record in reader.records() {
-        let r = record.map_err(|e| format!("boxes.csv: {e}"))?;
+        let r = record.map_err(|e| format!("{file}: {e}"))?;
         let line = r.position().map_or(0, |p| p.line());
         let field = |i: usize| r.get(i).unwrap_or("").trim();
         let num = |i: usize| {
             field(i)
                 .parse::<f64>()
-                .map_err(|_| format!("boxes.csv line {line}: field {} {:?}", i + 1, field(i)))
+                .map_err(|_| format!("{file} line {line}: field {} {:?}", i + 1, field(i)))
         };
         boxes.push(HandBox {
             clip: field(0).to_string(),
@@ -513,10 +516,10 @@ fn draft_tracked(
     Ok(())
 }
 
-/// Id switches per person-minute on the clip whose hand boxes name people across frames (the
-/// plaza): the whole clip run in order through each setting's tracker; at each boxed frame, each
-/// hand-boxed person's matched track id; a switch is a person's id differing from their previous
-/// matched one.
+/// Id switches per person-minute on the plaza against `identities.csv` (people on every tenth
+/// frame, joined across frames: see the README): the whole clip run in order through each
+/// setting's tracker; at each of those frames, each person's matched track id; a switch is a
+/// person's id differing from their previous matched one.
 fn ids(root: &Path, hand: &[HandBox], net: &NewNet, device: &Device) -> Result<(), String> {
     let clip = "plaza-60s";
     let boxed: Vec<&HandBox> = hand.iter().filter(|h| h.clip == clip).collect();

@@ -116,18 +116,20 @@ export class AppPage {
     if (!(await toggle.isChecked())) await toggle.check();
   }
 
-  /** Waits for the pose result of frame `n` from `model` on `backend`; returns its people. */
-  async poseResult(n, model, backend, timeout = 120_000) {
+  /** The pose result for frame `n` by `model` on `backend` (and, given `inputs`, whose inputs
+   * looked at start with it, e.g. `768×576`). */
+  async poseResult(n, model, backend, timeout = 120_000, inputs = '') {
     const el = this.byTestId('pose-result');
     await this.page.waitForFunction(
       ([e, want]) => e.dataset.state === 'failed'
-        || (e.dataset.state === 'ready' && e.dataset.frame === want.frame && e.dataset.model === want.model && e.dataset.backend === want.backend),
-      [await el.elementHandle(), { frame: String(n), model, backend }],
+        || (e.dataset.state === 'ready' && e.dataset.frame === want.frame && e.dataset.model === want.model
+          && e.dataset.backend === want.backend && (e.dataset.inputs || '').startsWith(want.inputs)),
+      [await el.elementHandle(), { frame: String(n), model, backend, inputs }],
       { timeout },
     );
     const d = await el.evaluate((e) => ({ ...e.dataset, text: e.innerText }));
     assert.equal(d.state, 'ready', d.text);
-    return { people: JSON.parse(d.people), ms: Number(d.ms) };
+    return { people: JSON.parse(d.people), ms: Number(d.ms), inputs: d.inputs };
   }
 
   async chooseLabel(query) {

@@ -15,8 +15,8 @@ use super::decode::MAX_PEOPLE;
 use super::decode::{NormBox, NormKeypoint, Person};
 use super::net::{KEYPOINTS, Variant};
 use super::scale::{
-    AutoSide, Found, MAX_LEVEL, MAX_LOOKS, MultiPoseInput, Region, Side, ZOOM_CANDIDATE, ZOOM_SIDE,
-    Zoom, merge, tiles, zoom_regions,
+    AUTO_MAX, AUTO_PERSON_HEIGHT, AutoSide, Found, MAX_LEVEL, MAX_LOOKS, MultiPoseInput, Region,
+    Side, ZOOM_CANDIDATE, ZOOM_SIDE, Zoom, merge, tiles, zoom_regions,
 };
 use super::smooth::KeypointsFilter;
 use super::tracker::Tracker;
@@ -326,10 +326,12 @@ impl Estimator {
 
     /// What zoom to people looks at after `input`: a look that found as many confident people as
     /// MultiPose reports may have missed more, so its part of the frame is looked at again in
-    /// four overlapping tiles at its input size (twice as close; two levels at most); after the
-    /// whole frame, crops around its small candidates and the people tracked a moment ago.
+    /// four overlapping tiles at its scale, closer (up to 2×) where its smallest person is under
+    /// [`AUTO_PERSON_HEIGHT`] (inputs [`ZOOM_SIDE`] to [`AUTO_MAX`] long; two levels at most);
+    /// after the whole frame, crops around its small candidates and the people tracked a moment
+    /// ago.
     fn plan_zooms(&mut self, people: &[Person], input: &Input) {
-        let (region, level, side) = match input {
+        let (region, level, scale) = match input {
             Input::Letterbox(l) => (
                 Region {
                     x: 0,
@@ -338,25 +340,34 @@ impl Estimator {
                     height: self.source.height,
                 },
                 0,
-                l.target.width.max(l.target.height),
+                l.scale,
             ),
             Input::Region {
                 region,
                 letterbox,
                 level,
-            } => (
-                *region,
-                *level,
-                letterbox.target.width.max(letterbox.target.height),
-            ),
+            } => (*region, *level, letterbox.scale),
             Input::Crop { .. } => return,
         };
-        let confident = people.iter().filter(|p| p.score >= MIN_POSE_SCORE).count();
-        if confident >= MAX_PEOPLE && level < MAX_LEVEL {
-            self.zooms.extend(tiles(region).map(|region| Zoom {
-                region,
-                side,
-                level: level + 1,
+        let confident: Vec<&Person> = people
+            .iter()
+            .filter(|p| p.score >= MIN_POSE_SCORE)
+            .collect();
+        if confident.len() >= MAX_PEOPLE && level < MAX_LEVEL {
+            // Closer where this look's smallest person is short of what auto wants (at most 2×).
+            let target = input.size(self.input_size());
+            let smallest = confident
+                .iter()
+                .map(|p| f64::from(p.bbox.y_max - p.bbox.y_min) * f64::from(target.height))
+                .fold(f64::INFINITY, f64::min);
+            let closer = (AUTO_PERSON_HEIGHT / smallest).clamp(1.0, 2.0);
+            self.zooms.extend(tiles(region).map(|region| {
+                let long = f64::from(region.width.max(region.height));
+                Zoom {
+                    region,
+                    side: ((long * scale * closer).ceil() as u32).clamp(ZOOM_SIDE, AUTO_MAX),
+                    level: level + 1,
+                }
             }));
         }
         if let Input::Letterbox(letterbox) = input {
