@@ -20,7 +20,9 @@
 //! page's size, and runs this 3.5 times slower).
 //!
 //! `--draft` prints the boxes found at 1024 px with zoom and at auto with zoom as CSV rows for
-//! `boxes.csv`, to be checked by eye and corrected (how the hand boxes were made: the README).
+//! `boxes.csv`, to be checked by eye and corrected (how the hand boxes were made: the README);
+//! `--draft-every-frame CLIP` those of 512 px with zoom on every frame, each alone, which
+//! `scripts/fixtures/link-identities.py` joins into `identities.csv`.
 
 mod common;
 
@@ -74,7 +76,13 @@ fn run() -> Result<(), String> {
         Some("--draft") => {
             let clip = args.get(1).ok_or("--draft CLIP FRAME...")?;
             let frames: Vec<u64> = args[2..].iter().filter_map(|f| f.parse().ok()).collect();
-            draft(&root, clip, &frames, &net, &device)
+            draft(&root, clip, &frames, &[Side::Longer(1024), Side::Auto], &net, &device)
+        }
+        Some("--draft-every-frame") => {
+            let clip = args.get(1).ok_or("--draft-every-frame CLIP")?;
+            // Every frame the clip has (the reader stops at its end).
+            let all: Vec<u64> = (0..100_000).collect();
+            draft(&root, clip, &all, &[Side::Longer(512)], &net, &device)
         }
         Some("--ids") => ids(&root, &hand_boxes(&root, "identities.csv")?, &net, &device),
         Some("--draft-tracked") => {
@@ -441,6 +449,7 @@ fn draft(
     root: &Path,
     clip: &str,
     wanted: &[u64],
+    sides: &[Side],
     net: &NewNet,
     device: &Device,
 ) -> Result<(), String> {
@@ -450,7 +459,7 @@ fn draft(
     for (number, data) in &frames {
         let planes = planes(data, size);
         let mut all: Vec<Rect> = Vec::new();
-        for side in [Side::Longer(1024), Side::Auto] {
+        for &side in sides {
             estimator.set_multi(MultiPoseInput { side, zoom: true });
             estimator.reset();
             let (people, _) = common::estimate(&mut estimator, device, &planes, size, false, 0.0)
@@ -552,13 +561,6 @@ fn ids(root: &Path, hand: &[HandBox], net: &NewNet, device: &Device) -> Result<(
             },
         ),
         (
-            "768",
-            MultiPoseInput {
-                side: Side::Longer(768),
-                zoom: false,
-            },
-        ),
-        (
             "auto",
             MultiPoseInput {
                 side: Side::Auto,
@@ -577,6 +579,7 @@ fn ids(root: &Path, hand: &[HandBox], net: &NewNet, device: &Device) -> Result<(
         estimator.set_multi(setting);
         let mut reader = common::Frames::open(&path, size)?;
         let mut last: BTreeMap<&str, u32> = BTreeMap::new();
+        let mut seen: BTreeMap<&str, Vec<(u64, u32)>> = BTreeMap::new();
         let (mut switches, mut matched, mut n) = (0usize, 0usize, 0u64);
         let started = Instant::now();
         while let Some(planes) = reader.next_planes() {
@@ -598,6 +601,7 @@ fn ids(root: &Path, hand: &[HandBox], net: &NewNet, device: &Device) -> Result<(
                     let Some(j) = m else { continue };
                     matched += 1;
                     let id = kept[j].id;
+                    seen.entry(&h.person).or_default().push((n, id));
                     if last.insert(&h.person, id).is_some_and(|was| was != id) {
                         switches += 1;
                     }
@@ -606,6 +610,11 @@ fn ids(root: &Path, hand: &[HandBox], net: &NewNet, device: &Device) -> Result<(
             n += 1;
         }
         let ms = started.elapsed().as_secs_f64() * 1000.0 / n.max(1) as f64;
+        if std::env::var_os("WIDE_IDS_DETAIL").is_some() {
+            for (person, ids) in &seen {
+                eprintln!("{name} {person}: {ids:?}");
+            }
+        }
         println!(
             "| {name} | {switches} | {minutes:.2} | {:.2} | {matched} of {} | {ms:.0} |",
             switches as f64 / minutes.max(1e-9),
