@@ -575,6 +575,10 @@ fn ids(root: &Path, hand: &[HandBox], net: &NewNet, device: &Device) -> Result<(
             },
         ),
     ] {
+        // WIDE_IDS_ONLY=NAME runs that setting alone.
+        if std::env::var("WIDE_IDS_ONLY").is_ok_and(|only| only != name) {
+            continue;
+        }
         let mut estimator = Estimator::new(net()?);
         estimator.set_multi(setting);
         let mut reader = common::Frames::open(&path, size)?;
