@@ -76,7 +76,14 @@ fn run() -> Result<(), String> {
         Some("--draft") => {
             let clip = args.get(1).ok_or("--draft CLIP FRAME...")?;
             let frames: Vec<u64> = args[2..].iter().filter_map(|f| f.parse().ok()).collect();
-            draft(&root, clip, &frames, &[Side::Longer(1024), Side::Auto], &net, &device)
+            draft(
+                &root,
+                clip,
+                &frames,
+                &[Side::Longer(1024), Side::Auto],
+                &net,
+                &device,
+            )
         }
         Some("--draft-every-frame") => {
             let clip = args.get(1).ok_or("--draft-every-frame CLIP")?;

@@ -19,7 +19,7 @@ use super::scale::{
     Side, ZOOM_CANDIDATE, ZOOM_SIDE, Zoom, merge, tiles, zoom_regions,
 };
 use super::smooth::KeypointsFilter;
-use super::tracker::Tracker;
+use super::tracker::{Tracker, TrackerConfig};
 use super::{PoseError, PoseNet, multi_pose, single_pose};
 use crate::frame::{FrameError, Letterbox, Rect, Size};
 
@@ -195,7 +195,13 @@ impl Estimator {
             crop: None,
             crop_filter: CropFilter::new(),
             smooth: KeypointsFilter::default(),
-            tracker: Tracker::default(),
+            // Predicting, and 2 s rather than TF.js's 1 s, keep a walker's id across missed
+            // frames (wide shots, small people): docs/benchmarks.md, "People in wide shots".
+            tracker: Tracker::new(TrackerConfig {
+                predict: true,
+                max_age_ms: 2000.0,
+                ..TrackerConfig::default()
+            }),
         }
     }
 

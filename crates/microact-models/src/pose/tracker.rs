@@ -6,7 +6,10 @@
 //!
 //! Differences from TF.js: timestamps are milliseconds (TF.js converts both them and `maxAge` to
 //! microseconds, which compares the same); the configuration is not validated (a zero
-//! `max_tracks` keeps no tracks, a non-positive falloff makes OKS 0 or NaN, never matching).
+//! `max_tracks` keeps no tracks, a non-positive falloff makes OKS 0 or NaN, never matching); and
+//! `TrackerConfig::predict`, off in TF.js's two configurations, compares detections with where
+//! each track's person would be now (the estimator turns it on, with a 2 s age: fewer id
+//! switches in wide shots, `docs/benchmarks.md`).
 
 use super::decode::{NormKeypoint, Person};
 use super::net::KEYPOINTS;
@@ -109,6 +112,10 @@ pub struct TrackerConfig {
     /// A detection joins a track only at this similarity or more.
     pub min_similarity: f64,
     pub similarity: Similarity,
+    /// Not TF.js's: compare a detection with where each track's person would be now, moving as
+    /// they moved between their last two sightings (a person missed for a few frames while
+    /// walking is no longer a box away from where they were last seen).
+    pub predict: bool,
 }
 
 impl TrackerConfig {
@@ -119,6 +126,7 @@ impl TrackerConfig {
             max_age_ms: 1000.0,
             min_similarity: 0.15,
             similarity: Similarity::BoundingBox,
+            predict: false,
         }
     }
 
@@ -130,6 +138,7 @@ impl TrackerConfig {
             max_age_ms: 1000.0,
             min_similarity: 0.2,
             similarity: Similarity::Keypoint(KeypointSimilarity::default()),
+            predict: false,
         }
     }
 }
@@ -147,6 +156,44 @@ pub struct Track {
     pub id: u32,
     pub last_timestamp_ms: f64,
     pub detection: Person,
+    /// How the person's box centre moved between the last two sightings, per ms (y, x).
+    pub velocity: (f32, f32),
+}
+
+impl Track {
+    /// Where the person would be at `timestamp_ms`, moving as they last moved.
+    fn predicted(&self, timestamp_ms: f64) -> Person {
+        let dt = (timestamp_ms - self.last_timestamp_ms).max(0.0) as f32;
+        let (dy, dx) = (self.velocity.0 * dt, self.velocity.1 * dt);
+        let mut p = self.detection;
+        for k in &mut p.keypoints {
+            k.y += dy;
+            k.x += dx;
+        }
+        p.bbox.y_min += dy;
+        p.bbox.y_max += dy;
+        p.bbox.x_min += dx;
+        p.bbox.x_max += dx;
+        p
+    }
+
+    fn centre(p: &Person) -> (f32, f32) {
+        (
+            (p.bbox.y_min + p.bbox.y_max) / 2.0,
+            (p.bbox.x_min + p.bbox.x_max) / 2.0,
+        )
+    }
+
+    /// Seen again: `detection` at `timestamp_ms`.
+    fn saw(&mut self, detection: Person, timestamp_ms: f64) {
+        let dt = (timestamp_ms - self.last_timestamp_ms) as f32;
+        if dt > 0.0 {
+            let ((y0, x0), (y1, x1)) = (Self::centre(&self.detection), Self::centre(&detection));
+            self.velocity = ((y1 - y0) / dt, (x1 - x0) / dt);
+        }
+        self.last_timestamp_ms = timestamp_ms;
+        self.detection = detection;
+    }
 }
 
 /// Assigns stable ids to people across frames.
@@ -181,10 +228,14 @@ impl Tracker {
             .map(|detection| {
                 let mut best: Option<(usize, f64)> = None;
                 for (position, &t) in unclaimed.iter().enumerate() {
-                    let similarity = self
-                        .config
-                        .similarity
-                        .between(detection, &self.tracks[t].detection);
+                    let track = &self.tracks[t];
+                    let similarity = if self.config.predict {
+                        self.config
+                            .similarity
+                            .between(detection, &track.predicted(timestamp_ms))
+                    } else {
+                        self.config.similarity.between(detection, &track.detection)
+                    };
                     if similarity >= self.config.min_similarity
                         && best.is_none_or(|(_, most)| similarity > most)
                     {
@@ -193,8 +244,7 @@ impl Tracker {
                 }
                 let (position, _) = best?;
                 let track = &mut self.tracks[unclaimed.remove(position)];
-                track.last_timestamp_ms = timestamp_ms;
-                track.detection = *detection;
+                track.saw(*detection, timestamp_ms);
                 Some(track.id)
             })
             .collect();
@@ -228,6 +278,7 @@ impl Tracker {
             id,
             last_timestamp_ms: timestamp_ms,
             detection,
+            velocity: (0.0, 0.0),
         });
         id
     }
@@ -396,5 +447,22 @@ mod tests {
         assert_eq!(params.oks(&sparse, &a), 0.0);
         sparse[3].score = 0.3;
         assert!(params.oks(&sparse, &a) > 0.99);
+    }
+
+    #[test]
+    fn predicting_keeps_a_walker_missed_for_a_while() {
+        // Walking right 0.1 a frame (100 ms), 0.2 wide: missed for four frames, the last box no
+        // longer overlaps; predicted, it does.
+        let walk = |frame: u32| person(0.2, 0.05 + 0.1 * frame as f32);
+        for (predict, kept) in [(false, false), (true, true)] {
+            let mut tracker = Tracker::new(TrackerConfig {
+                predict,
+                ..TrackerConfig::bounding_box()
+            });
+            let first = tracker.apply(vec![walk(0)], 0.0)[0].0;
+            tracker.apply(vec![walk(1)], 100.0);
+            let later = tracker.apply(vec![walk(6)], 600.0)[0].0;
+            assert_eq!(later == first, kept, "predict {predict}");
+        }
     }
 }
