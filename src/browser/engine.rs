@@ -122,6 +122,21 @@ impl Frame {
             .map_err(|_| EngineFailure::Frame("the browser gave no image".into()))
     }
 
+    /// Where in the clip a video frame is, in seconds (`None`: not a video frame, or no time).
+    pub fn media_time(&self) -> Option<f64> {
+        self.0
+            .dyn_ref::<VideoFrame>()
+            .map(|f| f.timestamp() / 1e6)
+            .filter(|t| t.is_finite())
+    }
+
+    /// Lets go of a video frame's picture now (one not sent to the engine).
+    pub fn close(self) {
+        if let Some(frame) = self.0.dyn_ref::<VideoFrame>() {
+            frame.close();
+        }
+    }
+
     /// Its size in pixels.
     pub fn size(&self) -> (u32, u32) {
         if let Some(frame) = self.0.dyn_ref::<VideoFrame>() {

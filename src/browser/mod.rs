@@ -163,3 +163,15 @@ pub fn confirm(question: &str) -> bool {
         .and_then(|w| w.confirm_with_message(question).ok())
         .unwrap_or(false)
 }
+
+/// Resolves at the next animation frame (when the page next paints).
+pub async fn next_animation_frame() -> Result<(), String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window.request_animation_frame(&resolve);
+    });
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("{e:?}"))
+}

@@ -67,6 +67,9 @@ impl People {
 const MIN_PERSON_FRAMES: usize = 16;
 /// Clip analysis's session in the engine (the overlay's is 1).
 const SESSION: u32 = 2;
+/// Seeking: animation frames to wait at most for the element to hold the frame sought (then the
+/// frame it holds is taken, as before).
+const STALE_FRAMES: u32 = 5;
 /// Most engine workers one clip is split across.
 const MAX_WORKERS: usize = 4;
 /// Fewest frames a worker's part has (fewer: fewer workers).
@@ -445,9 +448,23 @@ impl Analyser {
                 .after(|v| v.set_current_time(at))
                 .await
                 .map_err(|e| format!("frame {frame} could not be decoded: {e}"))?;
-            let image = Frame::of_video(&el)
+            let mut image = Frame::of_video(&el)
                 .await
                 .map_err(|e| format!("frame {frame}: {e}"))?;
+            // `seeked` can come before the element holds the frame sought (seen: now and then a
+            // neighbour's picture): until it does, an animation frame at a time.
+            for _ in 0..STALE_FRAMES {
+                match image.media_time() {
+                    Some(t) if job.rate.frame_at(t) != frame => {
+                        image.close();
+                        browser::next_animation_frame().await?;
+                        image = Frame::of_video(&el)
+                            .await
+                            .map_err(|e| format!("frame {frame}: {e}"))?;
+                    }
+                    _ => break,
+                }
+            }
             let reply = engine
                 .call(
                     Request::Pose {
