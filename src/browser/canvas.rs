@@ -2,6 +2,8 @@
 //! drawn over the video.
 
 use microact_core::geometry::{Letterbox, Rect, Size};
+use microact_core::labels::palette;
+use microact_protocol::{Person, SKELETON};
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlVideoElement};
 
@@ -107,4 +109,57 @@ pub fn clear_overlay(canvas: &HtmlCanvasElement) {
             f64::from(canvas.height()),
         );
     }
+}
+
+/// The people's skeletons on the overlay, each in their id's colour (keypoints scored under
+/// `min_score` left out), with their box and id.
+pub fn draw_people(
+    overlay: &HtmlCanvasElement,
+    size: Size,
+    people: &[Person],
+    min_score: f32,
+) -> Result<(), String> {
+    let shapes: Vec<(
+        String,
+        Vec<(f64, f64)>,
+        Vec<((f64, f64), (f64, f64))>,
+        Option<Rect>,
+        String,
+    )> = people
+        .iter()
+        .map(|p| {
+            let seen = |k: usize| {
+                let [x, y, score] = p.keypoints[k];
+                (score >= min_score).then_some((f64::from(x), f64::from(y)))
+            };
+            let points = (0..p.keypoints.len()).filter_map(seen).collect();
+            let lines = SKELETON
+                .iter()
+                .filter_map(|&(a, b)| Some((seen(a)?, seen(b)?)))
+                .collect();
+            (
+                palette(p.id.saturating_sub(1) as usize),
+                points,
+                lines,
+                p.bbox.map(|[x, y, width, height]| Rect {
+                    x,
+                    y,
+                    width,
+                    height,
+                }),
+                format!("#{} {:.2}", p.id, p.score),
+            )
+        })
+        .collect();
+    let figures: Vec<Figure> = shapes
+        .iter()
+        .map(|(colour, points, lines, bbox, label)| Figure {
+            colour,
+            points,
+            lines,
+            bbox: *bbox,
+            label: label.clone(),
+        })
+        .collect();
+    draw_overlay(overlay, size, &figures)
 }

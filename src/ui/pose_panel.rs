@@ -4,9 +4,8 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use microact_core::geometry::{Rect, Size};
-use microact_core::labels::palette;
-use microact_protocol::{MultiPose, MultiPoseSide, Person, Reply, Request, SKELETON};
+use microact_core::geometry::Size;
+use microact_protocol::{MultiPose, MultiPoseSide, Person, Reply, Request};
 
 use crate::browser::engine::{EngineFailure, Frame};
 use crate::browser::{self, canvas};
@@ -148,7 +147,8 @@ impl Runner {
             return Err(Failure::Draw("the engine answered something else".into()));
         };
         if let Some(overlay) = self.viewer.overlay.get_untracked() {
-            draw(&overlay, Size::new(width, height), &people).map_err(Failure::Draw)?;
+            canvas::draw_people(&overlay, Size::new(width, height), &people, MIN_DRAWN_SCORE)
+                .map_err(Failure::Draw)?;
         }
         let ms = browser::now_ms() - started;
         if let Some(feed) = self.feed {
@@ -191,53 +191,6 @@ impl Runner {
                 .await;
         });
     }
-}
-
-/// The people's skeletons on the overlay, each in their id's colour.
-fn draw(overlay: &web_sys::HtmlCanvasElement, size: Size, people: &[Person]) -> Result<(), String> {
-    let shapes: Vec<(
-        String,
-        Vec<(f64, f64)>,
-        Vec<((f64, f64), (f64, f64))>,
-        Option<Rect>,
-        String,
-    )> = people
-        .iter()
-        .map(|p| {
-            let seen = |k: usize| {
-                let [x, y, score] = p.keypoints[k];
-                (score >= MIN_DRAWN_SCORE).then_some((f64::from(x), f64::from(y)))
-            };
-            let points = (0..p.keypoints.len()).filter_map(seen).collect();
-            let lines = SKELETON
-                .iter()
-                .filter_map(|&(a, b)| Some((seen(a)?, seen(b)?)))
-                .collect();
-            (
-                palette(p.id.saturating_sub(1) as usize),
-                points,
-                lines,
-                p.bbox.map(|[x, y, width, height]| Rect {
-                    x,
-                    y,
-                    width,
-                    height,
-                }),
-                format!("#{} {:.2}", p.id, p.score),
-            )
-        })
-        .collect();
-    let figures: Vec<canvas::Figure> = shapes
-        .iter()
-        .map(|(colour, points, lines, bbox, label)| canvas::Figure {
-            colour,
-            points,
-            lines,
-            bbox: *bbox,
-            label: label.clone(),
-        })
-        .collect();
-    canvas::draw_overlay(overlay, size, &figures)
 }
 
 /// The people as JSON for tests and tools: id, score, keypoints normalised to the network input
