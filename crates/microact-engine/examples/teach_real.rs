@@ -232,6 +232,7 @@ fn analyse(
         manifest,
         "movenet-lightning",
         read(&root.join("models").join(file))?,
+        Backend::Cpu,
         device,
     )
     .map_err(|e| e.to_string())?;

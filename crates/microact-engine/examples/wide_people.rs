@@ -39,6 +39,7 @@ use microact_models::frame::{Letterbox, Rect, Size};
 use microact_models::manifest::Manifest;
 use microact_models::pose::estimator::Estimator;
 use microact_models::pose::scale::{MultiPoseInput, Side};
+use microact_protocol::Backend;
 
 const FOLDER: &str = "tests/fixtures/wide";
 const MODEL: &str = "movenet-multipose";
@@ -71,7 +72,10 @@ fn run() -> Result<(), String> {
     let device = cpu_device();
     let file = &manifest.get(MODEL).map_err(|e| e.to_string())?.file;
     let bytes = std::fs::read(root.join("models").join(file)).map_err(|e| e.to_string())?;
-    let net = || pose::load(&manifest, MODEL, bytes.clone(), &device).map_err(|e| e.to_string());
+    let net = || {
+        pose::load(&manifest, MODEL, bytes.clone(), Backend::Cpu, &device)
+            .map_err(|e| e.to_string())
+    };
     match args.first().map(String::as_str) {
         Some("--draft") => {
             let clip = args.get(1).ok_or("--draft CLIP FRAME...")?;

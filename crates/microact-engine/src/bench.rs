@@ -163,7 +163,7 @@ async fn measure(
 ) -> Result<(f64, Option<BenchProfile>), EngineError> {
     let bytes = inputs.get(model)?.to_vec();
     let net = match path {
-        Path::Engine(_) => load(&inputs.manifest, model, bytes, device)?,
+        Path::Engine(backend) => load(&inputs.manifest, model, bytes, backend, device)?,
         Path::BurnOnCpu => PoseNet::Burn(load_movenet_on(&inputs.manifest, model, bytes, device)?),
     };
     let variant = net.variant();

@@ -29,16 +29,20 @@ impl Session {
 }
 
 /// The pose network `model` (a manifest name) from its weight file's `bytes`, checked against the
-/// manifest, int8 kernels expanded, on `device`, as the page runs it.
+/// manifest, int8 kernels expanded, on `backend`'s `device`, as the page runs it: packed for the
+/// CPU kernels on the CPU, Burn's ops elsewhere.
 pub fn load(
     manifest: &Manifest,
     model: &str,
     bytes: Vec<u8>,
+    backend: Backend,
     device: &Device,
 ) -> Result<PoseNet, EngineError> {
-    Ok(PoseNet::new(load_movenet_on(
-        manifest, model, bytes, device,
-    )?)?)
+    let net = load_movenet_on(manifest, model, bytes, device)?;
+    Ok(match backend {
+        Backend::Cpu => PoseNet::packed(net)?,
+        _ => PoseNet::Burn(net),
+    })
 }
 
 /// The MoveNet network `model` from its weight file's `bytes` on `device` (Burn's ops; the

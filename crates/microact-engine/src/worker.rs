@@ -400,7 +400,7 @@ impl Engine {
         let manifest = self.manifest().await?;
         let file = manifest.get(model)?.file.clone();
         let bytes = fetch_bytes(&format!("models/{file}")).await?;
-        let net = pose::load(&manifest, model, bytes, device)?;
+        let net = pose::load(&manifest, model, bytes, backend, device)?;
         self.sessions.insert(
             session,
             Session {

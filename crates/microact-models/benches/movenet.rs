@@ -57,7 +57,7 @@ fn bench(c: &mut Criterion) {
                 continue;
             }
             let net = match *backend {
-                "kernels" => PoseNet::new(load(model, device)).expect("packs"),
+                "kernels" => PoseNet::packed(load(model, device)).expect("packs"),
                 _ => PoseNet::Burn(load(model, device)),
             };
             let input = frame(variant, device);

@@ -69,7 +69,7 @@ fn shipped_named(name: &str, device: &Device) -> pose::net::MoveNet {
 
 /// `net` (on the CPU device) packed for the CPU kernels: the page's CPU path.
 fn cpu_kernels(net: pose::net::MoveNet) -> PoseNet {
-    let packed = PoseNet::new(net).unwrap();
+    let packed = PoseNet::packed(net).unwrap();
     assert!(
         matches!(packed, PoseNet::Cpu(_)),
         "the CPU path packs its network"

@@ -13,7 +13,7 @@ pub mod tfjs;
 pub mod tracker;
 pub mod weights;
 
-use burn::tensor::{Device, Tensor, Transaction};
+use burn::tensor::{Tensor, Transaction};
 
 use cpu::CpuMoveNet;
 use decode::{DecodeError, HeadsData, NormKeypoint, Person};
@@ -39,16 +39,12 @@ pub enum PoseNet {
 }
 
 impl PoseNet {
-    /// `net` where it is: on the CPU device it is packed for the CPU kernels, elsewhere it runs
-    /// as Burn ops.
-    pub fn new(net: MoveNet) -> Result<Self, PoseError> {
-        if net.stem.conv.weight.val().device() == Device::flex() {
-            Ok(PoseNet::Cpu(
-                CpuMoveNet::new(&net).map_err(PoseError::Pack)?,
-            ))
-        } else {
-            Ok(PoseNet::Burn(net))
-        }
+    /// `net` packed for the CPU kernels (the caller, which knows its backend, chooses this or
+    /// [`PoseNet::Burn`]).
+    pub fn packed(net: MoveNet) -> Result<Self, PoseError> {
+        Ok(PoseNet::Cpu(
+            CpuMoveNet::new(&net).map_err(PoseError::Pack)?,
+        ))
     }
 
     pub fn variant(&self) -> Variant {
