@@ -448,23 +448,23 @@ impl Analyser {
                 .after(|v| v.set_current_time(at))
                 .await
                 .map_err(|e| format!("frame {frame} could not be decoded: {e}"))?;
-            let mut image = Frame::of_video(&el)
-                .await
-                .map_err(|e| format!("frame {frame}: {e}"))?;
             // `seeked` can come before the element holds the frame sought (seen: now and then a
             // neighbour's picture): until it does, an animation frame at a time.
-            for _ in 0..STALE_FRAMES {
-                match image.media_time() {
-                    Some(t) if job.rate.frame_at(t) != frame => {
-                        image.close();
-                        browser::next_animation_frame().await?;
-                        image = Frame::of_video(&el)
-                            .await
-                            .map_err(|e| format!("frame {frame}: {e}"))?;
-                    }
-                    _ => break,
+            let mut waited = 0;
+            let image = loop {
+                let image = Frame::of_video(&el)
+                    .await
+                    .map_err(|e| format!("frame {frame}: {e}"))?;
+                let stale = image
+                    .media_time()
+                    .is_some_and(|t| job.rate.frame_at(t) != frame);
+                if !stale || waited == STALE_FRAMES {
+                    break image;
                 }
-            }
+                image.close();
+                browser::next_animation_frame().await?;
+                waited += 1;
+            };
             let reply = engine
                 .call(
                     Request::Pose {

@@ -237,27 +237,16 @@ fn analyse(
     )
     .map_err(|e| e.to_string())?;
     let mut estimator = Estimator::new(net);
-    let mut reader = common::Frames::open(clip, size)?;
     let mut frames = Vec::new();
-    let mut number: Frame = 0;
-    while let Some(planes) = reader.next_planes() {
-        let (people, _) = common::estimate(
-            &mut estimator,
-            device,
-            &planes,
-            size,
-            true,
-            rate.start_of(number) * 1000.0,
-        )
-        .map_err(|e| e.to_string())?;
+    let number = common::pose_each(clip, size, rate, &mut estimator, device, |n, people| {
         if let Some(p) = people.first() {
             frames.push(PoseFrame {
-                frame: number,
+                frame: n,
                 keypoints: p.keypoints.clone(),
             });
         }
-        number += 1;
-    }
+        Ok(())
+    })?;
     let name = clip
         .file_name()
         .map_or(String::new(), |n| n.to_string_lossy().into_owned());

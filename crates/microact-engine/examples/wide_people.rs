@@ -83,7 +83,7 @@ fn run() -> Result<(), String> {
             draft(
                 &root,
                 clip,
-                &frames,
+                Some(&frames),
                 &[Side::Longer(1024), Side::Auto],
                 &net,
                 &device,
@@ -91,19 +91,9 @@ fn run() -> Result<(), String> {
         }
         Some("--draft-every-frame") => {
             let clip = args.get(1).ok_or("--draft-every-frame CLIP")?;
-            // Every frame the clip has (the reader stops at its end).
-            let all: Vec<u64> = (0..100_000).collect();
-            draft(&root, clip, &all, &[Side::Longer(512)], &net, &device)
+            draft(&root, clip, None, &[Side::Longer(512)], &net, &device)
         }
         Some("--ids") => ids(&root, &hand_boxes(&root, "identities.csv")?, &net, &device),
-        Some("--draft-tracked") => {
-            let clip = args.get(1).ok_or("--draft-tracked CLIP EVERY")?;
-            let every: u64 = args
-                .get(2)
-                .and_then(|e| e.parse().ok())
-                .ok_or("--draft-tracked CLIP EVERY")?;
-            draft_tracked(&root, clip, every, &net, &device)
-        }
         _ => recall(&root, &hand_boxes(&root, "boxes.csv")?, &net, &device),
     }
 }
@@ -235,54 +225,53 @@ impl Tally {
     }
 }
 
-/// The boxed frames of `clip`, each as I420 planes' bytes, in order.
-fn frames_of(
+/// The frames of `clip` in order (those in `wanted`, or all), each handed to `each` with its
+/// number and the clip's size as it is decoded.
+fn each_frame(
     root: &Path,
     clip: &str,
-    wanted: &[u64],
-) -> Result<(Size, Vec<(u64, Vec<u8>)>), String> {
+    wanted: Option<&[u64]>,
+    mut each: impl FnMut(u64, &yuv::Planes, Size) -> Result<(), String>,
+) -> Result<(), String> {
     let path = root.join(FOLDER).join(format!("{clip}.webm"));
     let (size, _) = common::probe(&path)?;
     let mut reader = common::Frames::open(&path, size)?;
-    let last = wanted.iter().copied().max().unwrap_or(0);
-    let mut out = Vec::new();
-    for n in 0..=last {
+    let last = wanted.map(|w| w.iter().copied().max().unwrap_or(0));
+    let mut n = 0u64;
+    while last.is_none_or(|last| n <= last) {
         let Some(planes) = reader.next_planes() else {
             break;
         };
-        if wanted.contains(&n) {
-            out.push((n, planes.data.to_vec()));
+        if wanted.is_none_or(|w| w.contains(&n)) {
+            each(n, &planes, size)?;
         }
+        n += 1;
     }
-    Ok((size, out))
+    Ok(())
 }
 
-fn planes(data: &[u8], size: Size) -> yuv::Planes<'_> {
-    let (w, h) = (size.width as usize, size.height as usize);
-    yuv::Planes {
-        layout: yuv::Layout::I420,
-        data,
-        offsets: [0, w * h, w * h + w * h / 4],
-        strides: [w, w / 2, w / 2],
-        x: 0,
-        y: 0,
-        width: size.width,
-        height: size.height,
-    }
-}
-
-fn boxes_of(people: &[microact_protocol::Person]) -> Vec<Rect> {
+/// The people kept (scoring at least [`MIN_SCORE`], with a box): their track id and box.
+fn found_of(people: &[microact_protocol::Person]) -> Vec<(u32, Rect)> {
     people
         .iter()
         .filter(|p| p.score >= MIN_SCORE)
-        .filter_map(|p| p.bbox)
-        .map(|[x, y, width, height]| Rect {
-            x,
-            y,
-            width,
-            height,
+        .filter_map(|p| {
+            let [x, y, width, height] = p.bbox?;
+            Some((
+                p.id,
+                Rect {
+                    x,
+                    y,
+                    width,
+                    height,
+                },
+            ))
         })
         .collect()
+}
+
+fn boxes_of(people: &[microact_protocol::Person]) -> Vec<Rect> {
+    found_of(people).into_iter().map(|(_, r)| r).collect()
 }
 
 type NewNet<'a> = dyn Fn() -> Result<microact_models::pose::PoseNet, String> + 'a;
@@ -310,19 +299,17 @@ fn recall(root: &Path, hand: &[HandBox], net: &NewNet, device: &Device) -> Resul
             .filter(|h| &h.clip == clip)
             .map(|h| h.frame)
             .collect();
-        let (size, frames) = frames_of(root, clip, &wanted)?;
-        for (number, data) in &frames {
+        each_frame(root, clip, Some(&wanted), |number, planes, size| {
             let here: Vec<&HandBox> = hand
                 .iter()
-                .filter(|h| &h.clip == clip && h.frame == *number)
+                .filter(|h| &h.clip == clip && h.frame == number)
                 .collect();
-            let planes = planes(data, size);
             for (k, (_, setting)) in settings.iter().enumerate() {
                 estimator.set_multi(*setting);
                 estimator.reset();
                 let started = Instant::now();
                 let (people, inputs) =
-                    common::estimate(&mut estimator, device, &planes, size, false, 0.0)
+                    common::estimate(&mut estimator, device, planes, size, false, 0.0)
                         .map_err(|e| e.to_string())?;
                 let tally = ours.entry((clip.clone(), k)).or_default();
                 tally.ms += started.elapsed().as_secs_f64() * 1000.0;
@@ -334,7 +321,7 @@ fn recall(root: &Path, hand: &[HandBox], net: &NewNet, device: &Device) -> Resul
                     let stem = format!("{clip}.{number}.{}x{}", input.width, input.height);
                     let letterbox = Letterbox::fit(size, input).map_err(|e| e.to_string())?;
                     let rgba = yuv::crop_to_rgba(
-                        &planes,
+                        planes,
                         yuv::Colour {
                             bt709: false,
                             full_range: false,
@@ -355,10 +342,11 @@ fn recall(root: &Path, hand: &[HandBox], net: &NewNet, device: &Device) -> Resul
                         .collect();
                     std::fs::write(tfjs_dir.join(format!("{stem}.rgb")), rgb)
                         .map_err(|e| e.to_string())?;
-                    asked.insert(stem, (letterbox, clip.clone(), *number));
+                    asked.insert(stem, (letterbox, clip.clone(), number));
                 }
             }
-        }
+            Ok(())
+        })?;
     }
     let tfjs = tfjs_recall(root, &tfjs_dir, &asked, hand)?;
     println!(
@@ -455,25 +443,24 @@ fn tfjs_recall(
     Ok(Some(out))
 }
 
-/// Draft boxes for hand checking: what 1024 px with zoom and auto with zoom find, joined.
+/// Draft boxes for hand checking: what each of `sides` with zoom finds on each frame (of
+/// `wanted`, or all) looked at alone, joined.
 fn draft(
     root: &Path,
     clip: &str,
-    wanted: &[u64],
+    wanted: Option<&[u64]>,
     sides: &[Side],
     net: &NewNet,
     device: &Device,
 ) -> Result<(), String> {
-    let (size, frames) = frames_of(root, clip, wanted)?;
     let mut estimator = Estimator::new(net()?);
     println!("clip,frame,person,x,y,width,height");
-    for (number, data) in &frames {
-        let planes = planes(data, size);
+    each_frame(root, clip, wanted, |number, planes, size| {
         let mut all: Vec<Rect> = Vec::new();
         for &side in sides {
             estimator.set_multi(MultiPoseInput { side, zoom: true });
             estimator.reset();
-            let (people, _) = common::estimate(&mut estimator, device, &planes, size, false, 0.0)
+            let (people, _) = common::estimate(&mut estimator, device, planes, size, false, 0.0)
                 .map_err(|e| e.to_string())?;
             for b in boxes_of(&people) {
                 if all.iter().all(|a| iou(a, &b) < 0.5) {
@@ -491,49 +478,8 @@ fn draft(
                 b.height
             );
         }
-    }
-    Ok(())
-}
-
-/// Draft identities for hand checking: the clip in order at 768 px, its tracker's
-/// ids on every `every`-th frame.
-fn draft_tracked(
-    root: &Path,
-    clip: &str,
-    every: u64,
-    net: &NewNet,
-    device: &Device,
-) -> Result<(), String> {
-    let path = root.join(FOLDER).join(format!("{clip}.webm"));
-    let (size, rate) = common::probe(&path)?;
-    let mut estimator = Estimator::new(net()?);
-    estimator.set_multi(MultiPoseInput {
-        side: Side::Longer(768),
-        zoom: false,
-    });
-    let mut reader = common::Frames::open(&path, size)?;
-    let mut n = 0u64;
-    println!("clip,frame,person,x,y,width,height");
-    while let Some(planes) = reader.next_planes() {
-        let (people, _) = common::estimate(
-            &mut estimator,
-            device,
-            &planes,
-            size,
-            true,
-            rate.start_of(n) * 1000.0,
-        )
-        .map_err(|e| e.to_string())?;
-        if n % every.max(1) == 0 {
-            for p in people.iter().filter(|p| p.score >= MIN_SCORE) {
-                if let Some([x, y, w, h]) = p.bbox {
-                    println!("{clip},{n},t{},{x:.0},{y:.0},{w:.0},{h:.0}", p.id);
-                }
-            }
-        }
-        n += 1;
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Id switches per person-minute on the plaza against `identities.csv` (people on every tenth
@@ -592,38 +538,27 @@ fn ids(root: &Path, hand: &[HandBox], net: &NewNet, device: &Device) -> Result<(
         }
         let mut estimator = Estimator::new(net()?);
         estimator.set_multi(setting);
-        let mut reader = common::Frames::open(&path, size)?;
         let mut last: BTreeMap<&str, u32> = BTreeMap::new();
         let mut seen: BTreeMap<&str, Vec<(u64, u32)>> = BTreeMap::new();
-        let (mut switches, mut matched, mut n) = (0usize, 0usize, 0u64);
+        let (mut switches, mut matched) = (0usize, 0usize);
         let started = Instant::now();
-        while let Some(planes) = reader.next_planes() {
-            let (people, _) = common::estimate(
-                &mut estimator,
-                device,
-                &planes,
-                size,
-                true,
-                rate.start_of(n) * 1000.0,
-            )
-            .map_err(|e| e.to_string())?;
-            if wanted.contains(&n) {
-                let here: Vec<&HandBox> = boxed.iter().copied().filter(|h| h.frame == n).collect();
-                let kept: Vec<&microact_protocol::Person> =
-                    people.iter().filter(|p| p.score >= MIN_SCORE).collect();
-                let rects = boxes_of(&people);
-                for (h, m) in here.iter().zip(matches(&here, &rects)) {
-                    let Some(j) = m else { continue };
-                    matched += 1;
-                    let id = kept[j].id;
-                    seen.entry(&h.person).or_default().push((n, id));
-                    if last.insert(&h.person, id).is_some_and(|was| was != id) {
-                        switches += 1;
-                    }
+        let n = common::pose_each(&path, size, rate, &mut estimator, device, |n, people| {
+            if !wanted.contains(&n) {
+                return Ok(());
+            }
+            let here: Vec<&HandBox> = boxed.iter().copied().filter(|h| h.frame == n).collect();
+            let (ids, rects): (Vec<u32>, Vec<Rect>) = found_of(&people).into_iter().unzip();
+            for (h, m) in here.iter().zip(matches(&here, &rects)) {
+                let Some(j) = m else { continue };
+                matched += 1;
+                let id = ids[j];
+                seen.entry(&h.person).or_default().push((n, id));
+                if last.insert(&h.person, id).is_some_and(|was| was != id) {
+                    switches += 1;
                 }
             }
-            n += 1;
-        }
+            Ok(())
+        })?;
         let ms = started.elapsed().as_secs_f64() * 1000.0 / n.max(1) as f64;
         if std::env::var_os("WIDE_IDS_DETAIL").is_some() {
             for (person, ids) in &seen {

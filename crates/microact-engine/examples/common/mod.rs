@@ -69,18 +69,52 @@ impl Frames {
     /// The next frame's planes, or `None` at the end.
     pub fn next_planes(&mut self) -> Option<yuv::Planes<'_>> {
         self.out.read_exact(&mut self.buffer).ok()?;
-        let (w, h) = (self.size.width as usize, self.size.height as usize);
-        Some(yuv::Planes {
-            layout: yuv::Layout::I420,
-            data: &self.buffer,
-            offsets: [0, w * h, w * h + w * h / 4],
-            strides: [w, w / 2, w / 2],
-            x: 0,
-            y: 0,
-            width: self.size.width,
-            height: self.size.height,
-        })
+        Some(planes(&self.buffer, self.size))
     }
+}
+
+/// A whole I420 frame of `size` in `data` as planes.
+fn planes(data: &[u8], size: Size) -> yuv::Planes<'_> {
+    let (w, h) = (size.width as usize, size.height as usize);
+    yuv::Planes {
+        layout: yuv::Layout::I420,
+        data,
+        offsets: [0, w * h, w * h + w * h / 4],
+        strides: [w, w / 2, w / 2],
+        x: 0,
+        y: 0,
+        width: size.width,
+        height: size.height,
+    }
+}
+
+/// Every frame of `clip` (`size`, `rate`) in order through `estimator` as clip analysis runs it
+/// (a sequence: live, each frame at its time); `each` gets each frame's number and people.
+/// Returns how many frames there were.
+pub fn pose_each(
+    clip: &Path,
+    size: Size,
+    rate: FrameRate,
+    estimator: &mut Estimator,
+    device: &Device,
+    mut each: impl FnMut(u64, Vec<Person>) -> Result<(), String>,
+) -> Result<u64, String> {
+    let mut reader = Frames::open(clip, size)?;
+    let mut number = 0u64;
+    while let Some(planes) = reader.next_planes() {
+        let (people, _) = estimate(
+            estimator,
+            device,
+            &planes,
+            size,
+            true,
+            rate.start_of(number) * 1000.0,
+        )
+        .map_err(|e| e.to_string())?;
+        each(number, people)?;
+        number += 1;
+    }
+    Ok(number)
 }
 
 impl Drop for Frames {

@@ -389,19 +389,15 @@ impl Estimator {
     /// Crops around the whole frame's candidates (from [`ZOOM_CANDIDATE`]) and the people
     /// tracked a moment ago, where they are small at `scale` (input pixels per source pixel).
     fn crops_for(&self, people: &[Person], input: &Input, scale: f64) -> Vec<Region> {
-        let (w, h) = (f64::from(self.source.width), f64::from(self.source.height));
-        let in_pixels = |b: &NormBox| Rect {
-            x: f64::from(b.x_min) * w,
-            y: f64::from(b.y_min) * h,
-            width: f64::from(b.x_max - b.x_min) * w,
-            height: f64::from(b.y_max - b.y_min) * h,
-        };
         let candidates = people
             .iter()
             .filter(|p| p.score >= ZOOM_CANDIDATE)
             .map(|p| input.to_frame(p, self.source).bbox);
         let tracked = self.tracker.tracks().iter().map(|t| t.detection.bbox);
-        let boxes: Vec<Rect> = candidates.chain(tracked).map(|b| in_pixels(&b)).collect();
+        let boxes: Vec<Rect> = candidates
+            .chain(tracked)
+            .map(|b| b.in_pixels(self.source))
+            .collect();
         zoom_regions(self.source, scale, &boxes)
     }
 
@@ -431,12 +427,7 @@ impl Estimator {
                     y: k.y * h,
                     score: k.score,
                 }),
-                bbox: Some(Rect {
-                    x: f64::from(p.bbox.x_min * w),
-                    y: f64::from(p.bbox.y_min * h),
-                    width: f64::from((p.bbox.x_max - p.bbox.x_min) * w),
-                    height: f64::from((p.bbox.y_max - p.bbox.y_min) * h),
-                }),
+                bbox: Some(p.bbox.in_pixels(self.source)),
                 score: p.score,
                 input_keypoints,
             })
@@ -486,13 +477,8 @@ impl Estimator {
 fn cut_by(region: &Region, person: &Person, source: Size) -> bool {
     let (w, h) = (f64::from(source.width), f64::from(source.height));
     let margin = 0.02 * f64::from(region.width.max(region.height));
-    let b = &person.bbox;
-    let (x0, y0, x1, y1) = (
-        f64::from(b.x_min) * w,
-        f64::from(b.y_min) * h,
-        f64::from(b.x_max) * w,
-        f64::from(b.y_max) * h,
-    );
+    let b = person.bbox.in_pixels(source);
+    let (x0, y0, x1, y1) = (b.x, b.y, b.x + b.width, b.y + b.height);
     let r = region.rect();
     (r.x > 0.0 && x0 < r.x + margin)
         || (r.y > 0.0 && y0 < r.y + margin)

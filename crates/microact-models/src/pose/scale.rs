@@ -262,6 +262,17 @@ pub fn tiles(region: Region) -> [Region; 4] {
 }
 
 impl NormBox {
+    /// This box, normalised to a frame of `source`'s size, in its pixels.
+    pub fn in_pixels(&self, source: Size) -> Rect {
+        let (w, h) = (f64::from(source.width), f64::from(source.height));
+        Rect {
+            x: f64::from(self.x_min) * w,
+            y: f64::from(self.y_min) * h,
+            width: f64::from(self.x_max - self.x_min) * w,
+            height: f64::from(self.y_max - self.y_min) * h,
+        }
+    }
+
     fn area(&self) -> f64 {
         (f64::from(self.x_max) - f64::from(self.x_min)).max(0.0)
             * (f64::from(self.y_max) - f64::from(self.y_min)).max(0.0)
