@@ -33,8 +33,7 @@ pub async fn score(
     };
     let spec = &recognizer.spec;
     let mut scores = score_track(&recognizer.net, &spec.pipeline, &sequence, WINDOWS, device)
-        .await
-        .map_err(|e| EngineError::Recognizer(e.to_string()))?;
+        .await?;
     let seen: Vec<bool> = person.frames.iter().map(Option::is_some).collect();
     scores.forget_unseen(&seen);
     let set = spec.label_set_id();

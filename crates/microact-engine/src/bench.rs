@@ -11,7 +11,7 @@ use microact_models::pose::net::{OpKind, Probe, Variant};
 use microact_models::pose::{PoseNet, multi_pose, single_pose};
 use microact_protocol::{Backend, BenchProfile, BenchRow};
 
-use crate::EngineError;
+use crate::{EngineError, FetchError};
 use crate::compute::Devices;
 use crate::pose::{load, load_movenet_on};
 
@@ -64,7 +64,12 @@ impl Inputs {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, b)| b.as_slice())
-            .ok_or_else(|| EngineError::Fetch(format!("{name} was not fetched")))
+            .ok_or_else(|| {
+                FetchError::NotFetched {
+                    name: name.to_string(),
+                }
+                .into()
+            })
     }
 }
 

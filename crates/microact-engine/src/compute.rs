@@ -3,12 +3,13 @@
 use std::collections::HashMap;
 
 use microact_models::burn::tensor::Device;
+use microact_models::burn::tensor::wgpu::WgpuInitError;
 use microact_protocol::Backend;
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum ComputeError {
     #[error("WebGPU gave no usable device: {0}")]
-    WebGpuInit(String),
+    WebGpuInit(#[from] WgpuInitError),
 }
 
 /// The devices acquired so far (wgpu's runtime initialises once per worker).
@@ -24,9 +25,7 @@ impl Devices {
         let device = match backend {
             Backend::Cpu => Device::flex(),
             Backend::WebGpu => Device::wgpu_options()
-                .init_async()
-                .await
-                .map_err(|e| ComputeError::WebGpuInit(e.to_string()))?,
+                .init_async().await?,
         };
         self.0.insert(backend, device.clone());
         Ok(device)

@@ -16,6 +16,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::VideoFrame;
 
+use crate::ClipError;
 use crate::demux::{Chunk, VideoTrack};
 
 #[wasm_bindgen]
@@ -92,17 +93,23 @@ fn set(object: &js_sys::Object, key: &str, value: &JsValue) {
     let _ = js_sys::Reflect::set(object, &JsValue::from_str(key), value);
 }
 
-fn text(value: &JsValue) -> String {
+/// A JavaScript error's message (or the value as text).
+pub(crate) fn js_error_text(value: &JsValue) -> String {
     if let Some(error) = value.dyn_ref::<js_sys::Error>() {
         return String::from(error.message());
     }
     value.as_string().unwrap_or_else(|| format!("{value:?}"))
 }
 
+/// WebCodecs refused a call: its words.
+fn failed(value: JsValue) -> ClipError {
+    ClipError::Decoder(js_error_text(&value))
+}
+
 impl Decoder {
     /// A decoder for `track` that starts at chunk `start` (a key frame); the reason when the
     /// browser has no decoder for its codec.
-    pub async fn new(track: VideoTrack, start: usize) -> Result<Decoder, String> {
+    pub async fn new(track: VideoTrack, start: usize) -> Result<Decoder, ClipError> {
         let config = js_sys::Object::new();
         set(&config, "codec", &JsValue::from_str(&track.codec));
         if let Some(description) = &track.description {
@@ -120,13 +127,13 @@ impl Decoder {
             Ok(promise) => JsFuture::from(promise).await,
             Err(e) => Err(e),
         }
-        .map_err(|e| format!("this browser has no WebCodecs decoder ({})", text(&e)))?;
+        .map_err(|e| ClipError::NoWebCodecs(js_error_text(&e)))?;
         let supported = js_sys::Reflect::get(&supported, &JsValue::from_str("supported"))
             .ok()
             .and_then(|v| v.as_bool())
             .unwrap_or(false);
         if !supported {
-            return Err(format!("this browser cannot decode {}", track.codec));
+            return Err(ClipError::Codec(track.codec));
         }
         let queue = Rc::new(RefCell::new(Queue::default()));
         let q = queue.clone();
@@ -135,13 +142,13 @@ impl Decoder {
         });
         let q = queue.clone();
         let error = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
-            Queue::push(&q, Out::Failed(text(&e)));
+            Queue::push(&q, Out::Failed(js_error_text(&e)));
         });
         let init = js_sys::Object::new();
         set(&init, "output", output.as_ref());
         set(&init, "error", error.as_ref());
-        let inner = VideoDecoder::new(&init).map_err(|e| text(&e))?;
-        inner.configure(&config).map_err(|e| text(&e))?;
+        let inner = VideoDecoder::new(&init).map_err(failed)?;
+        inner.configure(&config).map_err(failed)?;
         Ok(Decoder {
             inner,
             queue,
@@ -154,13 +161,13 @@ impl Decoder {
     }
 
     /// The next decoded frame in presentation order; `Ok(None)` after the last.
-    pub async fn next(&mut self) -> Result<Option<VideoFrame>, String> {
+    pub async fn next(&mut self) -> Result<Option<VideoFrame>, ClipError> {
         loop {
             self.feed()?;
             let out = self.queue.borrow_mut().out.pop_front();
             match out {
                 Some(Out::Frame(frame)) => return Ok(Some(frame)),
-                Some(Out::Failed(why)) => return Err(why),
+                Some(Out::Failed(why)) => return Err(ClipError::Decoder(why)),
                 Some(Out::End) => return Ok(None),
                 None => {
                     let (tx, rx) = oneshot::channel();
@@ -173,7 +180,7 @@ impl Decoder {
     }
 
     /// Hands the decoder chunks until `AHEAD` frames are under way, then the flush.
-    fn feed(&mut self) -> Result<(), String> {
+    fn feed(&mut self) -> Result<(), ClipError> {
         let held = self.queue.borrow().out.len();
         while self.next < self.chunks.len()
             && held + self.inner.decode_queue_size() as usize <= AHEAD
@@ -195,8 +202,8 @@ impl Decoder {
                 "data",
                 &js_sys::Uint8Array::from(chunk.data.as_slice()),
             );
-            let encoded = EncodedVideoChunk::new(&init).map_err(|e| text(&e))?;
-            self.inner.decode(&encoded).map_err(|e| text(&e))?;
+            let encoded = EncodedVideoChunk::new(&init).map_err(failed)?;
+            self.inner.decode(&encoded).map_err(failed)?;
             self.next += 1;
         }
         if self.next == self.chunks.len() && !self.flushed {
@@ -206,7 +213,7 @@ impl Decoder {
             spawn_local(async move {
                 let out = match flush.await {
                     Ok(_) => Out::End,
-                    Err(e) => Out::Failed(text(&e)),
+                    Err(e) => Out::Failed(js_error_text(&e)),
                 };
                 Queue::push(&queue, out);
             });

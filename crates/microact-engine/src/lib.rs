@@ -10,6 +10,7 @@
 //! - [`bench`] is the pose benchmark (`?bench=pose`);
 //! - [`demux`] opens a clip's MP4 or WebM container for the decoder; `decode` (wasm only) runs
 //!   WebCodecs' `VideoDecoder` over it;
+//! - [`error`] says what went wrong in the page's words and makes it a reply;
 //! - [`yuv`] samples a network's input from a video frame's planes;
 //! - `worker` (wasm only) is the Web Worker's side of the messages, fetches and frames.
 
@@ -19,6 +20,7 @@ pub mod compute;
 #[cfg(target_arch = "wasm32")]
 mod decode;
 pub mod demux;
+pub mod error;
 pub mod live;
 pub mod pose;
 pub mod teach;
@@ -26,32 +28,7 @@ pub mod teach;
 mod worker;
 pub mod yuv;
 
-/// What can go wrong answering a request; its words are what the page shows.
-#[derive(Debug, thiserror::Error)]
-pub enum EngineError {
-    #[error(transparent)]
-    Compute(#[from] compute::ComputeError),
-    #[error("{0}")]
-    Fetch(String),
-    #[error("the model list is unreadable: {0}")]
-    Manifest(#[from] microact_models::manifest::ManifestError),
-    #[error("{model} is not a pose model")]
-    NotPose { model: String },
-    #[error("{model} in the manifest is not a recognizer")]
-    NotRecognizer { model: String },
-    #[error("the recognizer failed: {0}")]
-    Recognizer(String),
-    #[error(transparent)]
-    Weights(#[from] microact_models::weights::WeightsError),
-    #[error(transparent)]
-    Pose(#[from] microact_models::pose::PoseError),
-    #[error("teaching failed: {0}")]
-    Teach(String),
-    #[error("no frame to read: {0}")]
-    Frame(String),
-    #[error(transparent)]
-    Tensor(#[from] microact_models::frame::FrameError),
-}
+pub use error::{ClipError, EngineError, FetchError, FrameError, TeachError};
 
 #[cfg(target_arch = "wasm32")]
 unsafe extern "C" {

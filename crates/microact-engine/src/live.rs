@@ -167,8 +167,7 @@ pub async fn guess(
     let started = now_ms();
     let (probabilities, unknown) =
         classify(&recognizer.net, &recognizer.spec.pipeline, window, device)
-            .await
-            .map_err(|e| EngineError::Recognizer(e.to_string()))?;
+            .await?;
     Ok(Actions::Guess {
         top: top_k(&recognizer.spec.classes, &probabilities, TOP),
         unknown: unknown.max_softmax,
@@ -194,11 +193,10 @@ pub async fn guess_taught(
         false,
         device,
     )
-    .await
-    .map_err(|e| EngineError::Recognizer(e.to_string()))?;
+    .await?;
     let (probabilities, unknown) = fewshot::window_scores(model, &embedded)
         .pop()
-        .ok_or_else(|| EngineError::Recognizer("no embedding came back".into()))?;
+        .ok_or(EngineError::NoEmbedding)?;
     let labels: Vec<String> = model.labels.iter().map(|l| l.label.label.clone()).collect();
     Ok(Actions::Guess {
         top: top_k(&labels, &probabilities, TOP),

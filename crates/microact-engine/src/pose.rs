@@ -11,7 +11,7 @@ use microact_models::pose::scale::{MultiPoseInput, Side};
 use microact_models::pose::weights::{dequantize_movenet, load_movenet};
 use microact_protocol::{Backend, MultiPose, MultiPoseSide, Person};
 
-use crate::EngineError;
+use crate::{EngineError, FrameError};
 use crate::compute::cpu_device;
 
 /// One session's network and what it was loaded for.
@@ -98,11 +98,9 @@ pub async fn estimate<Read, Reading>(
 ) -> Result<(Vec<Person>, Vec<Size>), EngineError>
 where
     Read: FnMut(Placement) -> Reading,
-    Reading: std::future::Future<Output = Result<Vec<u8>, String>>,
+    Reading: std::future::Future<Output = Result<Vec<u8>, FrameError>>,
 {
-    let mut input = estimator
-        .plan(source, live)
-        .map_err(|e| EngineError::Frame(e.to_string()))?;
+    let mut input = estimator.plan(source, live).map_err(FrameError::from)?;
     let mut inputs = Vec::new();
     loop {
         let size = input.size(estimator.input_size());
@@ -112,9 +110,8 @@ where
             source: input.source_rect(),
             dest: input.dest_rect(size),
         };
-        let rgba = read(placement).await.map_err(EngineError::Frame)?;
-        let tensor =
-            rgba_to_tensor(&rgba, size, device).map_err(|e| EngineError::Frame(e.to_string()))?;
+        let rgba = read(placement).await?;
+        let tensor = rgba_to_tensor(&rgba, size, device).map_err(FrameError::from)?;
         match estimator.look(tensor, &input, timestamp_ms).await? {
             Look::Again(next) => input = next,
             Look::Done(people) => return Ok((people.iter().map(person).collect(), inputs)),

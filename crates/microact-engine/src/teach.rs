@@ -12,7 +12,7 @@ use microact_models::action::segments::{propose, to_segments};
 use microact_models::burn::tensor::Device;
 use microact_protocol::{Example, PersonFrames, PersonProposals};
 
-use crate::EngineError;
+use crate::{EngineError, TeachError};
 use crate::analysis::pose_sequence;
 use crate::live::Recognizer;
 
@@ -72,9 +72,7 @@ pub async fn teach(
         .flat_map(|(i, w)| w.iter().map(move |s| (i, s)))
         .collect();
     if all.is_empty() {
-        return Err(EngineError::Teach(
-            "none of the labelled segments has poses long enough to learn from".into(),
-        ));
+        return Err(TeachError::NoWindows.into());
     }
     let total = all.len() as u32;
     let mut embedded: Vec<Embedded> = lesson
@@ -98,8 +96,7 @@ pub async fn teach(
             false,
             device,
         )
-        .await
-        .map_err(|e| EngineError::Recognizer(e.to_string()))?;
+        .await?;
         for ((example, _), row) in chunk.iter().zip(rows) {
             embedded[*example].windows.push(row);
         }
@@ -119,7 +116,7 @@ pub async fn teach(
         WINDOWS,
         Duration::ZERO,
     )
-    .ok_or_else(|| EngineError::Teach("nothing to learn from".into()))?;
+    .ok_or(TeachError::NothingToLearn)?;
     if lesson.fine_tune {
         if cancelled() {
             return Ok(Err(Cancelled));
@@ -128,7 +125,7 @@ pub async fn teach(
         model.head = Some(
             fewshot::fine_tune(&model, &embedded, FINE_TUNE_STEPS, &autodiff)
                 .await
-                .map_err(|e| EngineError::Teach(e.to_string()))?,
+                .map_err(TeachError::FineTune)?,
         );
     }
     model.teach_ms = clock() - started;
@@ -151,8 +148,7 @@ pub async fn propose_people(
         };
         let mut scores =
             fewshot::score_track(model, &base.net, &base.spec.pipeline, &track, device)
-                .await
-                .map_err(|e| EngineError::Recognizer(e.to_string()))?;
+                .await?;
         let seen: Vec<bool> = person.frames.iter().map(Option::is_some).collect();
         scores.forget_unseen(&seen);
         out.push(PersonProposals {
@@ -170,12 +166,12 @@ pub async fn propose_people(
 }
 
 /// A taught model can only be used over the exact weights it was taught in.
-pub fn check_base(model: &TaughtModel, base: &Recognizer) -> Result<(), EngineError> {
+pub fn check_base(model: &TaughtModel, base: &Recognizer) -> Result<(), TeachError> {
     if model.base.sha256 != base.sha256 {
-        return Err(EngineError::Teach(format!(
-            "taught model v{} was taught over other weights of {} than this page has",
-            model.version, model.base.recognizer
-        )));
+        return Err(TeachError::OtherBase {
+            version: model.version,
+            recognizer: model.base.recognizer.clone(),
+        });
     }
     Ok(())
 }

@@ -25,11 +25,12 @@ use web_sys::{
 };
 
 use crate::compute::Devices;
-use crate::decode::Decoder;
+use crate::decode::{Decoder, js_error_text};
 use crate::live::{self, Live, Recognizer, Step};
 use crate::pose::{self, Placement, Session};
 use crate::teach;
-use crate::{EngineError, analysis, bench, demux, yuv};
+use crate::error::SelfTestFailure;
+use crate::{ClipError, EngineError, FetchError, FrameError, analysis, bench, demux, yuv};
 
 /// A request as it arrived: its envelope and the frame beside it.
 struct Incoming {
@@ -90,13 +91,6 @@ fn scope() -> WorkerGlobalScope {
 
 fn now_ms() -> f64 {
     scope().performance().map(|p| p.now()).unwrap_or(0.0)
-}
-
-fn js_error_text(value: &JsValue) -> String {
-    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
-        return String::from(error.message());
-    }
-    value.as_string().unwrap_or_else(|| format!("{value:?}"))
 }
 
 fn post(id: u64, body: Reply) {
@@ -172,12 +166,7 @@ fn drain(queue: Rc<RefCell<Queue>>, engine: Rc<RefCell<Option<Engine>>>) {
                 break;
             };
             let id = incoming.envelope.id;
-            let reply = match state.answer(incoming).await {
-                Ok(reply) => reply,
-                Err(e) => Reply::Failed {
-                    message: e.to_string(),
-                },
-            };
+            let reply = state.answer(incoming).await.unwrap_or_else(Reply::from);
             post(id, reply);
             state.after_reply().await;
             *engine.borrow_mut() = Some(state);
@@ -252,8 +241,7 @@ impl Engine {
                 multi,
             } => {
                 self.cancelled.set(false);
-                let clip =
-                    clip.ok_or_else(|| EngineError::Frame("no clip came with the request".into()))?;
+                let clip = clip.ok_or(FrameError::NoClip)?;
                 self.analyse(
                     envelope.id,
                     session,
@@ -271,8 +259,7 @@ impl Engine {
             Request::Cancel => Ok(Reply::Done),
             Request::SelfTest { backend } => Ok(Reply::SelfTest(self.self_test(backend).await)),
             Request::Tensor { backend } => {
-                let frame = frame
-                    .ok_or_else(|| EngineError::Frame("no frame came with the request".into()))?;
+                let frame = frame.ok_or(FrameError::NoFrame)?;
                 let stats = self.tensor(backend, frame.picture()).await;
                 frame.close();
                 Ok(Reply::Tensor(stats?))
@@ -306,8 +293,7 @@ impl Engine {
                 actions,
                 multi,
             } => {
-                let frame = frame
-                    .ok_or_else(|| EngineError::Frame("no frame came with the request".into()))?;
+                let frame = frame.ok_or(FrameError::NoFrame)?;
                 let result = self
                     .pose(
                         envelope.id,
@@ -357,9 +343,10 @@ impl Engine {
         let canvas = self.canvas()?;
         let started = now_ms();
         let source = frame.size();
-        let Some(s) = self.sessions.get_mut(&session) else {
-            return Err(EngineError::Frame("the session is gone".into()));
-        };
+        let s = self
+            .sessions
+            .get_mut(&session)
+            .ok_or(FrameError::SessionGone)?;
         s.estimator.set_multi(pose::multi_input(multi));
         let canvas = &canvas;
         let (people, inputs) = pose::estimate(
@@ -426,15 +413,10 @@ impl Engine {
         from: u64,
         multi: microact_protocol::MultiPose,
     ) -> Result<Reply, EngineError> {
-        let undecodable = |reason: String| Ok(Reply::Undecodable { reason });
         let device = self.devices.get(backend).await?;
         self.load_session(id, session, model, backend, &device)
             .await?;
-        let track = match read_blob(clip).await.map(|bytes| demux::open(&bytes)) {
-            Ok(Ok(track)) => track,
-            Ok(Err(e)) => return undecodable(e.to_string()),
-            Err(e) => return undecodable(e.to_string()),
-        };
+        let track = demux::open(&read_blob(clip).await?).map_err(ClipError::from)?;
         // Resuming: from the last key frame at or before the first frame wanted.
         let from_us = (rate.start_of(from) * 1e6) as i64;
         let start = track
@@ -442,10 +424,7 @@ impl Engine {
             .iter()
             .rposition(|c| c.key && c.timestamp_us <= from_us)
             .unwrap_or(0);
-        let mut decoder = match Decoder::new(track, start).await {
-            Ok(decoder) => decoder,
-            Err(reason) => return undecodable(reason),
-        };
+        let mut decoder = Decoder::new(track, start).await?;
         let (mut decode_ms, mut pose_ms, mut done) = (0.0, 0.0, 0u64);
         // The next frame number to answer: each is answered once, in order.
         let mut next = from;
@@ -457,8 +436,14 @@ impl Engine {
             let frame = match decoder.next().await {
                 Ok(Some(frame)) => frame,
                 Ok(None) => break,
-                Err(reason) if done == 0 => return undecodable(reason),
-                Err(reason) => return undecodable(format!("after {done} frames: {reason}")),
+                Err(e) if done == 0 => return Err(e.into()),
+                Err(e) => {
+                    return Err(ClipError::After {
+                        done,
+                        source: Box::new(e),
+                    }
+                    .into());
+                }
             };
             decode_ms += now_ms() - waited;
             let number = rate.frame_at(frame.timestamp() / 1e6);
@@ -551,9 +536,7 @@ impl Engine {
                 }
             }
         };
-        let actions = guess.await.unwrap_or_else(|e| Actions::Failed {
-            message: e.to_string(),
-        });
+        let actions = guess.await.unwrap_or_else(Actions::from);
         self.guesses.insert(d.session, actions);
     }
 
@@ -585,7 +568,7 @@ impl Engine {
         }
         self.recognizer
             .as_ref()
-            .ok_or_else(|| EngineError::Recognizer("it is not loaded".into()))
+            .ok_or(EngineError::RecognizerNotLoaded)
     }
 
     /// Clip analysis's scores for each person.
@@ -642,32 +625,28 @@ impl Engine {
 
     /// The self-test on `backend`: a device, a small computation, its result checked.
     async fn self_test(&mut self, backend: microact_protocol::Backend) -> SelfTest {
-        let device = match self.devices.get(backend).await {
-            Ok(device) => device,
-            Err(e) => {
-                return SelfTest::Unavailable {
-                    message: e.to_string(),
-                };
-            }
-        };
+        self.run_self_test(backend)
+            .await
+            .unwrap_or_else(SelfTest::from)
+    }
+
+    async fn run_self_test(
+        &mut self,
+        backend: microact_protocol::Backend,
+    ) -> Result<SelfTest, SelfTestFailure> {
+        let device = self.devices.get(backend).await?;
         let started = now_ms();
-        match selftest::run(&device).await {
-            Ok(report) if report.passed() => SelfTest::Passed {
+        let report = selftest::run(&device).await?;
+        if !report.passed() {
+            return Err(SelfTestFailure::Wrong {
                 max_abs_error: report.max_abs_error,
-                ms: now_ms() - started,
-            },
-            Ok(report) => SelfTest::Wrong {
-                message: format!(
-                    "wrong result: largest error {:.2e} (allowed {:.0e}), sum {:.4} (should be 16)",
-                    report.max_abs_error,
-                    selftest::TOLERANCE,
-                    report.total
-                ),
-            },
-            Err(e) => SelfTest::Wrong {
-                message: e.to_string(),
-            },
+                total: report.total,
+            });
         }
+        Ok(SelfTest::Passed {
+            max_abs_error: report.max_abs_error,
+            ms: now_ms() - started,
+        })
     }
 
     /// `frame` (a model's input, drawn at its size) as the tensor models read, summarised.
@@ -691,9 +670,7 @@ impl Engine {
             source: whole,
             dest: whole,
         };
-        let rgba = read_region(frame, &canvas, &whole)
-            .await
-            .map_err(EngineError::Frame)?;
+        let rgba = read_region(frame, &canvas, &whole).await?;
         let tensor = rgba_to_tensor(&rgba, size, &device)?;
         let stats = FrameStats::of(tensor).await?;
         Ok(TensorStats {
@@ -711,8 +688,8 @@ impl Engine {
         if let Some(canvas) = &self.canvas {
             return Ok(canvas.clone());
         }
-        let canvas =
-            OffscreenCanvas::new(1, 1).map_err(|e| EngineError::Frame(js_error_text(&e)))?;
+        let canvas = OffscreenCanvas::new(1, 1)
+            .map_err(|e| FrameError::Canvas(js_error_text(&e)))?;
         self.canvas = Some(canvas.clone());
         Ok(canvas)
     }
@@ -721,9 +698,11 @@ impl Engine {
         if let Some(m) = &self.manifest {
             return Ok(m.clone());
         }
-        let bytes = fetch_bytes("models/manifest.json").await?;
-        let text = String::from_utf8(bytes)
-            .map_err(|_| EngineError::Fetch("models/manifest.json is not UTF-8 text".into()))?;
+        let url = "models/manifest.json";
+        let bytes = fetch_bytes(url).await?;
+        let text = String::from_utf8(bytes).map_err(|_| FetchError::NotText {
+            url: url.to_string(),
+        })?;
         let manifest = Manifest::parse(&text)?;
         self.manifest = Some(manifest.clone());
         Ok(manifest)
@@ -776,7 +755,7 @@ async fn read_region(
     frame: Picture<'_>,
     canvas: &OffscreenCanvas,
     placement: &Placement,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, FrameError> {
     if let Picture::Video(f) = frame
         && let Some(rgba) = read_planes(f, placement).await
     {
@@ -892,7 +871,7 @@ fn draw_region(
     frame: Picture,
     canvas: &OffscreenCanvas,
     placement: &Placement,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, FrameError> {
     let Placement { size, source, dest } = placement;
     if canvas.width() != size.width || canvas.height() != size.height {
         canvas.set_width(size.width);
@@ -907,7 +886,7 @@ fn draw_region(
         .ok()
         .flatten()
         .map(|c| c.unchecked_into::<CanvasRenderingContext2d>())
-        .ok_or("the worker has no 2D canvas context")?;
+        .ok_or(FrameError::NoContext)?;
     let (w, h) = (f64::from(size.width), f64::from(size.height));
     context.set_fill_style_str("black");
     context.fill_rect(0.0, 0.0, w, h);
@@ -937,43 +916,42 @@ fn draw_region(
                 dest.height,
             ),
     };
-    drawn.map_err(|e| format!("drawing the frame failed: {}", js_error_text(&e)))?;
+    drawn.map_err(|e| FrameError::Draw(js_error_text(&e)))?;
     let image = context
         .get_image_data(0.0, 0.0, w, h)
-        .map_err(|e| format!("reading the canvas failed: {}", js_error_text(&e)))?;
+        .map_err(|e| FrameError::ReadCanvas(js_error_text(&e)))?;
     Ok(image.data().0)
 }
 
-/// A file's bytes.
-async fn read_blob(blob: &Blob) -> Result<Vec<u8>, EngineError> {
-    let failed = |e: JsValue| {
-        EngineError::Fetch(format!("the clip could not be read: {}", js_error_text(&e)))
-    };
-    let buffer = JsFuture::from(blob.array_buffer()).await.map_err(failed)?;
+/// A clip's bytes.
+async fn read_blob(blob: &Blob) -> Result<Vec<u8>, ClipError> {
+    let buffer = JsFuture::from(blob.array_buffer())
+        .await
+        .map_err(|e| ClipError::Read(js_error_text(&e)))?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
 /// The bytes at `url` (relative to the worker's script, which sits beside the page).
-async fn fetch_bytes(url: &str) -> Result<Vec<u8>, EngineError> {
-    let failed = |why: String| EngineError::Fetch(format!("{url} could not be fetched: {why}"));
+async fn fetch_bytes(url: &str) -> Result<Vec<u8>, FetchError> {
+    let failed = |e: JsValue| FetchError::Network {
+        url: url.to_string(),
+        why: js_error_text(&e),
+    };
     let response = JsFuture::from(scope().fetch_with_str(url))
         .await
-        .map_err(|e| failed(js_error_text(&e)))?;
-    let response: web_sys::Response = response
-        .dyn_into()
-        .map_err(|_| failed("the browser gave no response".into()))?;
+        .map_err(failed)?;
+    let response: web_sys::Response =
+        response.dyn_into().map_err(|_| FetchError::NoResponse {
+            url: url.to_string(),
+        })?;
     if !response.ok() {
-        return Err(failed(format!(
-            "the server answered {} {}",
-            response.status(),
-            response.status_text()
-        )));
+        return Err(FetchError::Status {
+            url: url.to_string(),
+            status: response.status(),
+            status_text: response.status_text(),
+        });
     }
-    let buffer = response
-        .array_buffer()
-        .map_err(|e| failed(js_error_text(&e)))?;
-    let buffer = JsFuture::from(buffer)
-        .await
-        .map_err(|e| failed(js_error_text(&e)))?;
+    let buffer = response.array_buffer().map_err(failed)?;
+    let buffer = JsFuture::from(buffer).await.map_err(failed)?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }

@@ -6,6 +6,7 @@ pub mod frame;
 pub mod kernels;
 pub mod manifest;
 pub mod pose;
+pub mod readback;
 pub mod selftest;
 pub mod weights;
 

@@ -3,6 +3,8 @@
 
 use burn::tensor::{Device, Tensor, TensorData, activation::softmax};
 
+use crate::readback::{ReadbackError, floats};
+
 const ROWS: usize = 16;
 const INNER: usize = 32;
 const COLS: usize = 8;
@@ -26,10 +28,10 @@ impl SelfTestReport {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum SelfTestError {
     #[error("reading the self-test result back from the device failed: {0}")]
-    Readback(String),
+    Readback(#[from] ReadbackError),
     #[error("the device returned {actual} values where {expected} were expected")]
     WrongLength { expected: usize, actual: usize },
 }
@@ -71,13 +73,8 @@ pub async fn run(device: &Device) -> Result<SelfTestReport, SelfTestError> {
     let a = Tensor::<2>::from_data(TensorData::new(lhs, [ROWS, INNER]), device);
     let b = Tensor::<2>::from_data(TensorData::new(rhs, [INNER, COLS]), device);
     let out = softmax(a.matmul(b) / 8.0, 1); // [ROWS, COLS]
-    let data = out
-        .into_data_async()
-        .await
-        .map_err(|e| SelfTestError::Readback(e.to_string()))?;
-    let values = data
-        .try_into_vec::<f32>()
-        .map_err(|e| SelfTestError::Readback(format!("{e:?}")))?;
+    let data = out.into_data_async().await.map_err(ReadbackError::from)?;
+    let values = floats(data)?;
     let expected = reference();
     if values.len() != expected.len() {
         return Err(SelfTestError::WrongLength {

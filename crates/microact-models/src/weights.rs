@@ -2,6 +2,7 @@
 //! manifest gives, saving, and post-training int8 quantization of large kernels.
 
 use burn::module::{Module, ModuleMapper, Param};
+use burn::store::burn_pack::Error as PackError;
 use burn::store::{BurnpackStore, HalfPrecisionAdapter, ModuleSnapshot};
 use burn::tensor::quantization::{
     Calibration, QuantScheme, QuantValue, ScaleDtype, compute_q_params, compute_range,
@@ -9,7 +10,8 @@ use burn::tensor::quantization::{
 use burn::tensor::{Bytes, DType, Device, Tensor};
 use sha2::{Digest, Sha256};
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+/// What is wrong with a weight file, or why weights could not be written as one.
+#[derive(Debug, thiserror::Error)]
 pub enum WeightsError {
     #[error(
         "{file} is damaged or not the expected version: its sha256 is {found}, the manifest says {expected}"
@@ -19,8 +21,16 @@ pub enum WeightsError {
         found: String,
         expected: String,
     },
-    #[error("{file} does not fit the network: {message}")]
-    Decode { file: String, message: String },
+    #[error("{file} does not fit the network: {source}")]
+    Unreadable { file: String, source: PackError },
+    #[error("{file} does not fit the network: {missing} tensors missing, {unusable} unusable")]
+    Mismatch {
+        file: String,
+        missing: usize,
+        unusable: usize,
+    },
+    #[error("the weights could not be written as Burnpack: {0}")]
+    Save(PackError),
 }
 
 /// Hex sha256 of `bytes`.
@@ -47,33 +57,32 @@ pub fn load_checked<M: Module>(
             expected: sha256.to_string(),
         });
     }
-    let decode = |message: String| WeightsError::Decode {
-        file: file.to_string(),
-        message,
-    };
     let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes)))
         .with_from_adapter(HalfPrecisionAdapter::new());
     let result = module
         .load_from(&mut store)
-        .map_err(|e| decode(e.to_string()))?;
+        .map_err(|source| WeightsError::Unreadable {
+            file: file.to_string(),
+            source,
+        })?;
     if !result.errors.is_empty() || !result.missing.is_empty() {
-        return Err(decode(format!(
-            "{} tensors missing, {} unusable",
-            result.missing.len(),
-            result.errors.len()
-        )));
+        return Err(WeightsError::Mismatch {
+            file: file.to_string(),
+            missing: result.missing.len(),
+            unusable: result.errors.len(),
+        });
     }
     Ok(module)
 }
 
 /// The Burnpack bytes of `module`, float weights stored as float16 (int8 ones as they are).
-pub fn to_burnpack<M: Module>(module: &M) -> Result<Vec<u8>, String> {
+pub fn to_burnpack<M: Module>(module: &M) -> Result<Vec<u8>, WeightsError> {
     let mut store = BurnpackStore::from_bytes(None).with_to_adapter(HalfPrecisionAdapter::new());
-    module.save_into(&mut store).map_err(|e| e.to_string())?;
+    module.save_into(&mut store).map_err(WeightsError::Save)?;
     store
         .get_bytes()
         .map(|b| b.to_vec())
-        .map_err(|e| e.to_string())
+        .map_err(WeightsError::Save)
 }
 
 /// Post-training quantization of every kernel (a float parameter of rank 2 or more) with at

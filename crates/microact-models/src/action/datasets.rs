@@ -35,6 +35,12 @@ pub enum DataError {
     },
     #[error("{path}: {message}")]
     Format { path: PathBuf, message: String },
+    #[error("{path}: compressed element at byte {at}: {source}")]
+    Inflate {
+        path: PathBuf,
+        at: usize,
+        source: flate2::DecompressError,
+    },
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, DataError> {
@@ -98,7 +104,7 @@ pub fn penn_action(root: &Path) -> Result<Dataset, DataError> {
 
 /// One Penn Action label file: (name, action, in the training split, joints).
 pub fn penn_clip(path: &Path) -> Result<(String, String, bool, Sequence), DataError> {
-    let bytes = inflate_elements(&read(path)?).map_err(|m| bad(path, m))?;
+    let bytes = inflate_elements(path, &read(path)?)?;
     // matrw panics on some malformed input; a damaged file is an error here, not a crash.
     let mat = std::panic::catch_unwind(|| matrw::load_matfile_from_u8(&bytes))
         .map_err(|_| bad(path, "not a readable MAT file"))?
@@ -158,7 +164,7 @@ pub fn penn_clip(path: &Path) -> Result<(String, String, bool, Sequence), DataEr
 /// A MAT v5 file with its compressed elements inflated. MATLAB wrote two of Penn Action's files
 /// (1605, 1833) with deflate streams that stop before their final block although every byte of
 /// the element is there; strict readers (matrw, flate2's readers) refuse them.
-fn inflate_elements(bytes: &[u8]) -> Result<Vec<u8>, String> {
+fn inflate_elements(path: &Path, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
     const COMPRESSED: u32 = 15;
     let word = |at: usize| {
         bytes
@@ -166,7 +172,7 @@ fn inflate_elements(bytes: &[u8]) -> Result<Vec<u8>, String> {
             .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     };
     if bytes.len() < 128 || &bytes[126..128] != b"IM" {
-        return Err("not a little-endian MAT v5 file".into());
+        return Err(bad(path, "not a little-endian MAT v5 file"));
     }
     let mut out = bytes[..128].to_vec();
     let mut at = 128;
@@ -177,7 +183,7 @@ fn inflate_elements(bytes: &[u8]) -> Result<Vec<u8>, String> {
         let end = at + 8 + size as usize;
         let body = bytes
             .get(at + 8..end)
-            .ok_or("an element runs past the end of the file")?;
+            .ok_or_else(|| bad(path, "an element runs past the end of the file"))?;
         if kind != COMPRESSED {
             out.extend_from_slice(&bytes[at..end]);
         } else {
@@ -192,7 +198,11 @@ fn inflate_elements(bytes: &[u8]) -> Result<Vec<u8>, String> {
                         &mut element,
                         flate2::FlushDecompress::None,
                     )
-                    .map_err(|e| format!("compressed element at byte {at}: {e}"))?;
+                    .map_err(|source| DataError::Inflate {
+                        path: path.to_owned(),
+                        at,
+                        source,
+                    })?;
                 if status == flate2::Status::StreamEnd
                     || (inflater.total_in() == before && element.len() < element.capacity())
                 {
@@ -204,7 +214,12 @@ fn inflate_elements(bytes: &[u8]) -> Result<Vec<u8>, String> {
                 .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize + 8);
             match declared {
                 Some(n) if n <= element.len() => out.extend_from_slice(&element[..n]),
-                _ => return Err(format!("compressed element at byte {at} is cut short")),
+                _ => {
+                    return Err(bad(
+                        path,
+                        format!("compressed element at byte {at} is cut short"),
+                    ));
+                }
             }
         }
         at = end;

@@ -16,10 +16,11 @@ use rand::seq::{IndexedRandom, SliceRandom};
 
 use super::ddnet::DdNet;
 use super::pipeline::Pipeline;
-use super::recognizer::{ReadbackError, rows, softmax};
+use super::recognizer::{RecognizerError, rows, softmax};
 use super::segments::SegmentConfig;
 use super::sequence::Sequence;
 use super::stream::{FrameScores, Windows};
+use crate::readback::{ReadbackError, floats};
 
 /// Fully connected layers after pooling in the embedding: none, the pooled convolution
 /// features (`8·filters` wide), which transfer best to unseen classes (`docs/benchmarks.md`).
@@ -55,7 +56,7 @@ pub async fn embed(
     clips: &[&Sequence],
     mirror: bool,
     device: &Device,
-) -> Result<Vec<Vec<f32>>, ReadbackError> {
+) -> Result<Vec<Vec<f32>>, RecognizerError> {
     let out = rows(pipeline, clips, mirror, device, |b| net.embed(b, dense)).await?;
     Ok(out.into_iter().map(unit).collect())
 }
@@ -305,7 +306,7 @@ pub async fn score_track(
     pipeline: &Pipeline,
     track: &Sequence,
     device: &Device,
-) -> Result<FrameScores, ReadbackError> {
+) -> Result<FrameScores, RecognizerError> {
     let windows = Windows {
         length: model.window as usize,
         stride: model.stride as usize,
@@ -360,7 +361,7 @@ pub async fn fine_tune(
     examples: &[Example],
     steps: usize,
     device: &Device,
-) -> Result<microact_core::taught::Head, ReadbackError> {
+) -> Result<microact_core::taught::Head, RecognizerError> {
     use burn::module::{Module, Param};
     use burn::nn::loss::CrossEntropyLossConfig;
     use burn::optim::{AdamWConfig, GradientsParams};
@@ -402,11 +403,8 @@ pub async fn fine_tune(
         head = optim.step(1e-2, head, grads);
     }
     let read = |t: Tensor<2>| async move {
-        t.into_data_async()
-            .await
-            .map_err(|e| ReadbackError(e.to_string()))?
-            .try_into_vec::<f32>()
-            .map_err(|e| ReadbackError(format!("{e:?}")))
+        let data = t.into_data_async().await.map_err(ReadbackError::from)?;
+        Ok::<_, RecognizerError>(floats(data)?)
     };
     let predicted = read(logits(&head)).await?;
     let right = predicted

@@ -10,6 +10,7 @@ use super::features::{Batch, Features};
 use super::joints::Layout;
 use super::pipeline::Pipeline;
 use super::sequence::Sequence;
+use crate::readback::{ReadbackError, floats};
 use crate::weights::{WeightsError, load_checked};
 
 /// Everything needed to rebuild a recognizer around its weights.
@@ -25,15 +26,23 @@ pub struct RecognizerSpec {
     pub model: DdNetConfig,
 }
 
+/// Why a recognizer's description cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    #[error("the recognizer's description is not valid: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("{names} class names for a network of {classes} classes")]
+    Classes { names: usize, classes: usize },
+}
+
 impl RecognizerSpec {
-    pub fn parse(text: &str) -> Result<RecognizerSpec, String> {
-        let spec: RecognizerSpec = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str) -> Result<RecognizerSpec, SpecError> {
+        let spec: RecognizerSpec = serde_json::from_str(text)?;
         if spec.classes.len() != spec.model.classes {
-            return Err(format!(
-                "{} class names for a network of {} classes",
-                spec.classes.len(),
-                spec.model.classes
-            ));
+            return Err(SpecError::Classes {
+                names: spec.classes.len(),
+                classes: spec.model.classes,
+            });
         }
         Ok(spec)
     }
@@ -79,9 +88,9 @@ impl Classifier for super::graph::GraphNet {
 }
 
 /// The recognizer's output could not be read back from the device.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[error("the recognizer's output could not be read back: {0}")]
-pub struct ReadbackError(pub String);
+pub struct RecognizerError(#[from] pub ReadbackError);
 
 /// Class logits for each of `clips`, `[n][classes]`, averaged with those of the mirror images
 /// if `mirror`; computed on `model`'s `device` in batches of 256, one asynchronous readback a
@@ -92,7 +101,7 @@ pub async fn logits(
     clips: &[&Sequence],
     mirror: bool,
     device: &Device,
-) -> Result<Vec<Vec<f32>>, ReadbackError> {
+) -> Result<Vec<Vec<f32>>, RecognizerError> {
     rows(pipeline, clips, mirror, device, |batch| model.logits(batch)).await
 }
 
@@ -104,7 +113,7 @@ pub async fn rows(
     mirror: bool,
     device: &Device,
     network: impl Fn(Batch) -> Tensor<2>,
-) -> Result<Vec<Vec<f32>>, ReadbackError> {
+) -> Result<Vec<Vec<f32>>, RecognizerError> {
     let views: &[bool] = if mirror { &[false, true] } else { &[false] };
     let mut out: Vec<Vec<f32>> = Vec::with_capacity(clips.len());
     for chunk in clips.chunks(256) {
@@ -126,10 +135,8 @@ pub async fn rows(
             let data = (sum / views.len() as f32)
                 .into_data_async()
                 .await
-                .map_err(|e| ReadbackError(e.to_string()))?;
-            let values: Vec<f32> = data
-                .try_into_vec()
-                .map_err(|e| ReadbackError(format!("{e:?}")))?;
+                .map_err(ReadbackError::from)?;
+            let values = floats(data)?;
             out.extend(values.chunks_exact(width).take(n).map(<[f32]>::to_vec));
         }
     }

@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::joints::Layout;
 use super::pipeline::Pipeline;
-use super::recognizer::{Classifier, ReadbackError, Unknown, logits, softmax};
+use super::recognizer::{Classifier, RecognizerError, Unknown, logits, softmax};
 use super::sequence::Sequence;
+use crate::readback::ReadbackError;
 
 /// Sliding windows over a track.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -94,7 +95,7 @@ pub async fn score_track(
     track: &Sequence,
     windows: Windows,
     device: &Device,
-) -> Result<FrameScores, ReadbackError> {
+) -> Result<FrameScores, RecognizerError> {
     let spans = windows.spans(track.frames);
     let clips: Vec<Sequence> = spans
         .iter()
@@ -205,11 +206,11 @@ pub async fn classify(
     pipeline: &Pipeline,
     window: &Sequence,
     device: &Device,
-) -> Result<(Vec<f32>, Unknown), ReadbackError> {
+) -> Result<(Vec<f32>, Unknown), RecognizerError> {
     let l = logits(model, pipeline, &[window], false, device)
         .await?
         .pop()
-        .ok_or_else(|| ReadbackError("no logits came back".into()))?;
+        .ok_or(RecognizerError(ReadbackError::Missing("no logits came back")))?;
     Ok((softmax(&l), Unknown::from_logits(&l)))
 }
 

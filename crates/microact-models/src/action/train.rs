@@ -15,7 +15,7 @@ use super::datasets::Sample;
 use super::ddnet::DdNet;
 use super::features::{Batch, Features};
 use super::pipeline::Pipeline;
-use super::recognizer::{Classifier, ReadbackError, argmax, logits};
+use super::recognizer::{Classifier, RecognizerError, argmax, logits};
 
 /// How to train.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -104,7 +104,7 @@ pub fn evaluate(
     classes: usize,
     mirror: bool,
     device: &Device,
-) -> Result<Evaluation, ReadbackError> {
+) -> Result<Evaluation, RecognizerError> {
     let seqs: Vec<_> = samples.iter().map(|s| &s.seq).collect();
     let predicted: Vec<usize> = read_sync(logits(model, pipeline, &seqs, mirror, device))?
         .iter()

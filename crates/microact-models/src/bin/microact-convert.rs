@@ -38,7 +38,7 @@ fn convert(json: &str, bin: &str, out: &str, q8: bool) -> Result<(), String> {
         .movenet(weights.variant(), &Device::flex())
         .map_err(|e| e.to_string())?;
     let net = if q8 { quantize_movenet(net) } else { net };
-    let packed = save_movenet(&net)?;
+    let packed = save_movenet(&net).map_err(|e| e.to_string())?;
     std::fs::write(out, &packed).map_err(|e| format!("{out}: {e}"))?;
     println!(
         "{out}: {} bytes, sha256 {}",

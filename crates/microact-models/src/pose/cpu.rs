@@ -6,12 +6,13 @@
 use std::cell::RefCell;
 
 use burn::nn::conv::Conv2d;
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::Tensor;
 
 use super::PoseError;
 use super::decode::HeadsData;
 use super::net::{Act, ConvAct, MoveNet, OpKind, Probe, SCALE, TAPS, Variant};
 use crate::kernels::{Clamp, Conv3x3, Depthwise, Pointwise, resize_bilinear, to_planar};
+use crate::readback::{ReadbackError, floats};
 
 struct Block {
     expand: Option<Pointwise>,
@@ -61,25 +62,26 @@ fn clamp(act: Act) -> Clamp {
     }
 }
 
-/// A tensor's values as plain `f32`.
-fn floats(data: TensorData) -> Result<Vec<f32>, String> {
-    data.convert::<f32>()
-        .try_into_vec::<f32>()
-        .map_err(|e| format!("{e:?}"))
+/// Why MoveNet's weights could not be packed for the CPU kernels.
+#[derive(Debug, thiserror::Error)]
+pub enum PackError {
+    #[error("a pose weight could not be read: {0}")]
+    Weight(#[from] ReadbackError),
+    #[error("a depthwise layer has {0} channels; the CPU kernels take multiples of 4")]
+    Channels(usize),
 }
 
 /// A conv's weights and bias as plain `f32` (int8 weights expanded).
-fn weights(conv: &Conv2d) -> Result<(Vec<f32>, Option<Vec<f32>>), String> {
-    let read = |data| floats(data).map_err(|e| format!("a pose weight could not be read: {e}"));
-    let weight = read(crate::weights::expand(conv.weight.val()).into_data())?;
+fn weights(conv: &Conv2d) -> Result<(Vec<f32>, Option<Vec<f32>>), PackError> {
+    let weight = floats(crate::weights::expand(conv.weight.val()).into_data())?;
     let bias = match &conv.bias {
-        Some(b) => Some(read(b.val().into_data())?),
+        Some(b) => Some(floats(b.val().into_data())?),
         None => None,
     };
     Ok((weight, bias))
 }
 
-fn pointwise(layer: &ConvAct) -> Result<Pointwise, String> {
+fn pointwise(layer: &ConvAct) -> Result<Pointwise, PackError> {
     let (w, b) = weights(&layer.conv)?;
     let [outputs, inputs] = [layer.conv.weight.dims()[0], layer.conv.weight.dims()[1]];
     Ok(Pointwise::new(
@@ -91,13 +93,11 @@ fn pointwise(layer: &ConvAct) -> Result<Pointwise, String> {
     ))
 }
 
-fn depthwise(layer: &ConvAct) -> Result<Depthwise, String> {
+fn depthwise(layer: &ConvAct) -> Result<Depthwise, PackError> {
     let (w, b) = weights(&layer.conv)?;
     let channels = layer.conv.weight.dims()[0];
     if channels % 4 != 0 {
-        return Err(format!(
-            "a depthwise layer has {channels} channels; the CPU kernels take multiples of 4"
-        ));
+        return Err(PackError::Channels(channels));
     }
     Ok(Depthwise::new(
         channels,
@@ -110,7 +110,7 @@ fn depthwise(layer: &ConvAct) -> Result<Depthwise, String> {
 
 impl CpuMoveNet {
     /// Packs `net`'s weights (read back from its device).
-    pub fn new(net: &MoveNet) -> Result<Self, String> {
+    pub fn new(net: &MoveNet) -> Result<Self, PackError> {
         let (w, b) = weights(&net.stem.conv)?;
         let [outputs, inputs, _, _] = net.stem.conv.weight.dims();
         let stem = Conv3x3::new(
@@ -132,7 +132,7 @@ impl CpuMoveNet {
                     residual: b.residual,
                 })
             })
-            .collect::<Result<_, String>>()?;
+            .collect::<Result<_, PackError>>()?;
         let mut heads = vec![&net.center, &net.regress, &net.heatmap, &net.offset];
         if let Some(boxes) = &net.boxes {
             heads.extend([&boxes.scale, &boxes.offset]);
@@ -151,7 +151,7 @@ impl CpuMoveNet {
                 .merges
                 .iter()
                 .map(|m| Ok((depthwise(&m.depthwise)?, pointwise(&m.pointwise)?)))
-                .collect::<Result<_, String>>()?,
+                .collect::<Result<_, PackError>>()?,
             heads: heads
                 .into_iter()
                 .map(|h| {
@@ -161,7 +161,7 @@ impl CpuMoveNet {
                         out: pointwise(&h.out)?,
                     })
                 })
-                .collect::<Result<_, String>>()?,
+                .collect::<Result<_, PackError>>()?,
             pool: RefCell::default(),
         })
     }
@@ -175,11 +175,13 @@ impl CpuMoveNet {
     ) -> Result<HeadsData, PoseError> {
         let [_, height, width, channels] = rgb.dims();
         if channels != 3 || height % 32 != 0 || width % 32 != 0 || height == 0 || width == 0 {
-            return Err(PoseError::Input(format!(
-                "{height}×{width}×{channels}: the pose network takes RGB with sides in multiples of 32"
-            )));
+            return Err(PoseError::Shape {
+                height,
+                width,
+                channels,
+            });
         }
-        let rgb = floats(rgb.into_data()).map_err(PoseError::Readback)?;
+        let rgb = floats(rgb.into_data())?;
         // The buffers of the last frame; a frame started while another is still running gets
         // its own.
         let mut own = Pool::default();

@@ -316,8 +316,7 @@ impl Estimator {
                 match self.zooms.pop_front() {
                     Some(zoom) if self.looks < MAX_LOOKS => {
                         let size = zoom.region.size();
-                        let letterbox = Letterbox::fit(size, size.input_at(zoom.side))
-                            .map_err(|e| PoseError::Input(e.to_string()))?;
+                        let letterbox = Letterbox::fit(size, size.input_at(zoom.side))?;
                         Ok(Look::Again(Input::Region {
                             region: zoom.region,
                             letterbox,

@@ -15,18 +15,29 @@ pub mod weights;
 
 use burn::tensor::{Tensor, Transaction};
 
-use cpu::CpuMoveNet;
+use cpu::{CpuMoveNet, PackError};
 use decode::{DecodeError, HeadsData, NormKeypoint, Person};
 use net::{Heads, KEYPOINTS, MoveNet, Probe, Variant};
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+use crate::frame::GeometryError;
+use crate::readback::{ReadbackError, floats};
+
+#[derive(Debug, thiserror::Error)]
 pub enum PoseError {
     #[error("reading the pose network's output back from the device failed: {0}")]
-    Readback(String),
+    Readback(#[from] ReadbackError),
+    #[error(
+        "the pose network cannot take this input: {height}×{width}×{channels}: the pose network takes RGB with sides in multiples of 32"
+    )]
+    Shape {
+        height: usize,
+        width: usize,
+        channels: usize,
+    },
     #[error("the pose network cannot take this input: {0}")]
-    Input(String),
+    Geometry(#[from] GeometryError),
     #[error("the pose network's weights could not be prepared for the CPU: {0}")]
-    Pack(String),
+    Pack(#[from] PackError),
     #[error(transparent)]
     Decode(#[from] DecodeError),
 }
@@ -42,9 +53,7 @@ impl PoseNet {
     /// `net` packed for the CPU kernels (the caller, which knows its backend, chooses this or
     /// [`PoseNet::Burn`]).
     pub fn packed(net: MoveNet) -> Result<Self, PoseError> {
-        Ok(PoseNet::Cpu(
-            CpuMoveNet::new(&net).map_err(PoseError::Pack)?,
-        ))
+        Ok(PoseNet::Cpu(CpuMoveNet::new(&net)?))
     }
 
     pub fn variant(&self) -> Variant {
@@ -102,15 +111,12 @@ pub async fn read_heads(heads: Heads) -> Result<HeadsData, PoseError> {
     let data = transaction
         .execute_async()
         .await
-        .map_err(|e| PoseError::Readback(e.to_string()))?;
-    let mut values = data.into_iter().map(|d| {
-        d.try_into_vec::<f32>()
-            .map_err(|e| PoseError::Readback(format!("{e:?}")))
-    });
+        .map_err(ReadbackError::from)?;
+    let mut values = data.into_iter().map(floats);
     let mut next = || {
         values
             .next()
-            .unwrap_or_else(|| Err(PoseError::Readback("a head is missing".into())))
+            .unwrap_or(Err(ReadbackError::Missing("a head is missing")))
     };
     Ok(HeadsData {
         height,

@@ -21,7 +21,7 @@ pub fn load_movenet(
 
 /// The Burnpack bytes of `net`, weights stored as float16 (MoveNet's published weights are
 /// float16, so this loses nothing).
-pub fn save_movenet(net: &MoveNet) -> Result<Vec<u8>, String> {
+pub fn save_movenet(net: &MoveNet) -> Result<Vec<u8>, WeightsError> {
     to_burnpack(net)
 }
 

@@ -101,7 +101,8 @@ fn model(args: &FewShotArgs, device: &Device) -> Result<(RecognizerSpec, DdNet),
     if let Some(stem) = &args.weights {
         let spec = RecognizerSpec::parse(&String::from_utf8_lossy(&read(
             &stem.with_extension("json"),
-        )?))?;
+        )?))
+        .map_err(|e| e.to_string())?;
         let file = stem.with_extension("bpk");
         let bytes = read(&file)?;
         let sha = sha256_hex(&bytes);
@@ -357,7 +358,8 @@ pub fn run_metric(args: MetricArgs) -> Result<(), String> {
     let autodiff = Device::autodiff(inner.clone());
     let spec = RecognizerSpec::parse(&String::from_utf8_lossy(&read(
         &args.init.with_extension("json"),
-    )?))?;
+    )?))
+    .map_err(|e| e.to_string())?;
     let file = args.init.with_extension("bpk");
     let bytes = read(&file)?;
     let sha = sha256_hex(&bytes);
@@ -417,7 +419,7 @@ pub fn run_metric(args: MetricArgs) -> Result<(), String> {
     };
     write(
         out.with_extension("bpk"),
-        to_burnpack(&net.to_device(&inner))?,
+        to_burnpack(&net.to_device(&inner)).map_err(|e| e.to_string())?,
     )?;
     write(
         out.with_extension("json"),

@@ -17,7 +17,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use microact_models::action::Sequence;
 use microact_models::action::datasets::{self, Dataset, Sample};
 use microact_models::action::graph::GraphNetConfig;
-use microact_models::action::recognizer::{Classifier, ReadbackError, Unknown, logits};
+use microact_models::action::recognizer::{Classifier, RecognizerError, Unknown, logits};
 use microact_models::action::segments::{SegmentConfig, propose, to_segments};
 use microact_models::action::stream::{Windows, score_track};
 use microact_models::action::train::{self, Evaluation, TrainConfig, auroc};
@@ -470,6 +470,7 @@ fn train_and_report<M: Classifier>(
             if args.checkpoint_every > 0 && r.epoch % args.checkpoint_every == 0 {
                 // A checkpoint that cannot be written is reported once and training goes on.
                 if let Err(e) = to_burnpack(model)
+                    .map_err(|e| e.to_string())
                     .and_then(|b| std::fs::write(&checkpoint, b).map_err(|e| e.to_string()))
                 {
                     bar.println(format!(
@@ -635,7 +636,7 @@ fn measure<M: Classifier>(
         segments.f1_at_0_3,
         segments.proposals
     );
-    let float = to_burnpack(model)?;
+    let float = to_burnpack(model).map_err(|e| e.to_string())?;
     let int8 = match try_int8 {
         true => {
             let e = evaluate(&quantize(model.clone(), INT8_MIN_WEIGHTS), &data.test, true)?;
@@ -724,7 +725,8 @@ fn at_frames(samples: &[Sample]) -> usize {
 
 fn run_ship(args: ShipArgs) -> Result<(), String> {
     let read = |p: &Path| std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
-    let mut spec = RecognizerSpec::parse(&String::from_utf8_lossy(&read(&args.spec)?))?;
+    let mut spec = RecognizerSpec::parse(&String::from_utf8_lossy(&read(&args.spec)?))
+        .map_err(|e| e.to_string())?;
     spec.name = args.name.clone();
     let report: serde_json::Value = serde_json::from_slice(&read(&args.report)?)
         .map_err(|e| format!("{}: {e}", args.report.display()))?;
@@ -739,7 +741,7 @@ fn run_ship(args: ShipArgs) -> Result<(), String> {
             &cpu,
         )
         .map_err(|e| e.to_string())?;
-    let int8 = to_burnpack(&quantize(model, INT8_MIN_WEIGHTS))?;
+    let int8 = to_burnpack(&quantize(model, INT8_MIN_WEIGHTS)).map_err(|e| e.to_string())?;
     let manifest_path = args.models.join("manifest.json");
     let mut manifest: serde_json::Value = serde_json::from_slice(&read(&manifest_path)?)
         .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
@@ -804,7 +806,7 @@ fn unknown_report(
     unknown: &[Sample],
     names: &[String],
     device: &Device,
-) -> Result<UnknownReport, ReadbackError> {
+) -> Result<UnknownReport, RecognizerError> {
     let clips: Vec<_> = known.iter().chain(unknown).map(|s| &s.seq).collect();
     let scores: Vec<Unknown> = read_sync(logits(model, &spec.pipeline, &clips, true, device))?
         .iter()
@@ -848,7 +850,10 @@ fn write<M: Classifier>(
         std::fs::write(out.join(&file), bytes).map_err(|e| format!("cannot write {file}: {e}"))
     };
     let json = |v: &dyn erased::Json| v.to_json();
-    put(format!("{name}.bpk"), to_burnpack(model)?)?;
+    put(
+        format!("{name}.bpk"),
+        to_burnpack(model).map_err(|e| e.to_string())?,
+    )?;
     put(format!("{name}.json"), json(&report.spec).into_bytes())?;
     put(
         format!("{name}.report.json"),
