@@ -109,6 +109,10 @@ pub fn focus(el: &HtmlElement) {
     let _ = el.focus();
 }
 
+pub fn blur(el: &HtmlElement) {
+    let _ = el.blur();
+}
+
 /// Offers `bytes` as a download named `name`.
 pub fn download(name: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
     let window = web_sys::window().ok_or("no window")?;

@@ -97,6 +97,46 @@ pub async fn play(video: &HtmlVideoElement) -> Result<(), String> {
         .map_err(|e| super::js_error_text(&e))
 }
 
+/// The element's size and duration once its metadata is in: (seconds, width, height).
+pub fn metadata(video: &HtmlVideoElement) -> (f64, u32, u32) {
+    (video.duration(), video.video_width(), video.video_height())
+}
+
+/// The presentation time shown, seconds.
+pub fn current_time(video: &HtmlVideoElement) -> f64 {
+    video.current_time()
+}
+
+/// Shows the frame at `seconds` (the element seeks; `seeked` follows).
+pub fn set_time(video: &HtmlVideoElement, seconds: f64) {
+    video.set_current_time(seconds);
+}
+
+pub fn pause(video: &HtmlVideoElement) {
+    let _ = video.pause();
+}
+
+pub fn paused(video: &HtmlVideoElement) -> bool {
+    video.paused()
+}
+
+/// The speed playback starts at (1.0 is normal).
+pub fn speed(video: &HtmlVideoElement) -> f64 {
+    video.default_playback_rate()
+}
+
+/// Plays at `speed` now and after the next play.
+pub fn set_speed(video: &HtmlVideoElement, speed: f64) {
+    video.set_playback_rate(speed);
+    video.set_default_playback_rate(speed);
+}
+
+/// Muted and at `speed` for now (the rate probe), without touching the speed to come back to.
+pub fn set_probing(video: &HtmlVideoElement, probing: bool, speed: f64) {
+    video.set_muted(probing);
+    video.set_playback_rate(speed);
+}
+
 /// The element's `MediaError.code`, 0 when there is none.
 pub fn error_code(video: &HtmlVideoElement) -> u16 {
     video.error().map(|e| e.code()).unwrap_or(0)

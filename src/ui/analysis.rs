@@ -21,7 +21,7 @@ use crate::browser::engine::{Beside, Frame};
 use crate::browser::video::EventWaiter;
 use crate::browser::{self, canvas};
 use crate::format::seconds_left;
-use crate::ui::annotate::Annotate;
+use crate::ui::editor::Editor;
 use crate::ui::compute_panel::Compute;
 use crate::ui::engine::EngineHandle;
 use crate::ui::models_panel::RecognizerChoice;
@@ -171,7 +171,7 @@ struct Analyser {
     engine: EngineHandle,
     threshold: RwSignal<f32>,
     people: RwSignal<People>,
-    annotate: Annotate,
+    annotate: Editor,
     compute: Compute,
     choice: RecognizerChoice,
     multi: MultiPoseChoice,
@@ -717,7 +717,7 @@ impl Analyser {
 
 #[component]
 pub fn AnalysisPanel() -> impl IntoView {
-    let annotate = expect_context::<Annotate>();
+    let annotate = expect_context::<Editor>();
     let a = Analyser {
         phase: RwSignal::new(Phase::Idle),
         progress: RwSignal::new(Progress::default()),

@@ -4,7 +4,6 @@ use leptos::prelude::*;
 
 use crate::ui::actions_panel::{ActionsPanel, PoseFeed};
 use crate::ui::analysis::AnalysisPanel;
-use crate::ui::annotate::Annotate;
 use crate::ui::compute_panel::{Compute, ComputePanel};
 use crate::ui::data_panel::DataPanel;
 use crate::ui::engine::{EngineBadge, EngineHandle};
@@ -15,7 +14,14 @@ use crate::ui::models_panel::{ModelsPanel, RecognizerChoice};
 use crate::ui::notices::{NoticeList, Notices};
 use crate::ui::offline::OfflineBadge;
 use crate::ui::palette::Palette;
-use crate::ui::player::{Player, Viewer};
+use crate::ui::boxes::BoxLayer;
+use crate::ui::editor::Editor;
+use crate::ui::import_export::ImportExport;
+use crate::ui::keyboard::Keyboard;
+use crate::ui::playback::Playback;
+use crate::ui::player::Player;
+use crate::ui::projects::Projects;
+use crate::ui::viewer::Viewer;
 use crate::ui::pose_panel::{MultiPoseChoice, PosePanel};
 use crate::ui::project_bar::ProjectBar;
 use crate::ui::teach_panel::TeachPanel;
@@ -32,9 +38,19 @@ pub fn App() -> impl IntoView {
     provide_context(MultiPoseChoice::new());
     let viewer = Viewer::new(notices);
     provide_context(viewer);
-    let annotate = Annotate::new(notices, viewer);
-    provide_context(annotate);
-    annotate.install();
+    // The workspace's units, each over the editor: playback, keys, stored projects, transfer.
+    let editor = Editor::new(notices, viewer);
+    provide_context(editor);
+    let playback = Playback::new(editor);
+    provide_context(playback);
+    let keyboard = Keyboard::new(editor, playback);
+    provide_context(keyboard);
+    let projects = Projects::new(editor, playback, keyboard.keymap);
+    provide_context(projects);
+    provide_context(ImportExport::new(editor, projects));
+    playback.install();
+    keyboard.install();
+    projects.install();
     view! {
         <header class="top">
             <h1>"microact"</h1>
@@ -45,7 +61,7 @@ pub fn App() -> impl IntoView {
         </header>
         <main class="workspace">
             <div class="main-column">
-                <Player/>
+                <Player><BoxLayer/></Player>
                 <Timeline/>
             </div>
             <aside class="side-column">

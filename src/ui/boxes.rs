@@ -9,14 +9,14 @@ use microact_core::edit::Edit;
 use microact_core::model::NormRect;
 
 use crate::browser::dom;
-use crate::ui::annotate::Annotate;
+use crate::ui::editor::Editor;
 
 /// Smallest box side, as a share of the frame, that a drag draws (smaller is a click).
 const MIN_SIDE: f64 = 0.01;
 
 #[component]
 pub fn BoxLayer() -> impl IntoView {
-    let a = expect_context::<Annotate>();
+    let a = expect_context::<Editor>();
     let ws = a.ws;
     let layer = NodeRef::<Div>::new();
     let start = StoredValue::new(None::<(f64, f64)>);

@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 
 use crate::browser::storage;
 use crate::format;
-use crate::ui::annotate::Annotate;
+use crate::ui::projects::Projects;
 use crate::ui::notices::Notices;
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -23,7 +23,7 @@ struct Stored {
 
 #[component]
 pub fn DataPanel() -> impl IntoView {
-    let annotate = expect_context::<Annotate>();
+    let annotate = expect_context::<Projects>();
     let notices = expect_context::<Notices>();
     let stored = RwSignal::new(Stored::default());
     let open = RwSignal::new(false);

@@ -13,7 +13,7 @@ use crate::browser::engine::Frame;
 use crate::ui::compute_panel::Compute;
 use crate::ui::engine::EngineHandle;
 use crate::ui::notices::Notices;
-use crate::ui::player::{Source, Viewer};
+use crate::ui::viewer::{Source, Viewer};
 
 /// Input sides of the pose models: MoveNet SinglePose Lightning (192) and MultiPose (256).
 const SIDES: [u32; 2] = [192, 256];

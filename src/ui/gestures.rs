@@ -8,7 +8,7 @@ use microact_core::model::LabelRef;
 use microact_protocol::{Example, Request};
 
 use crate::ui::actions_panel::PoseFeed;
-use crate::ui::annotate::Annotate;
+use crate::ui::editor::Editor;
 use crate::ui::compute_panel::Compute;
 use crate::ui::engine::EngineHandle;
 use crate::ui::models_panel::RecognizerChoice;
@@ -30,7 +30,7 @@ struct Recording {
 
 #[component]
 pub fn GesturePanel() -> impl IntoView {
-    let annotate = expect_context::<Annotate>();
+    let annotate = expect_context::<Editor>();
     let feed = expect_context::<PoseFeed>();
     let engine = expect_context::<EngineHandle>();
     let compute = expect_context::<Compute>();

@@ -3,12 +3,12 @@
 
 use leptos::prelude::*;
 
-use crate::ui::annotate::Annotate;
+use crate::ui::keyboard::Keyboard;
 use crate::workspace::keys::Command;
 
 #[component]
 pub fn Help() -> impl IntoView {
-    let a = expect_context::<Annotate>();
+    let a = expect_context::<Keyboard>();
     let rows = move || {
         let map = a.keymap.get();
         let waiting = a.rebinding.get();

@@ -10,7 +10,7 @@ use microact_protocol::LiveModel;
 
 use crate::browser::fetch;
 use crate::format::bytes as format_bytes;
-use crate::ui::annotate::Annotate;
+use crate::ui::editor::Editor;
 
 /// The recognizer chosen until the person picks another.
 pub const DEFAULT_RECOGNIZER: &str = "penn-ddnet";
@@ -45,7 +45,7 @@ impl Default for RecognizerChoice {
 
 /// The recognizer's classes added to the project unless it has them (one undo step);
 /// `Some(false)` when it had them, `None` when refused (the notice says why).
-pub(crate) fn add_label_set(annotate: &Annotate, spec: &impl Classes) -> Option<bool> {
+pub(crate) fn add_label_set(annotate: &Editor, spec: &impl Classes) -> Option<bool> {
     annotate.run(|w| w.add_label_set(spec.label_set()))
 }
 
@@ -57,7 +57,7 @@ async fn fetch_manifest() -> Result<Manifest, String> {
 
 #[component]
 pub fn ModelsPanel() -> impl IntoView {
-    let annotate = expect_context::<Annotate>();
+    let annotate = expect_context::<Editor>();
     let choice = expect_context::<RecognizerChoice>();
     let manifest: RwSignal<Option<Result<Manifest, String>>> = RwSignal::new(None);
     spawn_local(async move {

@@ -1,473 +1,18 @@
-//! The video: a clip opened from disk (picker or drop) or the webcam, with play/pause and
-//! frame-accurate stepping.
+//! The video panel: open a clip (picker or drop) or start the camera, the video with the pose
+//! overlay and whatever is laid over it (the person boxes), what is open, and the transport.
 
 use leptos::ev;
-use leptos::html::{Canvas, Video};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use microact_core::time::FrameRate;
-use std::time::Duration;
 
-use crate::browser::{camera, files, video};
+use crate::browser::{files, video};
 use crate::format;
-use crate::media::{self, ClipInfo, MediaProblem};
-use crate::ui::boxes::BoxLayer;
 use crate::ui::notices::Notices;
+use crate::ui::viewer::{Source, Viewer};
 
-/// Frames to watch while measuring a clip's frame rate; fewer do when they span
-/// [`PROBE_SPAN`] of the clip (a clip of few frames a second).
-const PROBE_FRAMES: usize = 20;
-const PROBE_FEWEST: usize = 8;
-const PROBE_SPAN: f64 = 1.0;
-/// The probe plays slowly: the rate is read off the frames' own timestamps, and a slow playback
-/// leaves a busy page (a model loading on this thread) time to see each frame.
-const PROBE_SPEED: f64 = 0.5;
-/// Times the clip is played through when a pass ends with too few frames to measure.
-const PROBE_PASSES: u32 = 3;
-/// How long the probe waits for the next frame before it settles for what it has. It is re-armed
-/// by every frame, so a slow machine only makes the probe longer.
-const PROBE_STALL: Duration = Duration::from_secs(8);
-
-/// Whether the presentation times seen are enough to measure the rate from.
-fn enough_frames(times: &[f64]) -> bool {
-    let span = times.iter().copied().fold(f64::NAN, f64::max)
-        - times.iter().copied().fold(f64::NAN, f64::min);
-    times.len() >= PROBE_FRAMES || (times.len() >= PROBE_FEWEST && span >= PROBE_SPAN)
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum Source {
-    Empty,
-    Clip(ClipInfo),
-    Camera,
-}
-
-/// What the video shows, shared through context (the frame probe and, later, models read it).
-#[derive(Clone, Copy)]
-pub struct Viewer {
-    pub video: NodeRef<Video>,
-    /// Drawn over the video, in its pixels (the pose skeletons).
-    pub overlay: NodeRef<Canvas>,
-    pub source: RwSignal<Source>,
-    /// Presentation time of the frame on screen, seconds.
-    pub media_time: RwSignal<f64>,
-    pub rate: RwSignal<Option<FrameRate>>,
-    pub playing: RwSignal<bool>,
-    /// Whether the frame rate is being measured (the clip plays muted for a moment).
-    probing: RwSignal<bool>,
-    /// The file being opened: name and size, until its metadata or its error arrives.
-    opening: RwSignal<Option<(String, u64)>>,
-    probe_times: StoredValue<Vec<f64>>,
-    /// Passes through the clip the probe has begun, and the speed to restore after it.
-    probe_pass: StoredValue<u32>,
-    probe_restore_speed: StoredValue<f64>,
-    object_url: StoredValue<Option<String>>,
-    /// The file on screen (to hash it).
-    pub file: StoredValue<Option<files::PickedFile>, LocalStorage>,
-    frames: StoredValue<Option<video::FrameWatch>, LocalStorage>,
-    camera: StoredValue<Option<camera::Camera>, LocalStorage>,
-    pub camera_tracks: RwSignal<usize>,
-    /// Where problems with the clip or camera are reported, from event handlers and from frame
-    /// callbacks and timers alike (no reactive owner there to look context up from).
-    notices: Notices,
-}
-
-impl Viewer {
-    pub fn new(notices: Notices) -> Self {
-        Self {
-            video: NodeRef::new(),
-            overlay: NodeRef::new(),
-            source: RwSignal::new(Source::Empty),
-            media_time: RwSignal::new(0.0),
-            rate: RwSignal::new(None),
-            playing: RwSignal::new(false),
-            probing: RwSignal::new(false),
-            opening: RwSignal::new(None),
-            probe_times: StoredValue::new(Vec::new()),
-            probe_pass: StoredValue::new(0),
-            probe_restore_speed: StoredValue::new(1.0),
-            object_url: StoredValue::new(None),
-            file: StoredValue::new_local(None),
-            frames: StoredValue::new_local(None),
-            camera: StoredValue::new_local(None),
-            camera_tracks: RwSignal::new(0),
-            notices,
-        }
-    }
-
-    /// The frame on screen, when the frame rate is known.
-    pub fn frame(&self) -> Option<u64> {
-        Some(self.rate.get()?.frame_at(self.media_time.get()))
-    }
-
-    /// Whether the frame rate is being measured (the clip then plays muted by itself).
-    pub fn measuring(&self) -> bool {
-        self.probing.get()
-    }
-
-    /// Where the frame on screen starts (its exact time once the rate is known), seconds.
-    fn frame_start(&self) -> f64 {
-        match (self.rate.get(), self.frame()) {
-            (Some(rate), Some(frame)) => rate.start_of(frame),
-            _ => self.media_time.get(),
-        }
-    }
-
-    pub fn frame_count(&self) -> Option<u64> {
-        match (self.source.get(), self.rate.get()) {
-            (Source::Clip(info), Some(rate)) => Some(media::frame_count(&info, rate)),
-            _ => None,
-        }
-    }
-
-    fn open(&self, file: files::PickedFile) {
-        let notices = self.notices;
-        if let Some(problem) = MediaProblem::before_opening(&file.name, file.bytes, &file.mime) {
-            notices.error(problem.to_string());
-            return;
-        }
-        let Some(el) = self.video.get_untracked() else {
-            return;
-        };
-        let url = match file.object_url() {
-            Ok(url) => url,
-            Err(e) => {
-                notices.error(format!("{} could not be read: {e}", file.name));
-                return;
-            }
-        };
-        self.stop_camera();
-        self.release_url();
-        self.object_url.set_value(Some(url.clone()));
-        self.source.set(Source::Empty);
-        self.rate.set(None);
-        self.media_time.set(0.0);
-        self.opening.set(Some((file.name.clone(), file.bytes)));
-        self.file.set_value(Some(file));
-        video::show_url(&el, &url);
-    }
-
-    /// The object URL of the clip on screen (another element may play it too).
-    pub fn clip_url(&self) -> Option<String> {
-        match self.source.get_untracked() {
-            Source::Clip(_) => self.object_url.get_value(),
-            _ => None,
-        }
-    }
-
-    fn release_url(&self) {
-        if let Some(url) = self.object_url.try_update_value(Option::take).flatten() {
-            files::revoke_url(&url);
-        }
-    }
-
-    fn on_metadata(&self) {
-        let notices = self.notices;
-        let Some(el) = self.video.get_untracked() else {
-            return;
-        };
-        let Some((name, bytes)) = self.opening.get_untracked() else {
-            return;
-        };
-        self.opening.set(None);
-        let info = ClipInfo {
-            name,
-            bytes,
-            duration: el.duration(),
-            width: el.video_width(),
-            height: el.video_height(),
-        };
-        if let Err(problem) = info.check() {
-            notices.error(problem.to_string());
-            self.close_clip();
-            return;
-        }
-        self.source.set(Source::Clip(info));
-        self.watch_frames();
-        self.measure_rate();
-    }
-
-    fn on_error(&self) {
-        let notices = self.notices;
-        let Some(el) = self.video.get_untracked() else {
-            return;
-        };
-        // Errors after a clip is closed or while the camera runs are not about a file.
-        let name = match (self.opening.get_untracked(), self.source.get_untracked()) {
-            (Some((name, _)), _) => name,
-            (None, Source::Clip(info)) => info.name,
-            _ => return,
-        };
-        let code = video::error_code(&el);
-        notices.error(MediaProblem::Undecodable { name, code }.to_string());
-        self.close_clip();
-    }
-
-    fn close_clip(&self) {
-        self.opening.set(None);
-        self.probing.set(false);
-        self.source.set(Source::Empty);
-        self.rate.set(None);
-        self.release_url();
-        if let Some(el) = self.video.get_untracked() {
-            video::clear(&el);
-        }
-    }
-
-    /// Follows presented frames: the frame readout and the rate measurement both feed on them.
-    fn watch_frames(&self) {
-        if self.frames.with_value(Option::is_some) {
-            return;
-        }
-        let Some(el) = self.video.get_untracked() else {
-            return;
-        };
-        let this = *self;
-        let watch = video::FrameWatch::start(&el, move |t| {
-            this.media_time.set(t);
-            if this.probing.get_untracked() {
-                this.probe_times.update_value(|times| times.push(t));
-                if this.probe_times.with_value(|t| enough_frames(t)) {
-                    this.finish_measuring();
-                }
-            }
-        });
-        self.frames.set_value(watch);
-    }
-
-    /// Plays the clip muted and slowly for a few frames and reads the rate off their presentation
-    /// times. It ends on enough frames, or when a pass ends or stalls; a pass with too few frames
-    /// is followed by another, whose frames join the first's.
-    fn measure_rate(&self) {
-        let notices = self.notices;
-        let Some(el) = self.video.get_untracked() else {
-            return;
-        };
-        if !video::has_frame_callbacks(&el) {
-            if let Source::Clip(info) = self.source.get_untracked() {
-                notices.error(MediaProblem::NoFrameRate { name: info.name }.to_string());
-            }
-            return;
-        }
-        self.probe_times.set_value(Vec::new());
-        self.probe_pass.set_value(0);
-        self.probe_restore_speed
-            .set_value(el.default_playback_rate());
-        self.probing.set(true);
-        el.set_muted(true);
-        el.set_playback_rate(PROBE_SPEED);
-        self.probe_pass();
-    }
-
-    /// Plays the clip from its start once more while the rate is measured.
-    fn probe_pass(&self) {
-        let notices = self.notices;
-        let Some(el) = self.video.get_untracked() else {
-            return;
-        };
-        self.probe_pass.update_value(|n| *n += 1);
-        el.set_current_time(0.0);
-        let this = *self;
-        spawn_local(async move {
-            if let Err(e) = video::play(&el).await {
-                if this.probing.get_untracked() {
-                    notices.error(format!("The clip would not play: {e}"));
-                    this.end_measuring();
-                }
-            }
-        });
-        self.watch_probe(
-            self.probe_times.with_value(Vec::len),
-            self.probe_pass.get_value(),
-        );
-    }
-
-    /// Ends the pass `pass` if no frame arrives within [`PROBE_STALL`] of having `seen` of them.
-    fn watch_probe(&self, seen: usize, pass: u32) {
-        let this = *self;
-        set_timeout(
-            move || {
-                if !this.probing.get_untracked() || this.probe_pass.get_value() != pass {
-                    return;
-                }
-                match this.probe_times.with_value(Vec::len) {
-                    now if now == seen => this.finish_measuring(),
-                    now => this.watch_probe(now, pass),
-                }
-            },
-            PROBE_STALL,
-        );
-    }
-
-    /// A pass is over (enough frames, the clip's end, or a stall): measure, or play once more.
-    fn finish_measuring(&self) {
-        if !self.probing.get_untracked() {
-            return;
-        }
-        let enough = self.probe_times.with_value(|t| enough_frames(t));
-        if !enough && self.measured().is_none() && self.probe_pass.get_value() < PROBE_PASSES {
-            self.probe_pass();
-            return;
-        }
-        self.end_measuring();
-    }
-
-    /// The rate from the frames seen so far, over every pass.
-    fn measured(&self) -> Option<FrameRate> {
-        self.probe_times.with_value(|times| {
-            let mut times = times.clone();
-            times.sort_by(f64::total_cmp);
-            times.dedup();
-            FrameRate::estimate(&times)
-        })
-    }
-
-    fn end_measuring(&self) {
-        if !self.probing.get_untracked() {
-            return;
-        }
-        self.probing.set(false);
-        let Some(el) = self.video.get_untracked() else {
-            return;
-        };
-        let _ = el.pause();
-        el.set_muted(false);
-        el.set_playback_rate(self.probe_restore_speed.get_value());
-        let rate = self.measured();
-        self.rate.set(rate);
-        match (rate, self.source.get_untracked()) {
-            (Some(rate), _) => el.set_current_time(rate.seek_time(0)),
-            (None, Source::Clip(info)) => {
-                self.notices
-                    .error(MediaProblem::NoFrameRate { name: info.name }.to_string());
-                el.set_current_time(0.0);
-            }
-            (None, _) => {}
-        }
-    }
-
-    pub fn toggle_play(&self) {
-        let notices = self.notices;
-        let Some(el) = self.video.get_untracked() else {
-            return;
-        };
-        if self.probing.get_untracked() || matches!(self.source.get_untracked(), Source::Empty) {
-            return;
-        }
-        if el.paused() {
-            spawn_local(async move {
-                if let Err(e) = video::play(&el).await {
-                    notices.error(format!("Playback failed: {e}"));
-                }
-            });
-        } else {
-            let _ = el.pause();
-        }
-    }
-
-    /// Pauses and shows frame `frame` (clamped to the clip).
-    pub fn seek(&self, frame: u64) {
-        let (Some(el), Some(rate), Some(count)) = (
-            self.video.get_untracked(),
-            self.rate.get_untracked(),
-            self.frame_count(),
-        ) else {
-            return;
-        };
-        if self.probing.get_untracked() {
-            return;
-        }
-        let target = frame.min(count.saturating_sub(1));
-        let _ = el.pause();
-        el.set_current_time(rate.seek_time(target));
-    }
-
-    /// Jumps without pausing (a looped segment going round).
-    pub fn jump(&self, frame: u64) {
-        if let (Some(el), Some(rate)) = (self.video.get_untracked(), self.rate.get_untracked()) {
-            el.set_current_time(rate.seek_time(frame));
-        }
-    }
-
-    pub fn pause(&self) {
-        if let Some(el) = self.video.get_untracked() {
-            let _ = el.pause();
-        }
-    }
-
-    /// Playback speed (1.0 is normal).
-    pub fn set_speed(&self, speed: f64) {
-        if let Some(el) = self.video.get_untracked() {
-            el.set_playback_rate(speed);
-            el.set_default_playback_rate(speed);
-        }
-    }
-
-    pub fn step(&self, delta: i64) {
-        if let (Some(rate), Some(count)) = (self.rate.get_untracked(), self.frame_count()) {
-            let now = rate.frame_at(self.media_time.get_untracked());
-            self.seek(media::step_frame(now, delta, count));
-        }
-    }
-
-    fn start_camera(&self) {
-        let notices = self.notices;
-        let this = *self;
-        spawn_local(async move {
-            let cam = match camera::open().await {
-                Ok(cam) => cam,
-                Err(problem) => {
-                    notices.error(problem.to_string());
-                    return;
-                }
-            };
-            let Some(el) = this.video.get_untracked() else {
-                cam.stop();
-                return;
-            };
-            this.stop_camera();
-            this.close_clip();
-            cam.attach(&el);
-            this.camera_tracks.set(cam.live_tracks());
-            this.camera.set_value(Some(cam));
-            this.source.set(Source::Camera);
-            this.watch_frames();
-            if let Err(e) = video::play(&el).await {
-                notices.error(format!("The camera picture would not play: {e}"));
-            }
-        });
-    }
-
-    fn stop_camera(&self) {
-        let Some(cam) = self.camera.try_update_value(Option::take).flatten() else {
-            return;
-        };
-        cam.stop();
-        self.camera_tracks.set(cam.live_tracks());
-        if self.source.get_untracked() == Source::Camera {
-            self.source.set(Source::Empty);
-            if let Some(el) = self.video.get_untracked() {
-                video::clear(&el);
-            }
-        }
-    }
-}
-
+/// The video panel; `children` are laid over the video in its pixels (the person boxes).
 #[component]
-pub fn Player() -> impl IntoView {
+pub fn Player(children: Children) -> impl IntoView {
     let viewer = expect_context::<Viewer>();
-    let notices = expect_context::<Notices>();
-
-    let open_first = move |picked: Vec<files::PickedFile>| {
-        let count = picked.len();
-        if let Some(file) = picked.into_iter().next() {
-            if count > 1 {
-                notices.info(format!("Opened {}; one clip plays at a time.", file.name));
-            }
-            viewer.open(file);
-        }
-    };
-
     // The camera goes off when the page goes away, not only on Stop.
     let pagehide = window_event_listener(ev::pagehide, move |_| viewer.stop_camera());
     on_cleanup(move || {
@@ -475,10 +20,85 @@ pub fn Player() -> impl IntoView {
         viewer.stop_camera();
         viewer.release_url();
     });
+    view! {
+        <section class="player" aria-label="Video">
+            <Sources/>
+            <Stage>{children()}</Stage>
+            <SourceInfo/>
+            <Transport/>
+        </section>
+    }
+}
 
-    let has_clip = move || matches!(viewer.source.get(), Source::Clip(_));
+/// Opens the first of `picked` (one clip plays at a time).
+fn open_first(viewer: Viewer, notices: Notices, picked: Vec<files::PickedFile>) {
+    let count = picked.len();
+    if let Some(file) = picked.into_iter().next() {
+        if count > 1 {
+            notices.info(format!("Opened {}; one clip plays at a time.", file.name));
+        }
+        viewer.open(file);
+    }
+}
+
+/// Open a clip, start or stop the camera.
+#[component]
+fn Sources() -> impl IntoView {
+    let viewer = expect_context::<Viewer>();
+    let notices = expect_context::<Notices>();
     let camera_on = move || viewer.source.get() == Source::Camera;
-    let source_text = move || match viewer.source.get() {
+    view! {
+        <div class="sources">
+            <label class="button">
+                "Open video…"
+                <input type="file" accept="video/*" data-testid="open-file" class="visually-hidden"
+                    on:change=move |e| open_first(viewer, notices, files::from_input(&e)) />
+            </label>
+            <Show when=camera_on fallback=move || view! {
+                <button data-testid="camera-start" on:click=move |_| viewer.start_camera()>"Start camera"</button>
+            }>
+                <button data-testid="camera-stop" on:click=move |_| viewer.stop_camera()>"Stop camera"</button>
+            </Show>
+            <span data-testid="camera-tracks" data-live=move || viewer.camera_tracks.get()>
+                {move || match viewer.camera_tracks.get() { 0 => String::new(), n => format!("camera: {n} live track(s)") }}
+            </span>
+        </div>
+    }
+}
+
+/// The video with the pose overlay and `children` over it; a clip dropped here opens.
+#[component]
+fn Stage(children: Children) -> impl IntoView {
+    let viewer = expect_context::<Viewer>();
+    let notices = expect_context::<Notices>();
+    view! {
+        <div class="stage" data-testid="drop-zone"
+            on:dragover=move |e: ev::DragEvent| e.prevent_default()
+            on:drop=move |e: ev::DragEvent| { e.prevent_default(); open_first(viewer, notices, files::from_drop(&e)); }>
+            <div class="screen">
+            <video node_ref=viewer.video data-testid="video" playsinline=true preload="auto"
+                on:loadedmetadata=move |_| viewer.on_metadata()
+                on:error=move |_| viewer.on_error()
+                on:play=move |_| viewer.playing.set(true)
+                on:pause=move |_| viewer.playing.set(false)
+                on:ended=move |_| viewer.finish_measuring()
+                on:seeked=move |_| {
+                    if let Some(el) = viewer.video.get_untracked() { viewer.media_time.set(video::current_time(&el)) }
+                }
+            ></video>
+            <canvas node_ref=viewer.overlay class="overlay" data-testid="pose-overlay" width="0" height="0"></canvas>
+            {children()}
+            </div>
+            <p class="drop-hint">"Drop a video here"</p>
+        </div>
+    }
+}
+
+/// What is open: the clip's name, size, length and bytes, or the camera.
+#[component]
+fn SourceInfo() -> impl IntoView {
+    let viewer = expect_context::<Viewer>();
+    let text = move || match viewer.source.get() {
         Source::Empty => match viewer.opening.get() {
             Some((name, _)) => format!("opening {name}…"),
             None => "no clip open — choose or drop a video file, or start the camera".into(),
@@ -493,6 +113,19 @@ pub fn Player() -> impl IntoView {
         ),
         Source::Camera => "camera".into(),
     };
+    view! {
+        <div class="source-info" data-testid="source"
+            data-kind=move || match viewer.source.get() { Source::Empty => "none", Source::Clip(_) => "clip", Source::Camera => "camera" }>
+            {text}
+        </div>
+    }
+}
+
+/// Step, play/pause, the time, the frame and the measured rate.
+#[component]
+fn Transport() -> impl IntoView {
+    let viewer = expect_context::<Viewer>();
+    let has_clip = move || matches!(viewer.source.get(), Source::Clip(_));
     let frame_text = move || match (viewer.frame(), viewer.frame_count()) {
         (Some(n), Some(count)) => format!("frame {n} / {count}"),
         (Some(n), None) => format!("frame {n}"),
@@ -509,65 +142,24 @@ pub fn Player() -> impl IntoView {
                 .unwrap_or_else(|| "– fps".into())
         }
     };
-
     view! {
-        <section class="player" aria-label="Video">
-            <div class="sources">
-                <label class="button">
-                    "Open video…"
-                    <input type="file" accept="video/*" data-testid="open-file" class="visually-hidden"
-                        on:change=move |e| open_first(files::from_input(&e)) />
-                </label>
-                <Show when=camera_on fallback=move || view! {
-                    <button data-testid="camera-start" on:click=move |_| viewer.start_camera()>"Start camera"</button>
-                }>
-                    <button data-testid="camera-stop" on:click=move |_| viewer.stop_camera()>"Stop camera"</button>
-                </Show>
-                <span data-testid="camera-tracks" data-live=move || viewer.camera_tracks.get()>
-                    {move || match viewer.camera_tracks.get() { 0 => String::new(), n => format!("camera: {n} live track(s)") }}
-                </span>
-            </div>
-            <div class="stage" data-testid="drop-zone"
-                on:dragover=move |e: ev::DragEvent| e.prevent_default()
-                on:drop=move |e: ev::DragEvent| { e.prevent_default(); open_first(files::from_drop(&e)); }>
-                <div class="screen">
-                <video node_ref=viewer.video data-testid="video" playsinline=true preload="auto"
-                    on:loadedmetadata=move |_| viewer.on_metadata()
-                    on:error=move |_| viewer.on_error()
-                    on:play=move |_| viewer.playing.set(true)
-                    on:pause=move |_| viewer.playing.set(false)
-                    on:ended=move |_| viewer.finish_measuring()
-                    on:seeked=move |_| {
-                        if let Some(el) = viewer.video.get_untracked() { viewer.media_time.set(el.current_time()) }
-                    }
-                ></video>
-                <canvas node_ref=viewer.overlay class="overlay" data-testid="pose-overlay" width="0" height="0"></canvas>
-                <BoxLayer/>
-                </div>
-                <p class="drop-hint">"Drop a video here"</p>
-            </div>
-            <div class="source-info" data-testid="source"
-                data-kind=move || match viewer.source.get() { Source::Empty => "none", Source::Clip(_) => "clip", Source::Camera => "camera" }>
-                {source_text}
-            </div>
-            <div class="transport">
-                <button data-testid="step-back" title="Previous frame (←)" disabled=move || !has_clip() || viewer.rate.get().is_none()
-                    on:click=move |_| viewer.step(-1)>"◀︎ 1"</button>
-                <button data-testid="play" title="Play / pause (space)" disabled=move || !has_clip() || viewer.probing.get()
-                    on:click=move |_| viewer.toggle_play()>
-                    {move || if viewer.playing.get() && !viewer.probing.get() { "Pause" } else { "Play" }}
-                </button>
-                <button data-testid="step-forward" title="Next frame (→)" disabled=move || !has_clip() || viewer.rate.get().is_none()
-                    on:click=move |_| viewer.step(1)>"1 ▶︎"</button>
-                <span class="readout" data-testid="time">{move || format::clock(viewer.frame_start())}</span>
-                <span class="readout" data-testid="frame" data-frame=move || viewer.frame().map(|n| n.to_string()).unwrap_or_default()>
-                    {frame_text}
-                </span>
-                <span class="readout" data-testid="fps"
-                    data-fps=move || viewer.rate.get().map(|r| format!("{}/{}", r.num(), r.den())).unwrap_or_default()>
-                    {rate_text}
-                </span>
-            </div>
-        </section>
+        <div class="transport">
+            <button data-testid="step-back" title="Previous frame (←)" disabled=move || !has_clip() || viewer.rate.get().is_none()
+                on:click=move |_| viewer.step(-1)>"◀︎ 1"</button>
+            <button data-testid="play" title="Play / pause (space)" disabled=move || !has_clip() || viewer.probing.get()
+                on:click=move |_| viewer.toggle_play()>
+                {move || if viewer.playing.get() && !viewer.probing.get() { "Pause" } else { "Play" }}
+            </button>
+            <button data-testid="step-forward" title="Next frame (→)" disabled=move || !has_clip() || viewer.rate.get().is_none()
+                on:click=move |_| viewer.step(1)>"1 ▶︎"</button>
+            <span class="readout" data-testid="time">{move || format::clock(viewer.frame_start())}</span>
+            <span class="readout" data-testid="frame" data-frame=move || viewer.frame().map(|n| n.to_string()).unwrap_or_default()>
+                {frame_text}
+            </span>
+            <span class="readout" data-testid="fps"
+                data-fps=move || viewer.rate.get().map(|r| format!("{}/{}", r.num(), r.den())).unwrap_or_default()>
+                {rate_text}
+            </span>
+        </div>
     }
 }

@@ -15,7 +15,7 @@ use crate::ui::compute_panel::Compute;
 use crate::ui::engine::EngineHandle;
 use crate::ui::models_panel::RecognizerChoice;
 use crate::ui::notices::Notices;
-use crate::ui::player::{Source, Viewer};
+use crate::ui::viewer::{Source, Viewer};
 
 /// Keypoints scored below this are not drawn (TF.js pose-detection's drawing default).
 const MIN_DRAWN_SCORE: f32 = 0.3;

@@ -8,7 +8,7 @@ use microact_core::taught::TaughtModel;
 use microact_protocol::{Reply, Request};
 
 use crate::browser::{dom, files};
-use crate::ui::annotate::Annotate;
+use crate::ui::editor::Editor;
 use crate::ui::compute_panel::Compute;
 use crate::ui::engine::EngineHandle;
 use crate::ui::models_panel::RecognizerChoice;
@@ -27,7 +27,7 @@ enum Phase {
 
 #[derive(Clone, Copy)]
 struct Teacher {
-    annotate: Annotate,
+    annotate: Editor,
     engine: EngineHandle,
     compute: Compute,
     choice: RecognizerChoice,
@@ -242,7 +242,7 @@ pub async fn taught_in_engine(
 
 #[component]
 pub fn TeachPanel() -> impl IntoView {
-    let annotate = expect_context::<Annotate>();
+    let annotate = expect_context::<Editor>();
     let t = Teacher {
         annotate,
         engine: expect_context::<EngineHandle>(),

@@ -36,6 +36,14 @@ pub enum Command {
 }
 
 impl Command {
+    /// Whether a held key runs the command again on each repeat (others run once a press).
+    pub fn repeats(self) -> bool {
+        matches!(
+            self,
+            Command::FrameBack | Command::FrameForward | Command::Undo | Command::Redo
+        )
+    }
+
     pub const ALL: [Command; 27] = [
         Command::PlayPause,
         Command::FrameBack,
