@@ -23,7 +23,7 @@ use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::IdbTransaction;
 
-use crate::workspace::journal::{Sealed, Snapshot};
+use crate::workspace::journal::{Records, Sealed, Snapshot};
 
 const DB: &str = "microact";
 const VERSION: u32 = 2;
@@ -206,11 +206,11 @@ fn write(
     let durability = if strict { "strict" } else { "default" };
     let options = object(&[("durability", durability.into())])?;
     let method: js_sys::Function = Reflect::get(&raw, &JsValue::from_str("transaction"))
-        .and_then(|f| f.dyn_into().map_err(JsValue::from))
+        .and_then(|f| f.dyn_into())
         .map_err(|e| StorageError::from_js(&e))?;
     let tx: IdbTransaction = method
         .call3(&raw, &names, &JsValue::from_str("readwrite"), &options)
-        .and_then(|t| t.dyn_into().map_err(JsValue::from))
+        .and_then(|t| t.dyn_into())
         .map_err(|e| StorageError::from_js(&e))?;
     let done = settled(&tx);
     let wrapped = idb::Transaction::from(tx.clone());
@@ -317,20 +317,6 @@ pub fn put_snapshot(head: &Head, snapshot: &Snapshot, keep: Keep) -> Result<Pend
     })
 }
 
-/// Everything stored of one project.
-#[derive(Clone, Debug, Default)]
-pub struct Stored {
-    /// `None` when there is no such project.
-    pub name: Option<String>,
-    pub focus: Option<String>,
-    /// A project saved by an earlier version as one session JSON.
-    pub legacy: Option<String>,
-    pub snapshots: Vec<Snapshot>,
-    pub log: Vec<(u64, Sealed)>,
-    /// Records that are not what they should be (kept as they are; said on load).
-    pub unreadable: Vec<String>,
-}
-
 fn sealed(value: &JsValue) -> Option<Sealed> {
     Some(Sealed {
         text: field(value, "text").as_string()?,
@@ -360,10 +346,10 @@ async fn entries(
 }
 
 /// Project `id` as stored: head, snapshots, log.
-pub async fn load(id: &str) -> Result<Stored> {
+pub async fn load(id: &str) -> Result<Records> {
     let db = open().await?;
     let tx = db.transaction(&[PROJECTS, LOG, SNAPSHOTS], TransactionMode::ReadOnly)?;
-    let mut out = Stored::default();
+    let mut out = Records::default();
     let Some(head) = store(&tx, PROJECTS)?.get(JsValue::from_str(id))?.await? else {
         return Ok(out);
     };
