@@ -168,26 +168,15 @@ pub fn release_all_but(keep: Option<&str>) {
 
 /// [`request`] as a future of its outcome (`lost` as for `request`).
 pub async fn claim(project: &str, ask: Ask, lost: impl FnOnce() + 'static) -> Claim {
-    let mut send = None;
-    let promise = Promise::new(&mut |resolve, _| send = Some(resolve));
-    let Some(send) = send else {
-        return Claim::Unsupported;
-    };
+    let (send, outcome) = futures_channel::oneshot::channel();
     request(
         project,
         ask,
         move |claim| {
-            let _ = send.call1(&JsValue::NULL, &JsValue::from_f64(claim as u8 as f64));
+            let _ = send.send(claim);
         },
         lost,
     );
-    match wasm_bindgen_futures::JsFuture::from(promise)
-        .await
-        .ok()
-        .and_then(|v| v.as_f64())
-    {
-        Some(0.0) => Claim::Granted,
-        Some(1.0) => Claim::Busy,
-        _ => Claim::Unsupported,
-    }
+    // A request the browser never answers leaves nothing to coordinate with.
+    outcome.await.unwrap_or(Claim::Unsupported)
 }
