@@ -32,8 +32,8 @@ pub async fn score(
         return Ok(None);
     };
     let spec = &recognizer.spec;
-    let mut scores = score_track(&recognizer.net, &spec.pipeline, &sequence, WINDOWS, device)
-        .await?;
+    let mut scores =
+        score_track(&recognizer.net, &spec.pipeline, &sequence, WINDOWS, device).await?;
     let seen: Vec<bool> = person.frames.iter().map(Option::is_some).collect();
     scores.forget_unseen(&seen);
     let set = spec.label_set_id();

@@ -11,9 +11,9 @@ use microact_models::pose::net::{OpKind, Probe, Variant};
 use microact_models::pose::{PoseNet, multi_pose, single_pose};
 use microact_protocol::{Backend, BenchProfile, BenchRow};
 
-use crate::{EngineError, FetchError};
 use crate::compute::Devices;
 use crate::pose::{load, load_movenet_on};
+use crate::{EngineError, FetchError};
 
 const WARM_UP: usize = 3;
 

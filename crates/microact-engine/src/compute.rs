@@ -24,8 +24,7 @@ impl Devices {
         }
         let device = match backend {
             Backend::Cpu => Device::flex(),
-            Backend::WebGpu => Device::wgpu_options()
-                .init_async().await?,
+            Backend::WebGpu => Device::wgpu_options().init_async().await?,
         };
         self.0.insert(backend, device.clone());
         Ok(device)

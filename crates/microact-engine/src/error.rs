@@ -90,9 +90,7 @@ pub enum FrameError {
 /// Why teaching could not make a model, or a taught model cannot be used here.
 #[derive(Debug, thiserror::Error)]
 pub enum TeachError {
-    #[error(
-        "teaching failed: none of the labelled segments has poses long enough to learn from"
-    )]
+    #[error("teaching failed: none of the labelled segments has poses long enough to learn from")]
     NoWindows,
     #[error("teaching failed: nothing to learn from")]
     NothingToLearn,
@@ -226,8 +224,9 @@ mod tests {
         assert_eq!(
             wrong,
             SelfTest::Wrong {
-                message: "wrong result: largest error 5.00e-1 (allowed 1e-4), sum 15.0000 (should be 16)"
-                    .into()
+                message:
+                    "wrong result: largest error 5.00e-1 (allowed 1e-4), sum 15.0000 (should be 16)"
+                        .into()
             }
         );
     }

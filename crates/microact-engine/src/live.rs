@@ -166,8 +166,7 @@ pub async fn guess(
 ) -> Result<Actions, EngineError> {
     let started = now_ms();
     let (probabilities, unknown) =
-        classify(&recognizer.net, &recognizer.spec.pipeline, window, device)
-            .await?;
+        classify(&recognizer.net, &recognizer.spec.pipeline, window, device).await?;
     Ok(Actions::Guess {
         top: top_k(&recognizer.spec.classes, &probabilities, TOP),
         unknown: unknown.max_softmax,

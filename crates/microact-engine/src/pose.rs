@@ -11,8 +11,8 @@ use microact_models::pose::scale::{MultiPoseInput, Side};
 use microact_models::pose::weights::{dequantize_movenet, load_movenet};
 use microact_protocol::{Backend, MultiPose, MultiPoseSide, Person};
 
-use crate::{EngineError, FrameError};
 use crate::compute::cpu_device;
+use crate::{EngineError, FrameError};
 
 /// One session's network and what it was loaded for.
 pub struct Session {

@@ -12,9 +12,9 @@ use microact_models::action::segments::{propose, to_segments};
 use microact_models::burn::tensor::Device;
 use microact_protocol::{Example, PersonFrames, PersonProposals};
 
-use crate::{EngineError, TeachError};
 use crate::analysis::pose_sequence;
 use crate::live::Recognizer;
+use crate::{EngineError, TeachError};
 
 /// Windows embedded between progress reports (and cancel checks).
 const BATCH: usize = 64;
@@ -147,8 +147,7 @@ pub async fn propose_people(
             continue;
         };
         let mut scores =
-            fewshot::score_track(model, &base.net, &base.spec.pipeline, &track, device)
-                .await?;
+            fewshot::score_track(model, &base.net, &base.spec.pipeline, &track, device).await?;
         let seen: Vec<bool> = person.frames.iter().map(Option::is_some).collect();
         scores.forget_unseen(&seen);
         out.push(PersonProposals {

@@ -26,10 +26,10 @@ use web_sys::{
 
 use crate::compute::Devices;
 use crate::decode::{Decoder, js_error_text};
+use crate::error::SelfTestFailure;
 use crate::live::{self, Live, Recognizer, Step};
 use crate::pose::{self, Placement, Session};
 use crate::teach;
-use crate::error::SelfTestFailure;
 use crate::{ClipError, EngineError, FetchError, FrameError, analysis, bench, demux, yuv};
 
 /// A request as it arrived: its envelope and the frame beside it.
@@ -688,8 +688,8 @@ impl Engine {
         if let Some(canvas) = &self.canvas {
             return Ok(canvas.clone());
         }
-        let canvas = OffscreenCanvas::new(1, 1)
-            .map_err(|e| FrameError::Canvas(js_error_text(&e)))?;
+        let canvas =
+            OffscreenCanvas::new(1, 1).map_err(|e| FrameError::Canvas(js_error_text(&e)))?;
         self.canvas = Some(canvas.clone());
         Ok(canvas)
     }
@@ -940,10 +940,9 @@ async fn fetch_bytes(url: &str) -> Result<Vec<u8>, FetchError> {
     let response = JsFuture::from(scope().fetch_with_str(url))
         .await
         .map_err(failed)?;
-    let response: web_sys::Response =
-        response.dyn_into().map_err(|_| FetchError::NoResponse {
-            url: url.to_string(),
-        })?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| FetchError::NoResponse {
+        url: url.to_string(),
+    })?;
     if !response.ok() {
         return Err(FetchError::Status {
             url: url.to_string(),

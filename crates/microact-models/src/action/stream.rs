@@ -210,7 +210,9 @@ pub async fn classify(
     let l = logits(model, pipeline, &[window], false, device)
         .await?
         .pop()
-        .ok_or(RecognizerError(ReadbackError::Missing("no logits came back")))?;
+        .ok_or(RecognizerError(ReadbackError::Missing(
+            "no logits came back",
+        )))?;
     Ok((softmax(&l), Unknown::from_logits(&l)))
 }
 

@@ -14,10 +14,12 @@ use serde::Deserialize;
 
 use super::net::{ConvAct, MoveNet, Variant};
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum TfjsError {
     #[error("model.json: {0}")]
-    Manifest(String),
+    Manifest(#[from] serde_json::Error),
+    #[error("model.json: the network has {convs} convolutions but {names} are named")]
+    Names { convs: usize, names: usize },
     #[error("weights end after {have} bytes, but the manifest needs {need}")]
     Truncated { have: usize, need: usize },
     #[error("weight {name:?} has dtype {dtype:?}, which the converter does not read")]
@@ -66,8 +68,7 @@ const CALL: &str = "StatefulPartitionedCall/";
 
 impl TfjsWeights {
     pub fn parse(model_json: &str, bin: &[u8]) -> Result<Self, TfjsError> {
-        let manifest: Manifest =
-            serde_json::from_str(model_json).map_err(|e| TfjsError::Manifest(e.to_string()))?;
+        let manifest: Manifest = serde_json::from_str(model_json)?;
         let mut weights = HashMap::new();
         let mut at = 0usize;
         for spec in manifest
@@ -192,11 +193,10 @@ impl TfjsWeights {
         let names = layer_names(&net);
         let convs = net.convs_mut();
         if convs.len() != names.len() {
-            return Err(TfjsError::Manifest(format!(
-                "the network has {} convolutions but {} are named",
-                convs.len(),
-                names.len()
-            )));
+            return Err(TfjsError::Names {
+                convs: convs.len(),
+                names: names.len(),
+            });
         }
         for (layer, (conv, (kernel, bias))) in convs.into_iter().zip(names).enumerate() {
             self.load_conv(conv, layer as u64, &kernel, bias.as_deref(), device)?;
