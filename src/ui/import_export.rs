@@ -3,7 +3,6 @@
 //! the person chooses merge or replace. The formats themselves are `workspace::io`.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use microact_core::formats::truth::Include;
 use microact_core::formats::{self, Mode};
 use microact_core::model::Project;
@@ -21,20 +20,30 @@ pub struct PendingImport {
     pub project: Project,
 }
 
+/// Files picked for import, and the format chosen for them (`None`: from the files).
+type Picking = (Vec<PickedFile>, Option<Format>);
+
 #[derive(Clone, Copy)]
 pub struct ImportExport {
     pub pending_import: RwSignal<Option<PendingImport>>,
     /// Whether the import/export menu is open.
     pub open: RwSignal<bool>,
+    /// Reading picked files (pending while they are read and parsed).
+    pub reading: Action<Picking, ()>,
     editor: Editor,
     projects: Projects,
 }
 
 impl ImportExport {
     pub fn new(editor: Editor, projects: Projects) -> Self {
+        let pending_import = RwSignal::new(None);
+        let reading = Action::new_local(move |(picked, format): &Picking| {
+            read_import(editor, pending_import, picked.clone(), *format)
+        });
         Self {
-            pending_import: RwSignal::new(None),
+            pending_import,
             open: RwSignal::new(false),
+            reading,
             editor,
             projects,
         }
@@ -73,53 +82,7 @@ impl ImportExport {
     /// Reads picked files as `format` (or the format their name and content say) and asks
     /// whether to merge or replace.
     pub fn import(&self, picked: Vec<PickedFile>, format: Option<Format>) {
-        let (editor, pending) = (self.editor, self.pending_import);
-        spawn_local(async move {
-            let mut files = Vec::new();
-            for file in &picked {
-                match dom::read(file).await {
-                    Ok(bytes) => files.push(Picked {
-                        name: file.name.clone(),
-                        bytes,
-                    }),
-                    Err(e) => {
-                        editor.notices.error(e);
-                        return;
-                    }
-                }
-            }
-            let Some(main) = files
-                .iter()
-                .find(|f| !f.name.ends_with(".pbtxt"))
-                .or(files.first())
-            else {
-                return;
-            };
-            let name = main.name.clone();
-            let Some(format) = format.or_else(|| Format::detect(&main.name, &main.bytes)) else {
-                editor.notices.error(format!(
-                    "{name}: the format is not recognised; choose it in the list and import again"
-                ));
-                return;
-            };
-            let read = editor.ws.with_untracked(|w| {
-                let set = w
-                    .palette_set()
-                    .cloned()
-                    .unwrap_or_else(microact_core::labels::ma52);
-                io::import(&w.project, format, &files, &set)
-            });
-            match read {
-                Ok(project) => pending.set(Some(PendingImport {
-                    file: name,
-                    format,
-                    project,
-                })),
-                Err(e) => editor
-                    .notices
-                    .error(format!("{name} was not imported: {e}")),
-            }
-        });
+        self.reading.dispatch((picked, format));
     }
 
     /// The person chose how the pending import goes in (`None`: it does not).
@@ -148,5 +111,59 @@ impl ImportExport {
                 .info(format!("Imported {} ({summary}).", pending.file));
             self.projects.reattach();
         }
+    }
+}
+
+/// Reads `picked` as `format` (or the format their name and content say) against the open
+/// project's labels; the project read waits in `pending` for merge or replace.
+async fn read_import(
+    editor: Editor,
+    pending: RwSignal<Option<PendingImport>>,
+    picked: Vec<PickedFile>,
+    format: Option<Format>,
+) {
+    let mut files = Vec::new();
+    for file in &picked {
+        match dom::read(file).await {
+            Ok(bytes) => files.push(Picked {
+                name: file.name.clone(),
+                bytes,
+            }),
+            Err(e) => {
+                editor.notices.error(e);
+                return;
+            }
+        }
+    }
+    let Some(main) = files
+        .iter()
+        .find(|f| !f.name.ends_with(".pbtxt"))
+        .or(files.first())
+    else {
+        return;
+    };
+    let name = main.name.clone();
+    let Some(format) = format.or_else(|| Format::detect(&main.name, &main.bytes)) else {
+        editor.notices.error(format!(
+            "{name}: the format is not recognised; choose it in the list and import again"
+        ));
+        return;
+    };
+    let read = editor.ws.with_untracked(|w| {
+        let set = w
+            .palette_set()
+            .cloned()
+            .unwrap_or_else(microact_core::labels::ma52);
+        io::import(&w.project, format, &files, &set)
+    });
+    match read {
+        Ok(project) => pending.set(Some(PendingImport {
+            file: name,
+            format,
+            project,
+        })),
+        Err(e) => editor
+            .notices
+            .error(format!("{name} was not imported: {e}")),
     }
 }

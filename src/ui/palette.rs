@@ -4,7 +4,6 @@
 //! `workspace::palette`.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use microact_core::labels::{Label, LabelSet};
 use microact_core::model::LabelRef;
 
@@ -43,11 +42,9 @@ fn SetChooser(set: Memo<Option<LabelSet>>) -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
-    let import_set = move |picked: Vec<files::PickedFile>| {
-        let Some(file) = picked.into_iter().next() else {
-            return;
-        };
-        spawn_local(async move {
+    let import_set = Action::new_local(move |file: &files::PickedFile| {
+        let file = file.clone();
+        async move {
             let bytes = match dom::read(&file).await {
                 Ok(b) => b,
                 Err(e) => return editor.notices.error(e),
@@ -65,8 +62,8 @@ fn SetChooser(set: Memo<Option<LabelSet>>) -> impl IntoView {
                     .notices
                     .error(format!("{} is not a label set: {e}", file.name)),
             }
-        });
-    };
+        }
+    });
     view! {
         <div class="controls">
             <select data-testid="label-set" aria-label="Label set"
@@ -77,7 +74,11 @@ fn SetChooser(set: Memo<Option<LabelSet>>) -> impl IntoView {
             <label class="button small" title="Import a label set (JSON or indented text)">
                 "Import set…"
                 <input type="file" accept=".json,.txt" class="visually-hidden" data-testid="label-set-import"
-                    on:change=move |e| import_set(files::from_input(&e)) />
+                    on:change=move |e| {
+                        if let Some(file) = files::from_input(&e).into_iter().next() {
+                            import_set.dispatch(file);
+                        }
+                    } />
             </label>
         </div>
     }
@@ -93,7 +94,9 @@ fn LabelSearch(set: Memo<Option<LabelSet>>) -> impl IntoView {
         "Enter" => {
             let first = set.with_untracked(|s| {
                 let s = s.as_ref()?;
-                let first = search_labels(s, &query.get_untracked()).into_iter().next()?;
+                let first = search_labels(s, &query.get_untracked())
+                    .into_iter()
+                    .next()?;
                 Some(LabelRef::new(&s.id, &first))
             });
             if let Some(label) = first {
@@ -127,7 +130,10 @@ fn LabelTree(set: Memo<Option<LabelSet>>) -> impl IntoView {
         let active = active.get();
         let leaf = |l: &Label| {
             let r = LabelRef::new(&set.id, &l.id);
-            let key = keys.iter().find(|(_, k)| *k == r).map(|(c, _)| c.to_string());
+            let key = keys
+                .iter()
+                .find(|(_, k)| *k == r)
+                .map(|(c, _)| c.to_string());
             view! {
                 <li>
                     <button class="label" class:active=active.as_ref() == Some(&r) data-testid="label" data-label=l.id.clone()

@@ -55,9 +55,11 @@ fn SaveStatus() -> impl IntoView {
         SaveState::Saved => "saved in this browser".to_string(),
         SaveState::Failed(_) => "not saved".to_string(),
     };
-    let detail = move || match save.get() {
+    let detail = move || {
+        match save.get() {
         SaveState::Failed(e) => format!("Not saved in this browser: {e}"),
         _ => "Every change is written to this browser's storage (IndexedDB) as you make it; “saved” once it is on disk".to_string(),
+    }
     };
     let state = move || match save.get() {
         SaveState::Starting => "starting",
@@ -85,19 +87,28 @@ fn SaveStatus() -> impl IntoView {
 fn ProjectsMenu() -> impl IntoView {
     let projects = expect_context::<Projects>();
     let current = move || projects.project_id.get();
+    let open = Action::new_local(move |id: &String| {
+        let id = id.clone();
+        async move { projects.load(&id).await }
+    });
+    let delete = Action::new_local(move |id: &String| {
+        let id = id.clone();
+        async move { projects.delete_project(&id).await }
+    });
+    let busy = move || open.pending().get() || delete.pending().get();
     let item = move |p: crate::browser::storage::StoredProject| {
         let (id, open_id, delete_id) = (p.id.clone(), p.id.clone(), p.id.clone());
         let current_id = id.clone();
         let is_current = move || current() == current_id;
-        let disabled = move || current() == id;
+        let disabled = move || current() == id || busy();
         view! {
             <li data-testid="project-item" data-id=p.id.clone() class:current=is_current>
                 <span class="project-item-name">{p.name.clone()}</span>
                 <span class="readout">{format::bytes(p.bytes)}</span>
-                <button data-testid="project-open" disabled=disabled on:click=move |_| projects.open_project(open_id.clone())>"Open"</button>
-                <button data-testid="project-delete" on:click=move |_| {
+                <button data-testid="project-open" disabled=disabled on:click=move |_| { open.dispatch(open_id.clone()); }>"Open"</button>
+                <button data-testid="project-delete" disabled=busy on:click=move |_| {
                     if crate::browser::confirm("Delete this project from this browser? Export it first to keep a copy.") {
-                        projects.delete_project(delete_id.clone());
+                        delete.dispatch(delete_id.clone());
                     }
                 }>"Delete"</button>
             </li>
@@ -183,8 +194,8 @@ fn ImportExportMenu() -> impl IntoView {
                         <option value="">"format from the file"</option>
                         {Format::ALL.into_iter().filter(|f| f.can_import()).map(|f| view! { <option value=f.id()>{f.name()}</option> }).collect_view()}
                     </select>
-                    <label class="button">
-                        "Import…"
+                    <label class="button" class:busy=move || transfer.reading.pending().get()>
+                        {move || if transfer.reading.pending().get() { "Reading…" } else { "Import…" }}
                         <input type="file" multiple=true class="visually-hidden" data-testid="import-file"
                             on:change=move |e| transfer.import(files::from_input(&e), Format::from_id(&import_format.get_untracked())) />
                     </label>

@@ -82,11 +82,6 @@ impl Projects {
         self.fresh(Workspace::new(UNTITLED));
     }
 
-    pub fn open_project(&self, id: String) {
-        let this = *self;
-        spawn_local(async move { this.load(&id).await });
-    }
-
     pub fn duplicate_project(&self) {
         let view = self.editor.view.get_untracked();
         let copy = self.editor.ws.with_untracked(|w| {
@@ -97,26 +92,23 @@ impl Projects {
         self.fresh(Workspace::from_session(copy));
     }
 
-    pub fn delete_project(&self, id: String) {
-        let this = *self;
-        spawn_local(async move {
-            if let Err(e) = storage::delete_project(&id).await {
-                this.editor
-                    .notices
-                    .error(format!("The project could not be deleted: {e}"));
-                return;
-            }
-            if this.project_id.get_untracked() == id {
-                this.fresh(Workspace::new(UNTITLED));
-            }
-            this.refresh_projects();
-        });
+    /// Deletes stored project `id`; deleting the open one leaves a new project open.
+    pub async fn delete_project(&self, id: &str) {
+        if let Err(e) = storage::delete_project(id).await {
+            self.editor
+                .notices
+                .error(format!("The project could not be deleted: {e}"));
+            return;
+        }
+        if self.project_id.get_untracked() == id {
+            self.fresh(Workspace::new(UNTITLED));
+        }
+        self.refresh_projects();
     }
 
     pub fn rename(&self, name: String) {
-        self.editor.run(|w| {
-            w.apply_in_group("rename project", Edit::RenameProject { name }, 2_000_000)
-        });
+        self.editor
+            .run(|w| w.apply_in_group("rename project", Edit::RenameProject { name }, 2_000_000));
     }
 
     /// After everything stored was deleted: a new empty project and the default keys.
@@ -159,7 +151,7 @@ impl Projects {
     /// Opens stored project `id` where the person left it: edited here, or followed read-only
     /// while another tab edits it. A damaged project opens up to its last good edit, saying
     /// what was left out.
-    async fn load(&self, id: &str) {
+    pub async fn load(&self, id: &str) {
         let notices = self.editor.notices;
         match self.autosave.load(id).await {
             Ok(Some((restored, claim))) => {
@@ -340,7 +332,9 @@ impl Projects {
                 && editor.viewer.rate.get().is_some();
             if ready && let Some(clip) = this.opened_clip() {
                 this.attach(clip);
-                editor.viewer.set_speed(editor.ws.with_untracked(|w| w.speed));
+                editor
+                    .viewer
+                    .set_speed(editor.ws.with_untracked(|w| w.speed));
             }
         });
         // Every change of the workspace is written at once; where the person is, after the
