@@ -27,7 +27,7 @@ use crate::ui::engine::EngineHandle;
 use crate::ui::models_panel::RecognizerChoice;
 use crate::ui::notices::Notices;
 use crate::ui::pose_panel::MultiPoseChoice;
-use crate::workspace::analysis::{
+use crate::workspace::clip_analysis::{
     Analysed, Part, Seen, people, person_boxes, person_frames, pose_track, stitch,
 };
 

@@ -2,7 +2,7 @@
 //! selected, the label being applied, the mark-in point and the timeline's view. The UI renders
 //! it and sends it commands; every change of the project goes through `microact-core`'s edits.
 
-pub mod analysis;
+pub mod clip_analysis;
 pub mod io;
 pub mod journal;
 pub mod keys;
