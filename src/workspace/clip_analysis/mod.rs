@@ -8,10 +8,14 @@ use microact_core::model::{KeyBox, PoseTrack, Project, Segment, Status, Track, T
 
 use super::{Refusal, Workspace};
 
+mod job;
 mod people;
+mod status;
 mod stitch;
 
+pub use job::{Decoder, Job, People, Scored, split};
 pub use people::{Seen, people, person_boxes, person_frames, pose_track};
+pub use status::{Phase, Progress, Summary};
 pub use stitch::{Part, stitch};
 
 /// One person's analysis of the video on screen.
