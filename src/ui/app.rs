@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::ui::actions_panel::{ActionsPanel, PoseFeed};
-use crate::ui::analysis::AnalysisPanel;
+use crate::ui::analysis_panel::AnalysisPanel;
 use crate::ui::annotate::Annotate;
 use crate::ui::compute_panel::{Compute, ComputePanel};
 use crate::ui::data_panel::DataPanel;

@@ -1,7 +1,7 @@
 //! Leptos components: they render state and dispatch to the browser layer and plain Rust.
 
 pub mod actions_panel;
-pub mod analysis;
+pub mod analysis_panel;
 pub mod annotate;
 pub mod app;
 pub mod autosave;
