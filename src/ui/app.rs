@@ -7,8 +7,8 @@ use crate::ui::analysis_panel::AnalysisPanel;
 use crate::ui::annotate::Annotate;
 use crate::ui::compute_panel::{Compute, ComputePanel};
 use crate::ui::data_panel::DataPanel;
+use crate::ui::diagnostics::Diagnostics;
 use crate::ui::engine::{EngineBadge, EngineHandle};
-use crate::ui::frame_probe::FrameProbe;
 use crate::ui::gestures::GesturePanel;
 use crate::ui::help::Help;
 use crate::ui::models_panel::{ModelsPanel, RecognizerChoice};
@@ -57,7 +57,7 @@ pub fn App() -> impl IntoView {
                 <GesturePanel/>
                 <ModelsPanel/>
                 <DataPanel/>
-                <FrameProbe/>
+                <Diagnostics/>
             </aside>
         </main>
         <footer>

@@ -9,6 +9,7 @@ pub mod bench;
 pub mod boxes;
 pub mod compute_panel;
 pub mod data_panel;
+pub mod diagnostics;
 pub mod engine;
 pub mod frame_probe;
 pub mod gestures;
