@@ -5,9 +5,9 @@
 use futures_channel::oneshot;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use microact_protocol::{Backend, Reply, Request};
+use microact_protocol::{Reply, Request};
 
-use super::{Analyser, SESSION};
+use super::{Analyser, Run, SESSION};
 use crate::browser;
 use crate::browser::engine::{Beside, Engine};
 use crate::workspace::clip_analysis::{Job, People, Phase, split};
@@ -63,13 +63,7 @@ impl Analyser {
     /// analysed before a cancel, a failure or a part the engine could not decode is kept up to
     /// the first frame missing; a clip it cannot decode is marked so (its reason kept) for
     /// seeking to go on.
-    pub(super) async fn decode(
-        self,
-        job: &Job,
-        backend: Backend,
-        started: f64,
-        first: u64,
-    ) -> Result<bool, String> {
+    pub(super) async fn decode(self, job: &Job, run: Run) -> Result<bool, String> {
         let Some(clip) = self
             .annotate
             .viewer
@@ -81,8 +75,8 @@ impl Analyser {
         let (who, total) = (job.people, job.frames);
         let engines = self
             .engine
-            .workers(workers_for(total.saturating_sub(first), who));
-        let (parts, ends) = split(first, total, engines.len());
+            .workers(workers_for(total.saturating_sub(run.first), who));
+        let (parts, ends) = split(run.first, total, engines.len());
         let parts = StoredValue::new(parts);
         // Frames of the parts' own (not warming up) answered so far.
         let answered = StoredValue::new(0u64);
@@ -92,7 +86,7 @@ impl Analyser {
             let request = Request::Analyse {
                 session: SESSION,
                 model: who.pose_model().to_string(),
-                backend,
+                backend: run.backend,
                 rate: job.rate,
                 frames: ends[i],
                 from,
@@ -108,7 +102,7 @@ impl Analyser {
                 }
                 self.phase.set(Phase::Running);
                 let done = answered.get_value();
-                self.progressed(first + done, total, done, started);
+                self.progressed(run, run.first + done, total);
             };
             let clip = Beside::Clip(clip.clone());
             answers.push(run_part(i, engine, request, clip, progress));

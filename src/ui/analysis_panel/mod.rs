@@ -15,7 +15,7 @@ mod seek;
 use leptos::html::Video;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use microact_protocol::Request;
+use microact_protocol::{Backend, Request};
 
 use crate::browser;
 use crate::ui::annotate::Annotate;
@@ -28,6 +28,15 @@ use crate::workspace::clip_analysis::{Decoder, Job, People, Phase, Progress};
 
 /// Clip analysis's session in the engine (the overlay's is 1).
 const SESSION: u32 = 2;
+
+/// One run of an analysis (a start or a resume): the backend, when it started
+/// (`performance.now`, ms) and the first frame it analyses.
+#[derive(Clone, Copy)]
+struct Run {
+    backend: Backend,
+    started: f64,
+    first: u64,
+}
 
 /// The panel's state, shared by its views and the analysis running.
 #[derive(Clone, Copy)]
@@ -121,9 +130,12 @@ impl Analyser {
                 .await
                 .map_err(|e| e.to_string())?;
         }
-        let started = browser::now_ms();
-        let first = job.done();
-        if job.undecodable.is_none() && !self.decode(&job, backend, started, first).await? {
+        let run = Run {
+            backend,
+            started: browser::now_ms(),
+            first: job.done(),
+        };
+        if job.undecodable.is_none() && !self.decode(&job, run).await? {
             return Ok(());
         }
         // What the engine could not decode, by seeking.
@@ -136,18 +148,18 @@ impl Analyser {
                     "Analysing by seeking the clip, frame by frame (slower): {why}."
                 ));
             }
-            if !self.seek(&job, backend, started, first).await? {
+            if !self.seek(&job, run).await? {
                 return Ok(());
             }
         }
         self.score(backend).await
     }
 
-    /// Frame `done` of `total` reached, `analysed` frames since `started` (this run's speed).
-    fn progressed(self, done: u64, total: u64, analysed: u64, started: f64) {
-        let elapsed_ms = browser::now_ms() - started;
+    /// Frame `done` of `total` reached, `done - run.first` of them by `run` (its speed).
+    fn progressed(self, run: Run, done: u64, total: u64) {
+        let elapsed_ms = browser::now_ms() - run.started;
         self.progress
-            .set(Progress::at(done, total, analysed, elapsed_ms));
+            .set(Progress::at(done, total, done - run.first, elapsed_ms));
     }
 
     /// Cancelled: kept for a resume while the job is.

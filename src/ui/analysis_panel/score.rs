@@ -12,6 +12,14 @@ use crate::browser::engine::Engine;
 use crate::browser::{self, canvas};
 use crate::workspace::clip_analysis::{Phase, Scored, Summary};
 
+/// `request` answered by `engine`, or what went wrong in words.
+async fn ask(engine: &Engine, request: Request) -> Result<Reply, String> {
+    engine
+        .call(request, None, |_| {})
+        .await
+        .map_err(|e| e.to_string())
+}
+
 impl Analyser {
     /// The recognizer over the job's people, their analyses taken, the summary shown.
     pub(super) async fn score(self, backend: Backend) -> Result<(), String> {
@@ -89,10 +97,7 @@ impl Analyser {
             backend,
             people,
         };
-        let reply = engine
-            .call(request, None, |_| {})
-            .await
-            .map_err(|e| e.to_string())?;
+        let reply = ask(engine, request).await?;
         let Reply::Scores {
             model,
             labels,
@@ -131,10 +136,7 @@ impl Analyser {
             backend,
             people,
         };
-        let reply = engine
-            .call(request, None, |_| {})
-            .await
-            .map_err(|e| e.to_string())?;
+        let reply = ask(engine, request).await?;
         let Reply::TaughtProposals { people, .. } = reply else {
             return Err("the engine answered something else".into());
         };

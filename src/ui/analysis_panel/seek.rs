@@ -4,9 +4,9 @@
 
 use leptos::prelude::*;
 use microact_core::time::FrameRate;
-use microact_protocol::{Backend, Reply, Request};
+use microact_protocol::{Reply, Request};
 
-use super::{Analyser, SESSION};
+use super::{Analyser, Run, SESSION};
 use crate::browser;
 use crate::browser::engine::Frame;
 use crate::browser::video::EventWaiter;
@@ -19,13 +19,7 @@ const STALE_FRAMES: u32 = 5;
 impl Analyser {
     /// Frames from the job's next on, by seeking the hidden video element; `Ok(false)` when
     /// cancelled.
-    pub(super) async fn seek(
-        self,
-        job: &Job,
-        backend: Backend,
-        started: f64,
-        first: u64,
-    ) -> Result<bool, String> {
+    pub(super) async fn seek(self, job: &Job, run: Run) -> Result<bool, String> {
         let Some(el) = self.video.get_untracked() else {
             return Err("the page is not ready yet".into());
         };
@@ -55,7 +49,7 @@ impl Analyser {
             let request = Request::Pose {
                 session: SESSION,
                 model: job.people.pose_model().to_string(),
-                backend,
+                backend: run.backend,
                 live: true,
                 timestamp_ms: job.rate.start_of(frame) * 1000.0,
                 actions: None,
@@ -74,7 +68,7 @@ impl Analyser {
                     j.seen.push(seen);
                 }
             });
-            self.progressed(frame + 1, job.frames, frame + 1 - first, started);
+            self.progressed(run, frame + 1, job.frames);
         }
         Ok(true)
     }
