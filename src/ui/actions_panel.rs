@@ -42,8 +42,9 @@ impl Default for PoseFeed {
     }
 }
 
+/// What live actions show.
 #[derive(Clone, Debug, PartialEq)]
-enum Status {
+enum LiveStatus {
     /// Nothing live yet.
     Idle,
     /// Collecting the first window: frames so far of how many.
@@ -62,16 +63,17 @@ struct Guess {
     backend: &'static str,
 }
 
+/// Live actions as they come with each pose frame, and the loop's frame rate.
 #[derive(Clone, Copy)]
-struct Runner {
-    status: RwSignal<Status>,
+struct LiveActions {
+    status: RwSignal<LiveStatus>,
     /// `at_ms` of the previous live frame and the smoothed frame rate.
     last: StoredValue<Option<f64>>,
     fps: StoredValue<f64>,
     compute: Compute,
 }
 
-impl Runner {
+impl LiveActions {
     /// Takes one pose frame: the loop's frame rate, and what the recognizer said.
     fn take(self, frame: PoseFrame) {
         if !frame.live {
@@ -95,15 +97,15 @@ impl Runner {
             None | Some(Actions::Idle) => {}
             // A new window after a guess (another person, a gap): the guess stays until the next.
             Some(Actions::Filling { have, need }) => {
-                if !matches!(self.status.get_untracked(), Status::Ready(_)) {
-                    self.status.set(Status::Filling(have, need));
+                if !matches!(self.status.get_untracked(), LiveStatus::Ready(_)) {
+                    self.status.set(LiveStatus::Filling(have, need));
                 }
             }
             Some(Actions::Guess {
                 top,
                 unknown,
                 recognizer_ms,
-            }) => self.status.set(Status::Ready(Guess {
+            }) => self.status.set(LiveStatus::Ready(Guess {
                 top,
                 unknown,
                 recognizer_ms,
@@ -113,7 +115,7 @@ impl Runner {
                 fps: self.fps.get_value(),
                 backend: self.compute.backend.get_untracked().label(),
             })),
-            Some(Actions::Failed { message }) => self.status.set(Status::Failed(message)),
+            Some(Actions::Failed { message }) => self.status.set(LiveStatus::Failed(message)),
         }
     }
 }
@@ -121,8 +123,8 @@ impl Runner {
 #[component]
 pub fn ActionsPanel() -> impl IntoView {
     let feed = expect_context::<PoseFeed>();
-    let runner = Runner {
-        status: RwSignal::new(Status::Idle),
+    let live = LiveActions {
+        status: RwSignal::new(LiveStatus::Idle),
         last: StoredValue::new(None),
         fps: StoredValue::new(0.0),
         compute: expect_context::<Compute>(),
@@ -133,32 +135,32 @@ pub fn ActionsPanel() -> impl IntoView {
     Effect::new(move |first: Option<()>| {
         choice.0.track();
         if first.is_some() {
-            runner.status.set(Status::Idle);
+            live.status.set(LiveStatus::Idle);
         }
     });
     Effect::new(move |_| {
         if let Some(frame) = feed.0.get() {
-            runner.take(frame);
+            live.take(frame);
         }
     });
 
-    let state = move || match runner.status.get() {
-        Status::Idle => "idle",
-        Status::Filling(..) => "filling",
-        Status::Ready(_) => "ready",
-        Status::Failed(_) => "failed",
+    let state = move || match live.status.get() {
+        LiveStatus::Idle => "idle",
+        LiveStatus::Filling(..) => "filling",
+        LiveStatus::Ready(_) => "ready",
+        LiveStatus::Failed(_) => "failed",
     };
-    let guess = move || match runner.status.get() {
-        Status::Ready(g) => Some(g),
+    let guess = move || match live.status.get() {
+        LiveStatus::Ready(g) => Some(g),
         _ => None,
     };
-    let text = move || match runner.status.get() {
-        Status::Idle => {
+    let text = move || match live.status.get() {
+        LiveStatus::Idle => {
             "Turn on skeletons and play a clip or start the camera to see actions.".to_string()
         }
-        Status::Filling(have, need) => format!("collecting poses: {have} of {need} frames"),
-        Status::Failed(e) => e,
-        Status::Ready(g) => format!(
+        LiveStatus::Filling(have, need) => format!("collecting poses: {have} of {need} frames"),
+        LiveStatus::Failed(e) => e,
+        LiveStatus::Ready(g) => format!(
             "pose {:.0} ms · recognizer {:.0} ms on {} · {:.1} frames/s",
             g.pose_ms, g.recognizer_ms, g.backend, g.fps
         ),

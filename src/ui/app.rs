@@ -3,29 +3,29 @@
 use leptos::prelude::*;
 
 use crate::ui::actions_panel::{ActionsPanel, PoseFeed};
-use crate::ui::analysis::AnalysisPanel;
+use crate::ui::analysis_panel::AnalysisPanel;
+use crate::ui::boxes::BoxLayer;
 use crate::ui::compute_panel::{Compute, ComputePanel};
 use crate::ui::data_panel::DataPanel;
+use crate::ui::diagnostics::Diagnostics;
+use crate::ui::editor::Editor;
 use crate::ui::engine::{EngineBadge, EngineHandle};
-use crate::ui::frame_probe::FrameProbe;
 use crate::ui::gestures::GesturePanel;
 use crate::ui::help::Help;
+use crate::ui::import_export::ImportExport;
+use crate::ui::keyboard::Keyboard;
 use crate::ui::models_panel::{ModelsPanel, RecognizerChoice};
 use crate::ui::notices::{NoticeList, Notices};
 use crate::ui::offline::OfflineBadge;
 use crate::ui::palette::Palette;
-use crate::ui::boxes::BoxLayer;
-use crate::ui::editor::Editor;
-use crate::ui::import_export::ImportExport;
-use crate::ui::keyboard::Keyboard;
 use crate::ui::playback::Playback;
 use crate::ui::player::Player;
-use crate::ui::projects::Projects;
-use crate::ui::viewer::Viewer;
 use crate::ui::pose_panel::{MultiPoseChoice, PosePanel};
 use crate::ui::project_bar::ProjectBar;
+use crate::ui::projects::Projects;
 use crate::ui::teach_panel::TeachPanel;
 use crate::ui::timeline::Timeline;
+use crate::ui::viewer::Viewer;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -73,7 +73,7 @@ pub fn App() -> impl IntoView {
                 <GesturePanel/>
                 <ModelsPanel/>
                 <DataPanel/>
-                <FrameProbe/>
+                <Diagnostics/>
             </aside>
         </main>
         <footer>

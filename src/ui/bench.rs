@@ -4,7 +4,6 @@
 //! profiles as JSON.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use microact_protocol::{BenchProfile, BenchRow, Reply, Request as EngineRequest};
 
 use crate::browser;
@@ -43,8 +42,7 @@ async fn run(
 #[component]
 pub fn PoseBench(request: Request) -> impl IntoView {
     let runs = request.runs;
-    let result = RwSignal::new(None::<Result<(Vec<BenchRow>, Vec<BenchProfile>), String>>);
-    spawn_local(async move { result.set(Some(run(request).await)) });
+    let result = LocalResource::new(move || run(request));
     let profile_json = move || {
         let rows: Vec<String> = match result.get() {
             Some(Ok((_, profiles))) => profiles

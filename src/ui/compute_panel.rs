@@ -1,10 +1,10 @@
 //! Which compute backend the engine runs the models on, its self-test, and switching between
 //! them. The page only chooses: WebGPU where the browser has it, else the CPU. The engine
-//! acquires the device and runs the self-test, first whenever it starts (so opening the page
-//! starts nothing), then after each switch or on request.
+//! acquires the device and runs the self-test (an Action), first whenever it starts (so opening
+//! the page starts nothing), then after each switch or on request. The header says whether it
+//! passed; its numbers are in the diagnostics panel.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use microact_protocol::{Backend, Reply, Request, SelfTest};
 
 use crate::browser;
@@ -15,7 +15,6 @@ use crate::ui::notices::Notices;
 /// The self-test of the backend in use, as the page shows it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TestState {
-    Running,
     Passed { max_abs_error: f64, ms: f64 },
     Failed(String),
 }
@@ -24,7 +23,8 @@ pub enum TestState {
 #[derive(Clone, Copy)]
 pub struct Compute {
     pub backend: RwSignal<Backend>,
-    /// `None`: not run on this backend yet (the engine has not started since it was chosen).
+    /// The last self-test's outcome; `None`: not run on this backend yet (the engine has not
+    /// started since it was chosen).
     pub self_test: RwSignal<Option<TestState>>,
 }
 
@@ -51,7 +51,7 @@ impl Compute {
     async fn test(self, engine: EngineHandle, notices: Notices, wanted: Backend, switching: bool) {
         let before = self.backend.get_untracked();
         self.backend.set(wanted);
-        self.self_test.set(Some(TestState::Running));
+        self.self_test.set(None);
         let reply = engine
             .get()
             .call(Request::SelfTest { backend: wanted }, None, |_| {})
@@ -92,15 +92,21 @@ pub fn ComputePanel() -> impl IntoView {
     let compute = expect_context::<Compute>();
     let engine = expect_context::<EngineHandle>();
     let notices = expect_context::<Notices>();
+    // (backend wanted, whether it is a switch)
+    let self_test = Action::new_local(move |&(wanted, switching): &(Backend, bool)| {
+        compute.test(engine, notices, wanted, switching)
+    });
+    let running = self_test.pending();
 
     // A starting engine (the first model needed, or a crashed one replaced) tests the backend,
     // unless the start is the test's own.
     Effect::new(move |before: Option<EngineState>| {
         let now = engine.state.get();
-        let testing = compute.self_test.get_untracked() == Some(TestState::Running);
-        if now == EngineState::Starting && before != Some(EngineState::Starting) && !testing {
-            let backend = compute.backend.get_untracked();
-            spawn_local(compute.test(engine, notices, backend, false));
+        if now == EngineState::Starting
+            && before != Some(EngineState::Starting)
+            && !running.get_untracked()
+        {
+            self_test.dispatch_local((compute.backend.get_untracked(), false));
         }
         now
     });
@@ -108,7 +114,7 @@ pub fn ComputePanel() -> impl IntoView {
     let switch = move |_| {
         let wanted = compute.backend.get_untracked().other();
         if engine.started() {
-            spawn_local(compute.test(engine, notices, wanted, true));
+            self_test.dispatch_local((wanted, true));
         } else if wanted == Backend::WebGpu && !browser::has_webgpu() {
             notices.error(
                 "Could not switch to WebGPU: this browser offers no WebGPU (navigator.gpu is missing or disabled). Staying on CPU.",
@@ -120,24 +126,21 @@ pub fn ComputePanel() -> impl IntoView {
         }
     };
     let run_test = move |_| {
-        spawn_local(compute.test(engine, notices, compute.backend.get_untracked(), false));
+        self_test.dispatch_local((compute.backend.get_untracked(), false));
     };
 
     let self_test_text = move || match compute.self_test.get() {
+        _ if running.get() => "running…".to_string(),
         None => "runs when a model is first used".to_string(),
-        Some(TestState::Running) => "running…".to_string(),
-        Some(TestState::Passed { max_abs_error, ms }) => {
-            format!("passed (max error {max_abs_error:.1e}, {ms:.1} ms)")
-        }
+        Some(TestState::Passed { .. }) => "passed".to_string(),
         Some(TestState::Failed(why)) => format!("FAILED: {why}"),
     };
     let self_test_state = move || match compute.self_test.get() {
+        _ if running.get() => "running",
         None => "none",
-        Some(TestState::Running) => "running",
         Some(TestState::Passed { .. }) => "passed",
         Some(TestState::Failed(_)) => "failed",
     };
-    let running = move || compute.self_test.get() == Some(TestState::Running);
 
     view! {
         <section class="compute" aria-label="Compute backend">
@@ -148,10 +151,26 @@ pub fn ComputePanel() -> impl IntoView {
             <span class="selftest" data-testid="selftest" data-state=self_test_state>
                 " · self-test: " {self_test_text}
             </span>
-            <button data-testid="run-selftest" disabled=running on:click=run_test>"Test"</button>
-            <button data-testid="switch-backend" disabled=running on:click=switch>
+            <button data-testid="run-selftest" disabled=move || running.get() on:click=run_test>"Test"</button>
+            <button data-testid="switch-backend" disabled=move || running.get() on:click=switch>
                 {move || format!("Use {}", compute.backend.get().other().label())}
             </button>
         </section>
     }
+}
+
+/// The self-test's numbers (for the diagnostics panel): its largest error against the
+/// reference and how long it took, on the backend in use.
+#[component]
+pub fn SelfTestTimings() -> impl IntoView {
+    let compute = expect_context::<Compute>();
+    let text = move || match compute.self_test.get() {
+        Some(TestState::Passed { max_abs_error, ms }) => format!(
+            "Self-test on {}: max error {max_abs_error:.1e} · {ms:.1} ms",
+            compute.backend.get().label()
+        ),
+        Some(TestState::Failed(why)) => format!("Self-test failed: {why}"),
+        None => "Self-test: not run on this backend yet.".to_string(),
+    };
+    view! { <p class="selftest-timings" data-testid="selftest-timings">{text}</p> }
 }

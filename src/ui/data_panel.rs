@@ -7,8 +7,8 @@ use leptos::prelude::*;
 
 use crate::browser::{self, storage};
 use crate::format;
-use crate::ui::projects::Projects;
 use crate::ui::notices::Notices;
+use crate::ui::projects::Projects;
 
 /// What the panel counts in storage while it is open.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,32 +1,18 @@
 //! "Teach a gesture": a few examples of each gesture recorded from the live poses (the camera or a
 //! playing clip, with skeletons on), taught in the engine as a model of the project's
-//! `gestures` set, then recognised live in the actions panel.
+//! `gestures` set, then recognised live in the actions panel. What a recording keeps and what
+//! is taught is plain Rust (`workspace::teach::gestures`).
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use microact_core::model::LabelRef;
-use microact_protocol::{Example, Request};
+use microact_protocol::Request;
 
 use crate::ui::actions_panel::PoseFeed;
-use crate::ui::editor::Editor;
 use crate::ui::compute_panel::Compute;
+use crate::ui::editor::Editor;
 use crate::ui::engine::EngineHandle;
 use crate::ui::models_panel::RecognizerChoice;
 use crate::ui::teach_panel::{DEFAULT_BASE, taught_in_engine};
-use crate::workspace::teach::GESTURES;
-
-/// How long one recorded example lasts, ms.
-const RECORD_MS: f64 = 2000.0;
-/// Fewer live frames than this make no example.
-const MIN_FRAMES: usize = 8;
-
-/// One gesture being recorded: its name, the frames so far, when it ends (`performance.now`).
-#[derive(Clone, Debug, PartialEq)]
-struct Recording {
-    name: String,
-    frames: Vec<Option<Vec<[f32; 3]>>>,
-    until_ms: Option<f64>,
-}
+use crate::workspace::teach::gestures::{Recorded, Recording, counts, lesson};
 
 #[component]
 pub fn GesturePanel() -> impl IntoView {
@@ -37,11 +23,10 @@ pub fn GesturePanel() -> impl IntoView {
     let choice = expect_context::<RecognizerChoice>();
     let name = RwSignal::new(String::new());
     let recording: RwSignal<Option<Recording>> = RwSignal::new(None);
-    let examples: RwSignal<Vec<(String, Vec<Option<Vec<[f32; 3]>>>)>> = RwSignal::new(Vec::new());
-    let busy = RwSignal::new(false);
+    let examples: RwSignal<Vec<Recorded>> = RwSignal::new(Vec::new());
     let said = RwSignal::new(String::new());
     // Each live pose frame while recording: the first person's keypoints (a frame without
-    // anyone is a gap); the recording ends RECORD_MS after its first frame.
+    // anyone is a gap), until the recording has lasted long enough.
     Effect::new(move |_| {
         let Some(frame) = feed.0.get() else {
             return;
@@ -49,25 +34,20 @@ pub fn GesturePanel() -> impl IntoView {
         if !frame.live || recording.with_untracked(Option::is_none) {
             return;
         }
-        let mut done = None;
-        recording.update(|r| {
-            let Some(r) = r else {
-                return;
-            };
-            let until = *r.until_ms.get_or_insert(frame.at_ms + RECORD_MS);
-            r.frames
-                .push(frame.people.first().map(|p| p.keypoints.clone()));
-            if frame.at_ms >= until {
-                done = Some(r.clone());
+        let keypoints = frame.people.first().map(|p| p.keypoints.clone());
+        let ended = recording
+            .try_update(|r| r.as_mut()?.take(frame.at_ms, keypoints))
+            .flatten();
+        match ended {
+            None => {}
+            Some(Ok(example)) => {
+                recording.set(None);
+                examples.update(|e| e.push(example));
             }
-        });
-        if let Some(r) = done {
-            recording.set(None);
-            if r.frames.iter().flatten().count() < MIN_FRAMES {
-                said.set(format!("Too few poses for {}: turn on Show skeletons with the camera running (or a clip playing), then record again.", r.name));
-                return;
+            Some(Err(why)) => {
+                recording.set(None);
+                said.set(why);
             }
-            examples.update(|e| e.push((r.name, r.frames)));
         }
     });
     let record = move || {
@@ -77,40 +57,20 @@ pub fn GesturePanel() -> impl IntoView {
             return;
         }
         said.set(String::new());
-        recording.set(Some(Recording {
-            name: gesture,
-            frames: Vec::new(),
-            until_ms: None,
-        }));
+        recording.set(Some(Recording::new(gesture)));
     };
-    let teach = move |_| {
-        let recorded = examples.get_untracked();
-        let mut names: Vec<String> = Vec::new();
-        let mut taught = Vec::with_capacity(recorded.len());
-        for (n, frames) in recorded {
-            let label = names.iter().position(|m| *m == n).unwrap_or_else(|| {
-                names.push(n.clone());
-                names.len() - 1
-            });
-            taught.push(Example {
-                label: label as u32,
-                frames,
-            });
-        }
-        let labels: Vec<LabelRef> = names.iter().map(|n| LabelRef::new(GESTURES, n)).collect();
+    let teach = Action::new_local(move |_: &()| {
+        let (labels, examples) = examples.with_untracked(|e| lesson(e));
         let request = Request::Teach {
             base: DEFAULT_BASE.to_string(),
             backend: compute.backend.get_untracked(),
             version: annotate.ws.with_untracked(|w| w.next_taught_version()),
             labels,
-            examples: taught,
+            examples,
             fine_tune: false,
         };
-        busy.set(true);
-        spawn_local(async move {
-            let taught = taught_in_engine(engine, request, |_, _| {}).await;
-            busy.set(false);
-            match taught {
+        async move {
+            match taught_in_engine(engine, request, |_, _| {}).await {
                 Ok(Some(model)) => {
                     let version = model.version_name();
                     if annotate.run(|w| w.take_gestures(model.clone())).is_some() {
@@ -123,19 +83,9 @@ pub fn GesturePanel() -> impl IntoView {
                 Ok(None) => said.set("Teaching cancelled.".into()),
                 Err(why) => annotate.notices.error(why),
             }
-        });
-    };
-    let counts = move || {
-        let e = examples.get();
-        let mut seen = std::collections::BTreeMap::new();
-        for (n, _) in &e {
-            *seen.entry(n.clone()).or_insert(0) += 1;
         }
-        seen.into_iter()
-            .map(|(n, k)| format!("{n}: {k}"))
-            .collect::<Vec<_>>()
-            .join(" · ")
-    };
+    });
+    let teaching = teach.pending();
     let recording_now = move || recording.with(Option::is_some);
     view! {
         <details class="gesture-panel" data-testid="gestures">
@@ -148,9 +98,12 @@ pub fn GesturePanel() -> impl IntoView {
                     {move || if recording_now() { "recording…" } else { "Record 2 s" }}
                 </button>
             </form>
-            <p data-testid="gesture-examples" data-count=move || examples.with(Vec::len)>{counts}</p>
+            <p data-testid="gesture-examples" data-count=move || examples.with(Vec::len)>
+                {move || examples.with(|e| counts(e))}
+            </p>
             <div class="controls">
-                <button data-testid="gesture-teach" disabled=move || busy.get() || examples.with(Vec::is_empty) on:click=teach>"Teach gestures"</button>
+                <button data-testid="gesture-teach" disabled=move || teaching.get() || examples.with(Vec::is_empty)
+                    on:click=move |_| { teach.dispatch_local(()); }>"Teach gestures"</button>
                 <button data-testid="gesture-clear" on:click=move |_| examples.set(Vec::new())>"Clear"</button>
             </div>
             <p data-testid="gesture-said">{move || said.get()}</p>

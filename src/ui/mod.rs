@@ -1,13 +1,14 @@
 //! Leptos components: they render state and dispatch to the browser layer and plain Rust.
 
 pub mod actions_panel;
-pub mod analysis;
+pub mod analysis_panel;
 pub mod app;
 pub mod autosave;
 pub mod bench;
 pub mod boxes;
 pub mod compute_panel;
 pub mod data_panel;
+pub mod diagnostics;
 pub mod editor;
 pub mod engine;
 pub mod frame_probe;

@@ -3,8 +3,7 @@
 //! the project as a label set.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use microact_core::manifest::{Classes, Manifest};
+use microact_core::manifest::{Classes, Manifest, ModelEntry};
 use microact_core::taught::TaughtModel;
 use microact_protocol::LiveModel;
 
@@ -57,82 +56,79 @@ async fn fetch_manifest() -> Result<Manifest, String> {
 
 #[component]
 pub fn ModelsPanel() -> impl IntoView {
+    let manifest = LocalResource::new(fetch_manifest);
+    view! {
+        <details class="models-panel" data-testid="models">
+            <summary>"Models"</summary>
+            <Suspense fallback=|| view! { <p>"reading models/manifest.json…"</p> }>
+                {move || Suspend::new(async move {
+                    match manifest.await {
+                        Ok(m) => view! { <ManifestModels manifest=m /> }.into_any(),
+                        Err(why) => view! { <p class="error">{why}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </details>
+    }
+}
+
+/// The recognizer menu and the table of every model the manifest lists.
+#[component]
+fn ManifestModels(manifest: Manifest) -> impl IntoView {
     let annotate = expect_context::<Editor>();
     let choice = expect_context::<RecognizerChoice>();
-    let manifest: RwSignal<Option<Result<Manifest, String>>> = RwSignal::new(None);
-    spawn_local(async move {
-        manifest.set(Some(fetch_manifest().await));
-    });
+    let options = manifest
+        .action_models()
+        .map(|(e, _)| {
+            let name = e.name.clone();
+            let selected = name == choice.0.get_untracked();
+            view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
+        })
+        .collect_view();
+    let rows = manifest.models.iter().map(model_row).collect_view();
+    let manifest = StoredValue::new(manifest);
     let choose = move |name: String| {
-        let spec = manifest.with_untracked(|m| {
-            m.as_ref()
-                .and_then(|m| m.as_ref().ok())
-                .and_then(|m| m.get(&name).ok())
-                .and_then(|e| e.recognizer.clone())
-        });
-        if let Some(spec) = spec {
-            if add_label_set(&annotate, &spec) == Some(true) {
-                annotate.notices.info(format!(
-                    "{name}'s {} classes are now the label set {}",
-                    spec.classes.len(),
-                    spec.label_set_id()
-                ));
-            }
+        let spec = manifest.with_value(|m| m.get(&name).ok().and_then(|e| e.recognizer.clone()));
+        if let Some(spec) = spec
+            && add_label_set(&annotate, &spec) == Some(true)
+        {
+            annotate.notices.info(format!(
+                "{name}'s {} classes are now the label set {}",
+                spec.classes.len(),
+                spec.label_set_id()
+            ));
         }
         choice.0.set(name);
         choice.1.set(None);
     };
-    let rows = move || match manifest.get() {
-        None => view! { <p>"reading models/manifest.json…"</p> }.into_any(),
-        Some(Err(why)) => view! { <p class="error">{why}</p> }.into_any(),
-        Some(Ok(m)) => {
-            let rows = m
-                .models
-                .iter()
-                .map(|e| {
-                    let classes = e
-                        .recognizer
-                        .as_ref()
-                        .map(|r| format!("{} classes ({})", r.classes.len(), r.dataset))
-                        .unwrap_or_else(|| e.task.clone());
-                    let storage = if e.is_int8() { "int8" } else { "float16" };
-                    view! {
-                        <tr data-testid="model-row" data-name=e.name.clone()>
-                            <td>{e.name.clone()}</td>
-                            <td>{classes}</td>
-                            <td>{format!("{} · {storage}", format_bytes(e.bytes))}</td>
-                            <td>{e.accuracy().unwrap_or_default()}</td>
-                            <td class="licence">{e.licence.clone()}</td>
-                        </tr>
-                    }
-                })
-                .collect_view();
-            let options = m
-                .action_models()
-                .map(|(e, _)| {
-                    let name = e.name.clone();
-                    let selected = name == choice.0.get_untracked();
-                    view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
-                })
-                .collect_view();
-            view! {
-                <label>"Recognizer "
-                    <select data-testid="recognizer" on:change=move |e| choose(event_target_value(&e))>
-                        {options}
-                    </select>
-                </label>
-                <table class="models">
-                    <thead><tr><th>"model"</th><th>"does"</th><th>"size"</th><th>"accuracy"</th><th>"licence"</th></tr></thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            }
-            .into_any()
-        }
-    };
     view! {
-        <details class="models-panel" data-testid="models">
-            <summary>"Models"</summary>
-            {rows}
-        </details>
+        <label>"Recognizer "
+            <select data-testid="recognizer" on:change=move |e| choose(event_target_value(&e))>
+                {options}
+            </select>
+        </label>
+        <table class="models">
+            <thead><tr><th>"model"</th><th>"does"</th><th>"size"</th><th>"accuracy"</th><th>"licence"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
+/// One model of the manifest: name, what it does, size and storage, accuracy, licence.
+fn model_row(e: &ModelEntry) -> impl IntoView + use<> {
+    let classes = e
+        .recognizer
+        .as_ref()
+        .map(|r| format!("{} classes ({})", r.classes.len(), r.dataset))
+        .unwrap_or_else(|| e.task.clone());
+    let storage = if e.is_int8() { "int8" } else { "float16" };
+    view! {
+        <tr data-testid="model-row" data-name=e.name.clone()>
+            <td>{e.name.clone()}</td>
+            <td>{classes}</td>
+            <td>{format!("{} · {storage}", format_bytes(e.bytes))}</td>
+            <td>{e.accuracy().unwrap_or_default()}</td>
+            <td class="licence">{e.licence.clone()}</td>
+        </tr>
     }
 }

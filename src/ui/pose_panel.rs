@@ -23,9 +23,9 @@ const DEFAULT_MODEL: &str = "movenet-lightning";
 /// The overlay's session in the engine.
 const SESSION: u32 = 1;
 
-/// What the panel shows.
+/// What the pose panel shows.
 #[derive(Clone, Debug, PartialEq)]
-enum Status {
+enum PoseStatus {
     Off,
     Loading(String),
     Ready(Outcome),
@@ -56,12 +56,13 @@ enum Failure {
     Draw(String),
 }
 
-/// The panel's state, shared by its effect and its async runs.
+/// The overlay's loop: the frame on screen to the engine, one in flight (a newer frame waits
+/// for it, older ones are dropped); shared by the panel's effect and its async runs.
 #[derive(Clone, Copy)]
-struct Runner {
+struct PoseLoop {
     enabled: RwSignal<bool>,
     model: RwSignal<String>,
-    status: RwSignal<Status>,
+    status: RwSignal<PoseStatus>,
     busy: StoredValue<bool>,
     pending: StoredValue<bool>,
     viewer: Viewer,
@@ -74,7 +75,7 @@ struct Runner {
     multi: MultiPoseChoice,
 }
 
-impl Runner {
+impl PoseLoop {
     /// Runs on the frame on screen now, or right after the run in flight.
     fn request(self) {
         if self.busy.get_value() {
@@ -91,7 +92,7 @@ impl Runner {
                     if !matches!(failure, Failure::Engine(EngineFailure::Crashed(_))) {
                         self.notices.error(message.clone());
                     }
-                    self.status.set(Status::Failed(message));
+                    self.status.set(PoseStatus::Failed(message));
                     self.enabled.set(false);
                     break;
                 }
@@ -132,7 +133,7 @@ impl Runner {
                 Some(image.into()),
                 move |r| {
                     if let Reply::Loading { model } = r {
-                        status.set(Status::Loading(model.clone()));
+                        status.set(PoseStatus::Loading(model.clone()));
                     }
                 },
             )
@@ -166,7 +167,7 @@ impl Runner {
                 rate: pose_cost::rate(engine_ms, &inputs),
             }));
         }
-        self.status.set(Status::Ready(Outcome {
+        self.status.set(PoseStatus::Ready(Outcome {
             people,
             ms,
             engine_ms,
@@ -305,13 +306,21 @@ fn MultiPoseControls(multi: MultiPoseChoice) -> impl IntoView {
     }
 }
 
+/// The pose models offered: (manifest name, menu text).
+const MODELS: [(&str, &str); 4] = [
+    ("movenet-lightning", "SinglePose Lightning"),
+    ("movenet-lightning-q8", "SinglePose Lightning, int8"),
+    ("movenet-multipose", "MultiPose Lightning (up to 6)"),
+    ("movenet-multipose-q8", "MultiPose Lightning, int8"),
+];
+
 #[component]
 pub fn PosePanel() -> impl IntoView {
     let viewer = expect_context::<Viewer>();
-    let runner = Runner {
+    let pose = PoseLoop {
         enabled: RwSignal::new(false),
         model: RwSignal::new(DEFAULT_MODEL.to_string()),
-        status: RwSignal::new(Status::Off),
+        status: RwSignal::new(PoseStatus::Off),
         busy: StoredValue::new(false),
         pending: StoredValue::new(false),
         viewer,
@@ -322,13 +331,45 @@ pub fn PosePanel() -> impl IntoView {
         choice: use_context::<RecognizerChoice>(),
         multi: expect_context::<MultiPoseChoice>(),
     };
-
     // A new frame on screen, a new model or backend, or the toggle: run (or clear).
+    Effect::new(move |_| pose.follow());
+    // A new clip or the camera: the previous frames say nothing about the next.
     Effect::new(move |_| {
-        let enabled = runner.enabled.get();
-        runner.model.track();
-        runner.multi.input.track();
-        runner.compute.backend.track();
+        viewer.source.track();
+        pose.reset();
+    });
+
+    view! {
+        <section class="pose-panel" aria-label="Pose">
+            <h2>"Pose"</h2>
+            <div class="controls">
+                <label>
+                    <input type="checkbox" data-testid="pose-toggle"
+                        prop:checked=move || pose.enabled.get()
+                        on:change=move |e| pose.enabled.set(event_target_checked(&e)) />
+                    " Show skeletons"
+                </label>
+                <label>"Model "
+                    <select data-testid="pose-model" on:change=move |e| pose.model.set(event_target_value(&e))>
+                        {MODELS.map(|(value, label)| view! { <option value=value>{label}</option> })}
+                    </select>
+                </label>
+                <MultiPoseControls multi=pose.multi />
+            </div>
+            <PoseResult status=pose.status />
+        </section>
+    }
+}
+
+impl PoseLoop {
+    /// What the panel's effect does: runs on the frame on screen while on (tracking the frame,
+    /// the model, MultiPose's input and the backend), clears the overlay while off.
+    fn follow(self) {
+        let viewer = self.viewer;
+        let enabled = self.enabled.get();
+        self.model.track();
+        self.multi.input.track();
+        self.compute.backend.track();
         viewer.media_time.track();
         let source = viewer.source.get();
         let measuring = viewer.measuring();
@@ -337,34 +378,32 @@ pub fn PosePanel() -> impl IntoView {
                 canvas::clear_overlay(&overlay);
             }
             if !enabled {
-                runner.status.set(Status::Off);
+                self.status.set(PoseStatus::Off);
             }
             return;
         }
         if !measuring {
             // Turned on (again, after a failure): loading until the first result.
             if matches!(
-                runner.status.get_untracked(),
-                Status::Off | Status::Failed(_)
+                self.status.get_untracked(),
+                PoseStatus::Off | PoseStatus::Failed(_)
             ) {
-                runner
-                    .status
-                    .set(Status::Loading(runner.model.get_untracked()));
+                self.status
+                    .set(PoseStatus::Loading(self.model.get_untracked()));
             }
-            runner.request();
+            self.request();
         }
-    });
-    // A new clip or the camera: the previous frames say nothing about the next.
-    Effect::new(move |_| {
-        viewer.source.track();
-        runner.reset();
-    });
+    }
+}
 
-    let status_text = move || match runner.status.get() {
-        Status::Off => "off".to_string(),
-        Status::Loading(model) => format!("loading {model}…"),
-        Status::Failed(message) => message,
-        Status::Ready(o) => format!(
+/// The last frame's result in words, with its people and timings as data for tests and tools.
+#[component]
+fn PoseResult(status: RwSignal<PoseStatus>) -> impl IntoView {
+    let text = move || match status.get() {
+        PoseStatus::Off => "off".to_string(),
+        PoseStatus::Loading(model) => format!("loading {model}…"),
+        PoseStatus::Failed(message) => message,
+        PoseStatus::Ready(o) => format!(
             "{} {} · {:.0} ms on {} · {} · input {}",
             o.people.len(),
             if o.people.len() == 1 {
@@ -378,50 +417,26 @@ pub fn PosePanel() -> impl IntoView {
             pose_cost::looked(&o.inputs)
         ),
     };
-    let state = move || match runner.status.get() {
-        Status::Off => "off",
-        Status::Loading(_) => "loading",
-        Status::Ready(_) => "ready",
-        Status::Failed(_) => "failed",
+    let state = move || match status.get() {
+        PoseStatus::Off => "off",
+        PoseStatus::Loading(_) => "loading",
+        PoseStatus::Ready(_) => "ready",
+        PoseStatus::Failed(_) => "failed",
     };
-    let ready = move || match runner.status.get() {
-        Status::Ready(o) => Some(o),
+    let ready = move || match status.get() {
+        PoseStatus::Ready(o) => Some(o),
         _ => None,
     };
-    let models = [
-        ("movenet-lightning", "SinglePose Lightning"),
-        ("movenet-lightning-q8", "SinglePose Lightning, int8"),
-        ("movenet-multipose", "MultiPose Lightning (up to 6)"),
-        ("movenet-multipose-q8", "MultiPose Lightning, int8"),
-    ];
-
     view! {
-            <section class="pose-panel" aria-label="Pose">
-                <h2>"Pose"</h2>
-                <div class="controls">
-                    <label>
-                        <input type="checkbox" data-testid="pose-toggle"
-                            prop:checked=move || runner.enabled.get()
-                            on:change=move |e| runner.enabled.set(event_target_checked(&e)) />
-                        " Show skeletons"
-                    </label>
-                    <label>"Model "
-                        <select data-testid="pose-model" on:change=move |e| runner.model.set(event_target_value(&e))>
-                            {models.map(|(value, label)| view! { <option value=value>{label}</option> })}
-                        </select>
-                    </label>
-    <MultiPoseControls multi=runner.multi />
-                </div>
-                <output data-testid="pose-result" data-state=state
-                    data-frame=move || ready().and_then(|o| o.frame).map(|f| f.to_string()).unwrap_or_default()
-                    data-model=move || ready().map(|o| o.model).unwrap_or_default()
-                    data-backend=move || ready().map(|o| o.backend).unwrap_or_default()
-                    data-ms=move || ready().map(|o| format!("{:.1}", o.ms)).unwrap_or_default()
-                    data-engine-ms=move || ready().map(|o| format!("{:.1}", o.engine_ms)).unwrap_or_default()
-                    data-inputs=move || ready().map(|o| pose_cost::looked(&o.inputs)).unwrap_or_default()
-                    data-people=move || ready().map(|o| people_json(&o.people)).unwrap_or_default()>
-                    {status_text}
-                </output>
-            </section>
-        }
+        <output data-testid="pose-result" data-state=state
+            data-frame=move || ready().and_then(|o| o.frame).map(|f| f.to_string()).unwrap_or_default()
+            data-model=move || ready().map(|o| o.model).unwrap_or_default()
+            data-backend=move || ready().map(|o| o.backend).unwrap_or_default()
+            data-ms=move || ready().map(|o| format!("{:.1}", o.ms)).unwrap_or_default()
+            data-engine-ms=move || ready().map(|o| format!("{:.1}", o.engine_ms)).unwrap_or_default()
+            data-inputs=move || ready().map(|o| pose_cost::looked(&o.inputs)).unwrap_or_default()
+            data-people=move || ready().map(|o| people_json(&o.people)).unwrap_or_default()>
+            {text}
+        </output>
+    }
 }

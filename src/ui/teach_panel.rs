@@ -8,8 +8,8 @@ use microact_core::taught::TaughtModel;
 use microact_protocol::{Reply, Request};
 
 use crate::browser::{dom, files};
-use crate::ui::editor::Editor;
 use crate::ui::compute_panel::Compute;
+use crate::ui::editor::Editor;
 use crate::ui::engine::EngineHandle;
 use crate::ui::models_panel::RecognizerChoice;
 
@@ -17,21 +17,14 @@ use crate::ui::models_panel::RecognizerChoice;
 /// another (everyday actions; `docs/benchmarks.md` compares the two on unseen classes).
 pub const DEFAULT_BASE: &str = "jhmdb-ddnet";
 
-/// What the panel is doing.
-#[derive(Clone, Debug, PartialEq)]
-enum Phase {
-    Idle,
-    Teaching { done: u32, total: u32 },
-    Proposing,
-}
-
 #[derive(Clone, Copy)]
 struct Teacher {
     annotate: Editor,
     engine: EngineHandle,
     compute: Compute,
     choice: RecognizerChoice,
-    phase: RwSignal<Phase>,
+    /// Windows embedded of how many, while teaching.
+    windows: RwSignal<(u32, u32)>,
     base: RwSignal<String>,
     fine_tune: RwSignal<bool>,
     /// The version shown (the newest when `None`).
@@ -40,7 +33,7 @@ struct Teacher {
 }
 
 impl Teacher {
-    fn teach(self) {
+    async fn teach(self) {
         let lesson = self.annotate.ws.with_untracked(|w| w.lesson());
         if lesson.examples.is_empty() {
             self.annotate.notices.error(if lesson.without_poses > 0 {
@@ -50,8 +43,8 @@ impl Teacher {
             });
             return;
         }
-        self.phase.set(Phase::Teaching { done: 0, total: 0 });
-        let phase = self.phase;
+        self.windows.set((0, 0));
+        let windows = self.windows;
         let (segments, labels) = (lesson.examples.len(), lesson.labels.len());
         let request = Request::Teach {
             base: self.base.get_untracked(),
@@ -61,27 +54,24 @@ impl Teacher {
             examples: lesson.examples,
             fine_tune: self.fine_tune.get_untracked(),
         };
-        spawn_local(async move {
-            let reply = taught_in_engine(self.engine, request, move |done, total| {
-                phase.set(Phase::Teaching { done, total })
-            })
-            .await;
-            phase.set(Phase::Idle);
-            match reply {
-                Ok(Some(model)) => {
-                    let version = model.version;
-                    let ms = model.teach_ms;
-                    if self.annotate.run(|w| w.take_taught(model)).is_some() {
-                        self.shown.set(Some(version));
-                        self.said.set(format!(
-                            "Taught v{version} from {segments} segments of {labels} labels in {ms:.0} ms."
-                        ));
-                    }
+        let reply = taught_in_engine(self.engine, request, move |done, total| {
+            windows.set((done, total))
+        })
+        .await;
+        match reply {
+            Ok(Some(model)) => {
+                let version = model.version;
+                let ms = model.teach_ms;
+                if self.annotate.run(|w| w.take_taught(model)).is_some() {
+                    self.shown.set(Some(version));
+                    self.said.set(format!(
+                        "Taught v{version} from {segments} segments of {labels} labels in {ms:.0} ms."
+                    ));
                 }
-                Ok(None) => self.said.set("Teaching cancelled.".into()),
-                Err(why) => self.annotate.notices.error(why),
             }
-        });
+            Ok(None) => self.said.set("Teaching cancelled.".into()),
+            Err(why) => self.annotate.notices.error(why),
+        }
     }
 
     fn cancel(self) {
@@ -113,7 +103,7 @@ impl Teacher {
         self.with_model(|m| m.map(|m| m.version))
     }
 
-    fn propose(self) {
+    async fn propose(self) {
         let Some(model) = self.model() else {
             return;
         };
@@ -124,40 +114,36 @@ impl Teacher {
                 .error("No track has poses to propose on: analyse a clip first.");
             return;
         }
-        self.phase.set(Phase::Proposing);
         let version = model.version_name();
         let request = Request::ProposeTaught {
             model,
             backend: self.compute.backend.get_untracked(),
             people: people.iter().map(|(_, p)| p.clone()).collect(),
         };
-        spawn_local(async move {
-            let reply = self.engine.get().call(request, None, |_| {}).await;
-            self.phase.set(Phase::Idle);
-            match reply {
-                Ok(Reply::TaughtProposals { people: got, ms }) => {
-                    let by_track = got
-                        .into_iter()
-                        .filter_map(|p| Some((people.get(p.id as usize)?.0, p.proposals)))
-                        .collect();
-                    if let Some(n) = self
-                        .annotate
-                        .run(|w| w.take_taught_proposals(&version, by_track))
-                    {
-                        self.said.set(format!(
-                            "{version} proposed {n} segments on {} tracks in {ms:.0} ms.",
-                            people.len()
-                        ));
-                    }
-                }
-                Ok(Reply::Failed { message }) => self.annotate.notices.error(message),
-                Ok(_) => self
+        let reply = self.engine.get().call(request, None, |_| {}).await;
+        match reply {
+            Ok(Reply::TaughtProposals { people: got, ms }) => {
+                let by_track = got
+                    .into_iter()
+                    .filter_map(|p| Some((people.get(p.id as usize)?.0, p.proposals)))
+                    .collect();
+                if let Some(n) = self
                     .annotate
-                    .notices
-                    .error("The engine answered something else."),
-                Err(e) => self.annotate.notices.error(e.to_string()),
+                    .run(|w| w.take_taught_proposals(&version, by_track))
+                {
+                    self.said.set(format!(
+                        "{version} proposed {n} segments on {} tracks in {ms:.0} ms.",
+                        people.len()
+                    ));
+                }
             }
-        });
+            Ok(Reply::Failed { message }) => self.annotate.notices.error(message),
+            Ok(_) => self
+                .annotate
+                .notices
+                .error("The engine answered something else."),
+            Err(e) => self.annotate.notices.error(e.to_string()),
+        }
     }
 
     /// The taught version live actions follow, if any.
@@ -186,11 +172,11 @@ impl Teacher {
         }
     }
 
-    fn import(self, picked: Vec<files::PickedFile>) {
+    async fn import(self, picked: Vec<files::PickedFile>) {
         let Some(file) = picked.into_iter().next() else {
             return;
         };
-        spawn_local(async move {
+        {
             let read = dom::read(&file).await.and_then(|bytes| {
                 TaughtModel::from_file(&String::from_utf8_lossy(&bytes)).map_err(|e| e.to_string())
             });
@@ -212,7 +198,7 @@ impl Teacher {
                     .notices
                     .error(format!("{} was not imported: {why}", file.name)),
             }
-        });
+        }
     }
 }
 
@@ -248,46 +234,23 @@ pub fn TeachPanel() -> impl IntoView {
         engine: expect_context::<EngineHandle>(),
         compute: expect_context::<Compute>(),
         choice: expect_context::<RecognizerChoice>(),
-        phase: RwSignal::new(Phase::Idle),
+        windows: RwSignal::new((0, 0)),
         base: RwSignal::new(DEFAULT_BASE.to_string()),
         fine_tune: RwSignal::new(false),
         shown: RwSignal::new(None),
         said: RwSignal::new(String::new()),
     };
-    let summary = move || {
-        let (segments, labels, without_poses) = annotate.ws.with(|w| w.lesson_counts());
-        let mut text =
-            format!("{segments} labelled segments of {labels} labels have poses to learn from.");
-        if without_poses > 0 {
-            text += &format!(" {without_poses} have none yet: analyse their clip first.");
-        }
-        text
-    };
-    let busy = move || t.phase.get() != Phase::Idle;
-    let progress = move || progress(t);
-    let versions = move || {
-        annotate.ws.with(|w| {
-            w.project
-                .taught
-                .iter()
-                .rev()
-                .map(|m| {
-                    let v = m.version;
-                    view! { <option value=v.to_string() selected=move || t.shown_version() == Some(v)>{m.version_name()}</option> }
-                })
-                .collect_view()
-        })
-    };
+    let teach = Action::new_local(move |_: &()| t.teach());
+    let propose = Action::new_local(move |_: &()| t.propose());
+    let import = Action::new_local(move |picked: &Vec<files::PickedFile>| t.import(picked.clone()));
+    let (teaching, proposing) = (teach.pending(), propose.pending());
+    let busy = move || teaching.get() || proposing.get();
     view! {
         <details class="teach-panel" data-testid="teach" open=true
-            data-state=move || match t.phase.get() {
-                Phase::Idle => "idle",
-                Phase::Teaching { .. } => "teaching",
-                Phase::Proposing => "proposing",
-            }
+            data-state=move || if teaching.get() { "teaching" } else if proposing.get() { "proposing" } else { "idle" }
             data-models=move || annotate.ws.with(|w| w.project.taught.len())>
             <summary>"Teach from my labels"</summary>
-            <p class="hint" data-testid="teach-summary">{summary}</p>
+            <p class="hint" data-testid="teach-summary">{move || lesson_summary(annotate)}</p>
             <div class="controls">
                 <label>"Embedding "
                     <select data-testid="teach-base" on:change=move |e| t.base.set(event_target_value(&e))>
@@ -300,50 +263,94 @@ pub fn TeachPanel() -> impl IntoView {
                         on:change=move |e| t.fine_tune.set(event_target_checked(&e)) />
                     " fine-tune"
                 </label>
-                <button data-testid="teach-run" disabled=busy on:click=move |_| t.teach()>"Teach from my labels"</button>
-                {progress}
+                <button data-testid="teach-run" disabled=busy on:click=move |_| { teach.dispatch_local(()); }>"Teach from my labels"</button>
+                <TeachProgress teaching proposing windows=t.windows on_cancel=move || t.cancel() />
             </div>
             <p data-testid="teach-said">{move || t.said.get()}</p>
             <Show when=move || t.shown_version().is_some()>
-                <div class="controls">
-                    <select data-testid="taught-version" on:change=move |e| t.shown.set(event_target_value(&e).parse().ok())>
-                        {versions}
-                    </select>
-                    <button data-testid="taught-propose" disabled=busy on:click=move |_| t.propose()>"Propose with it"</button>
-                    <button data-testid="taught-export" on:click=move |_| t.export()>"Export…"</button>
-                    <button data-testid="taught-live" on:click=move |_| t.toggle_live()>
-                        {move || if t.live_version().is_some() { "Back to the shipped recognizer" } else { "Use for live and analysis" }}
-                    </button>
-                </div>
-                {move || t.model().map(report)}
+                <TaughtVersion t busy=Signal::derive(busy) propose />
             </Show>
             <label class="button small">"Import a taught model…"
                 <input type="file" accept=".json" class="visually-hidden" data-testid="taught-import"
-                    on:change=move |e| t.import(files::from_input(&e)) />
+                    on:change=move |e| { import.dispatch_local(files::from_input(&e)); } />
             </label>
         </details>
     }
 }
 
+/// What the project's labels can teach, in words.
+fn lesson_summary(annotate: Editor) -> String {
+    let (segments, labels, without_poses) = annotate.ws.with(|w| w.lesson_counts());
+    let mut text =
+        format!("{segments} labelled segments of {labels} labels have poses to learn from.");
+    if without_poses > 0 {
+        text += &format!(" {without_poses} have none yet: analyse their clip first.");
+    }
+    text
+}
+
+/// The taught version shown (a menu of them), what can be done with it, and its check.
+#[component]
+fn TaughtVersion(t: Teacher, busy: Signal<bool>, propose: Action<(), ()>) -> impl IntoView {
+    let versions = move || {
+        t.annotate.ws.with(|w| {
+            w.project
+                .taught
+                .iter()
+                .rev()
+                .map(|m| {
+                    let v = m.version;
+                    view! { <option value=v.to_string() selected=move || t.shown_version() == Some(v)>{m.version_name()}</option> }
+                })
+                .collect_view()
+        })
+    };
+    view! {
+        <div class="controls">
+            <select data-testid="taught-version" on:change=move |e| t.shown.set(event_target_value(&e).parse().ok())>
+                {versions}
+            </select>
+            <button data-testid="taught-propose" disabled=move || busy.get() on:click=move |_| { propose.dispatch_local(()); }>"Propose with it"</button>
+            <button data-testid="taught-export" on:click=move |_| t.export()>"Export…"</button>
+            <button data-testid="taught-live" on:click=move |_| t.toggle_live()>
+                {move || if t.live_version().is_some() { "Back to the shipped recognizer" } else { "Use for live and analysis" }}
+            </button>
+        </div>
+        {move || t.model().map(report)}
+    }
+}
+
 /// The teach panel's progress while the engine works: windows embedded (with Cancel), or
 /// proposing.
-fn progress(t: Teacher) -> Option<AnyView> {
-    let view = match t.phase.get() {
-        Phase::Teaching { done, total } => view! {
-            <span class="teach-progress">
-                <progress data-testid="teach-progress" max=total.max(1) value=done></progress>
-                {format!(" {done} of {total} windows")}
-                <button data-testid="teach-cancel" on:click=move |_| t.cancel()>"Cancel"</button>
-            </span>
+#[component]
+fn TeachProgress(
+    teaching: Memo<bool>,
+    proposing: Memo<bool>,
+    windows: RwSignal<(u32, u32)>,
+    on_cancel: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    move || {
+        if teaching.get() {
+            let (done, total) = windows.get();
+            Some(
+                view! {
+                    <span class="teach-progress">
+                        <progress data-testid="teach-progress" max=total.max(1) value=done></progress>
+                        {format!(" {done} of {total} windows")}
+                        <button data-testid="teach-cancel" on:click=move |_| on_cancel()>"Cancel"</button>
+                    </span>
+                }
+                .into_any(),
+            )
+        } else if proposing.get() {
+            Some(
+                view! { <span class="teach-progress">"proposing… " <progress></progress></span> }
+                    .into_any(),
+            )
+        } else {
+            None
         }
-        .into_any(),
-        Phase::Proposing => {
-            view! { <span class="teach-progress">"proposing… " <progress></progress></span> }
-                .into_any()
-        }
-        Phase::Idle => return None,
-    };
-    Some(view)
+    }
 }
 
 /// What a taught model's check found: per label, the confusion table, the labels too close.

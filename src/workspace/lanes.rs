@@ -182,7 +182,6 @@ pub fn lane_draw(w: &Workspace, track: TrackId, view: &TimeView, width: f64) -> 
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,7 +205,11 @@ mod tests {
         assert_eq!(boxes.len(), 1, "the one before the window is not drawn");
         let b = &boxes[0];
         assert_eq!((b.id, b.start, b.end, b.selected), (id, 30, 45, true));
-        assert!(b.title.contains("0:01.000 – 0:01.500 (15 frames)"), "{}", b.title);
+        assert!(
+            b.title.contains("0:01.000 – 0:01.500 (15 frames)"),
+            "{}",
+            b.title
+        );
         assert!(b.title.contains("by me · accepted"), "{}", b.title);
     }
 
@@ -232,12 +235,21 @@ mod tests {
             start: 0.0,
             px_per_frame: 10.0,
         };
-        assert!(matches!(lane_draw(&w, track, &close, 300.0), LaneDraw::Segments(b) if b.len() == 15));
+        assert!(
+            matches!(lane_draw(&w, track, &close, 300.0), LaneDraw::Segments(b) if b.len() == 15)
+        );
         let LaneDraw::Runs(runs) = lane_draw(&w, track, &TimeView::fit(400, 400.0), 400.0) else {
             panic!("151 segments in view are drawn as runs");
         };
-        assert_eq!(runs.len(), 1, "one colour, every 2-pixel column covered: one run");
-        assert_eq!((runs[0].x, runs[0].w), (0.0, 2.0 * (MAX_ELEMENTS as f64 + 1.0)));
+        assert_eq!(
+            runs.len(),
+            1,
+            "one colour, every 2-pixel column covered: one run"
+        );
+        assert_eq!(
+            (runs[0].x, runs[0].w),
+            (0.0, 2.0 * (MAX_ELEMENTS as f64 + 1.0))
+        );
         let mut mixed = Vec::new();
         extend_runs(&mut mixed, 0.0, 2.0, "red".into());
         extend_runs(&mut mixed, 2.0, 2.0, "red".into());
@@ -247,6 +259,9 @@ mod tests {
             mixed.iter().map(|r| (r.x, r.w)).collect::<Vec<_>>(),
             vec![(0.0, 4.0), (4.0, 2.0), (8.0, 2.0)]
         );
-        assert!(runs_gradient(&mixed).starts_with("linear-gradient(to right,transparent 0.0px,red 0.0px,red 4.0px"));
+        assert!(
+            runs_gradient(&mixed)
+                .starts_with("linear-gradient(to right,transparent 0.0px,red 0.0px,red 4.0px")
+        );
     }
 }

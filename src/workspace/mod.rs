@@ -2,16 +2,16 @@
 //! selected, the label being applied, the mark-in point and the timeline's view. The UI renders
 //! it and sends it commands; every change of the project goes through `microact-core`'s edits.
 
-pub mod analysis;
 mod clip;
+pub mod clip_analysis;
 pub mod gesture;
 pub mod io;
 pub mod journal;
 pub mod keys;
 pub mod lanes;
 mod palette;
-pub mod teach;
 pub mod playing;
+pub mod teach;
 pub mod view;
 
 pub use palette::{read_label_set, search_labels};

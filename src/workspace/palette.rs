@@ -109,8 +109,11 @@ mod tests {
     #[test]
     fn a_label_added_lands_beside_the_active_one_and_is_one_undo_step() {
         let mut w = workspace();
-        w.choose_label(LabelRef::new("ma52", "nodding")).expect("a label");
-        let parent = w.palette_set().and_then(|s| s.label("nodding")?.parent.clone());
+        w.choose_label(LabelRef::new("ma52", "nodding"))
+            .expect("a label");
+        let parent = w
+            .palette_set()
+            .and_then(|s| s.label("nodding")?.parent.clone());
         w.add_label(" waving hello ").expect("added");
         let set = w.palette_set().expect("the set");
         assert_eq!(set.id, "ma52");
@@ -118,7 +121,11 @@ mod tests {
         assert_eq!(added.parent, parent);
         assert_eq!(w.label, Some(LabelRef::new("ma52", "waving hello")));
         w.undo();
-        assert!(w.palette_set().and_then(|s| s.label("waving hello")).is_none());
+        assert!(
+            w.palette_set()
+                .and_then(|s| s.label("waving hello"))
+                .is_none()
+        );
     }
 
     #[test]

@@ -109,7 +109,11 @@ mod tests {
     #[test]
     fn a_loop_goes_round_at_its_end_only() {
         assert_eq!(loop_jump((10, 20), 15), None);
-        assert_eq!(loop_jump((10, 20), 9), None, "a frame before: the seek landing");
+        assert_eq!(
+            loop_jump((10, 20), 9),
+            None,
+            "a frame before: the seek landing"
+        );
         assert_eq!(loop_jump((10, 20), 20), Some(10));
         assert_eq!(loop_jump((10, 20), 3), Some(10));
     }

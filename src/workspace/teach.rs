@@ -13,6 +13,8 @@ use microact_core::labels::flat_set;
 
 use super::{Refusal, Workspace};
 
+pub mod gestures;
+
 /// The label set of gestures recorded from the camera.
 pub const GESTURES: &str = "gestures";
 

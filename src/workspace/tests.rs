@@ -60,11 +60,8 @@ fn a_clip_opened_after_an_import_without_a_rate_gets_its_times_exactly() {
     let mut ws = Workspace::new("test");
     let csv = "video,label,start_s,end_s\nwalk.webm,nodding,2,10\n";
     let imported = microact_core::formats::table::import(&ws.project, csv).unwrap();
-    let edit = microact_core::formats::merge(
-        &ws.project,
-        &imported,
-        microact_core::formats::Mode::Merge,
-    );
+    let edit =
+        microact_core::formats::merge(&ws.project, &imported, microact_core::formats::Mode::Merge);
     ws.apply("import", edit).unwrap();
     assert!(ws.project.videos[0].rate_unknown);
     let mut c = clip("walk.webm");

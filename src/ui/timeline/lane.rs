@@ -178,8 +178,12 @@ fn Marks(track: TrackId) -> impl IntoView {
         })
     };
     let mark = move || {
-        let m = editor.ws.with(|w| (w.track == Some(track)).then_some(w.mark_in).flatten())?;
-        Some(view! { <div class="mark-in" data-testid="mark-in" data-frame=m.to_string() style=format!("left:{:.2}px", m as f64 * ppf())></div> })
+        let m = editor
+            .ws
+            .with(|w| (w.track == Some(track)).then_some(w.mark_in).flatten())?;
+        Some(
+            view! { <div class="mark-in" data-testid="mark-in" data-frame=m.to_string() style=format!("left:{:.2}px", m as f64 * ppf())></div> },
+        )
     };
     view! { {draft} {recording} {mark} }
 }

@@ -175,8 +175,9 @@ fn Toolbar() -> impl IntoView {
 fn Reopen() -> impl IntoView {
     let editor = expect_context::<Editor>();
     let detached = move || {
-        let (name, bytes) =
-            editor.ws.with(|w| w.current_video().map(|v| (v.name.clone(), v.bytes)))?;
+        let (name, bytes) = editor
+            .ws
+            .with(|w| w.current_video().map(|v| (v.name.clone(), v.bytes)))?;
         let showing = matches!(editor.viewer.source.get(), Source::Clip(ref c) if c.name == name);
         (!showing).then(|| {
             format!(

@@ -90,7 +90,14 @@ export class AppPage {
     }));
   }
 
+  /** Opens the Diagnostics panel (the self-test's numbers, the frame probe, the pose benchmark). */
+  async openDiagnostics() {
+    const details = this.byTestId('diagnostics');
+    if (!(await details.evaluate((d) => d.open))) await details.locator('summary').click();
+  }
+
   async toTensor(size = 192) {
+    await this.openDiagnostics();
     await this.byTestId('probe-size').selectOption(String(size));
     await this.byTestId('to-tensor').click();
     const el = this.byTestId('tensor');
