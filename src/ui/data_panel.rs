@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 use crate::browser::{self, storage};
-use crate::format;
+use crate::readout;
 use crate::ui::notices::Notices;
 use crate::ui::projects::Projects;
 
@@ -84,11 +84,11 @@ fn StoredProjects(projects: RwSignal<Vec<storage::StoredProject>>) -> impl IntoV
     view! {
         <p data-testid="stored-projects" data-count=move || count().to_string() data-bytes=move || total().to_string()>
             {move || format!("{} project{} in this browser ({}): tracks, segments, descriptions, boxes and pose tracks.",
-                count(), plural(count()), format::bytes(total()))}
+                count(), plural(count()), readout::bytes(total()))}
         </p>
         <ul class="stored-list">
             {move || projects.get().into_iter().map(|p| view! {
-                <li><span>{p.name}</span>" "<span class="readout">{format::bytes(p.bytes)}</span></li>
+                <li><span>{p.name}</span>" "<span class="readout">{readout::bytes(p.bytes)}</span></li>
             }).collect_view()}
         </ul>
     }
@@ -119,8 +119,8 @@ fn StorageUsage(figures: Option<Figures>) -> impl IntoView {
     let text = match figures.and_then(|f| f.usage) {
         Some((used, quota)) => format!(
             "This site uses {} of this browser's storage (it allows {}): the projects and the offline copy of the app and its models.",
-            format::bytes(used as u64),
-            format::bytes(quota as u64)
+            readout::bytes(used as u64),
+            readout::bytes(quota as u64)
         ),
         None => "This browser does not say how much storage this site uses.".into(),
     };

@@ -8,7 +8,7 @@ use microact_core::taught::TaughtModel;
 use microact_protocol::LiveModel;
 
 use crate::browser::fetch;
-use crate::format::bytes as format_bytes;
+use crate::readout::bytes as format_bytes;
 use crate::ui::editor::Editor;
 
 /// The recognizer chosen until the person picks another.

@@ -5,7 +5,7 @@ use leptos::ev;
 use leptos::prelude::*;
 
 use crate::browser::{files, video};
-use crate::format;
+use crate::readout;
 use crate::ui::notices::Notices;
 use crate::ui::viewer::{Source, Viewer};
 
@@ -108,8 +108,8 @@ fn SourceInfo() -> impl IntoView {
             info.name,
             info.width,
             info.height,
-            format::clock(info.duration),
-            format::bytes(info.bytes)
+            readout::clock(info.duration),
+            readout::bytes(info.bytes)
         ),
         Source::Camera => "camera".into(),
     };
@@ -152,7 +152,7 @@ fn Transport() -> impl IntoView {
             </button>
             <button data-testid="step-forward" title="Next frame (→)" disabled=move || !has_clip() || viewer.rate.get().is_none()
                 on:click=move |_| viewer.step(1)>"1 ▶︎"</button>
-            <span class="readout" data-testid="time">{move || format::clock(viewer.frame_start())}</span>
+            <span class="readout" data-testid="time">{move || readout::clock(viewer.frame_start())}</span>
             <span class="readout" data-testid="frame" data-frame=move || viewer.frame().map(|n| n.to_string()).unwrap_or_default()>
                 {frame_text}
             </span>

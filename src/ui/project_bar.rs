@@ -6,7 +6,7 @@ use microact_core::formats::Mode;
 use microact_core::formats::truth::Include;
 
 use crate::browser::files;
-use crate::format;
+use crate::readout;
 use crate::ui::autosave::{FOLLOWING, Role, SaveState};
 use crate::ui::editor::Editor;
 use crate::ui::import_export::ImportExport;
@@ -104,7 +104,7 @@ fn ProjectsMenu() -> impl IntoView {
         view! {
             <li data-testid="project-item" data-id=p.id.clone() class:current=is_current>
                 <span class="project-item-name">{p.name.clone()}</span>
-                <span class="readout">{format::bytes(p.bytes)}</span>
+                <span class="readout">{readout::bytes(p.bytes)}</span>
                 <button data-testid="project-open" disabled=disabled on:click=move |_| { open.dispatch(open_id.clone()); }>"Open"</button>
                 <button data-testid="project-delete" disabled=busy on:click=move |_| {
                     if crate::browser::confirm("Delete this project from this browser? Export it first to keep a copy.") {

@@ -8,7 +8,7 @@ use microact_core::query::TrackIndex;
 
 use super::Workspace;
 use super::view::TimeView;
-use crate::format;
+use crate::readout;
 
 /// Pixels per column of a confidence strip.
 const STRIP_COLUMN: f64 = 3.0;
@@ -156,8 +156,8 @@ pub fn lane_draw(w: &Workspace, track: TrackId, view: &TimeView, width: f64) -> 
                 };
                 let mut title = format!(
                     "{path}\n{} – {} ({} frames)\n{who} · {}",
-                    format::clock(video.seconds(s.start)),
-                    format::clock(video.seconds(s.end)),
+                    readout::clock(video.seconds(s.start)),
+                    readout::clock(video.seconds(s.end)),
                     s.frames(),
                     s.status.as_str()
                 );

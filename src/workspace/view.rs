@@ -143,7 +143,7 @@ impl TimeView {
             if x >= -1.0 {
                 let label = i
                     .is_multiple_of(5)
-                    .then(|| crate::format::clock(rate.start_of(frame)));
+                    .then(|| crate::readout::clock(rate.start_of(frame)));
                 ticks.push(Tick { frame, x, label });
             }
             i += 1;

@@ -30,19 +30,13 @@ pub mod yuv;
 
 pub use error::{ClipError, EngineError, FetchError, FrameError, TeachError};
 
-#[cfg(target_arch = "wasm32")]
-unsafe extern "C" {
-    /// Synthesised by wasm-ld: runs every constructor.
-    fn __wasm_call_ctors();
-}
-
-/// The worker's entry point: constructors once (cubecl's registrations; see the page's `start`),
-/// then requests are read.
+/// The worker's entry point: constructors once (cubecl's registrations:
+/// `microact_protocol::run_constructors`), then requests are read.
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start() {
     // SAFETY: called once, first, before anything reads what the constructors register.
-    unsafe { __wasm_call_ctors() };
+    unsafe { microact_protocol::run_constructors() };
     console_error_panic_hook::set_once();
     // The module's memory, for benchmarks to read from outside (`scripts/bench-analysis.mjs`).
     let _ = js_sys::Reflect::set(

@@ -13,6 +13,26 @@ use microact_core::taught::TaughtModel;
 use microact_core::time::FrameRate;
 use serde::{Deserialize, Serialize};
 
+#[cfg(target_arch = "wasm32")]
+unsafe extern "C" {
+    /// Synthesised by wasm-ld: runs every constructor.
+    fn __wasm_call_ctors();
+}
+
+/// Runs every constructor of the wasm module, once: the first thing both modules' entry
+/// points do. Without this explicit call, a module with any wasm-ld takes for a "command" and
+/// wraps every export so that it reruns them: with Burn's (cubecl's `inventory` registrations)
+/// in the page, each JsValue clone or drop cost ~2 ms and a zoom step of a 10 000-segment
+/// timeline 750 ms.
+///
+/// # Safety
+/// Call it once, first, before anything reads what the constructors register.
+#[cfg(target_arch = "wasm32")]
+pub unsafe fn run_constructors() {
+    // SAFETY: the caller calls it once, first.
+    unsafe { __wasm_call_ctors() };
+}
+
 /// Where the engine runs its models.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Backend {

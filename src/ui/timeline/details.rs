@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use microact_core::edit::Edit;
 use microact_core::model::{SegmentId, Source, Status};
 
-use crate::format;
+use crate::readout;
 use crate::ui::editor::Editor;
 use crate::ui::keyboard::Keyboard;
 use crate::ui::playback::Playback;
@@ -51,7 +51,7 @@ pub fn SegmentDetails() -> impl IntoView {
                     Source::Human { annotator } => format!("by {annotator}"),
                     Source::Model { name, version, score } => format!("proposed by {name} {version} (score {score:.2})"),
                 };
-                format!("{track} · {} – {} · frames {}–{} · {who} · {}", format::clock(t0), format::clock(t1), s.start, s.end, s.status.as_str())
+                format!("{track} · {} – {} · frames {}–{} · {who} · {}", readout::clock(t0), readout::clock(t1), s.start, s.end, s.status.as_str())
             };
             let note = move || facts(id).and_then(|(s, ..)| s.note).unwrap_or_default();
             view! {

@@ -11,7 +11,7 @@ use leptos::html::Div;
 use leptos::prelude::*;
 
 use crate::browser::dom;
-use crate::format;
+use crate::readout;
 use crate::ui::editor::Editor;
 use crate::ui::keyboard::Keyboard;
 use crate::ui::viewer::Source;
@@ -120,7 +120,7 @@ pub fn Timeline() -> impl IntoView {
                 <p class="hint" data-testid="timeline-empty">"Open a clip: its tracks appear here. Drag across a lane to add a segment with the chosen label."</p>
             </Show>
             <div class="tl-grid">
-                <div class="tl-corner">{move || format::clock(ws.with(|w| w.current_video().map(|v| v.seconds(editor.playhead()))).unwrap_or(0.0))}</div>
+                <div class="tl-corner">{move || readout::clock(ws.with(|w| w.current_video().map(|v| v.seconds(editor.playhead()))).unwrap_or(0.0))}</div>
                 <Ruler/>
                 <For each=lane_ids key=|id| *id let:track>
                     <LaneHead track/>
@@ -182,7 +182,7 @@ fn Reopen() -> impl IntoView {
         (!showing).then(|| {
             format!(
                 "Open {name} ({}) again to see this video and its tracks play.",
-                format::bytes(bytes)
+                readout::bytes(bytes)
             )
         })
     };

@@ -1,7 +1,7 @@
 //! Where clip analysis stands and what the page says of it: its phase, its progress (frames/s and
 //! time left) and the summary of a finished run.
 
-use crate::format::seconds_left;
+use crate::readout::seconds_left;
 
 use super::job::{Decoder, People};
 

@@ -1,4 +1,4 @@
-//! How times and sizes read in the page.
+//! How times and sizes read in the page (clock, bytes, time left): readouts, not file formats.
 
 /// `m:ss.mmm`, or `h:mm:ss.mmm` from an hour on.
 pub fn clock(seconds: f64) -> String {
