@@ -5,10 +5,11 @@
 pub mod browser;
 pub mod media;
 pub mod pose_cost;
-pub mod readout;
 pub mod ui;
-pub mod workspace;
 
+/// The workspace as plain Rust lives in its own crate (shared with the native tools); the page
+/// names it as one of its modules.
+pub use microact_workspace::{self as workspace, readout};
 pub use ui::app::App;
 
 /// The page's entry point: the panic banner, then the app (or the pose benchmark with

@@ -185,7 +185,7 @@ pub fn lane_draw(w: &Workspace, track: TrackId, view: &TimeView, width: f64) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workspace::tests::workspace;
+    use crate::tests::workspace;
     use microact_core::model::LabelRef;
 
     #[test]
@@ -216,7 +216,7 @@ mod tests {
     #[test]
     fn past_the_element_limit_a_lane_draws_runs_joined_by_colour() {
         let mut w = Workspace::new("many");
-        let clip = crate::workspace::OpenedClip {
+        let clip = crate::OpenedClip {
             name: "long.webm".into(),
             bytes: 1,
             hash: String::new(),

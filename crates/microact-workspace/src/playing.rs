@@ -78,7 +78,7 @@ pub fn loop_jump((start, end): (Frame, Frame), frame: Frame) -> Option<Frame> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workspace::tests::workspace;
+    use crate::tests::workspace;
 
     #[test]
     fn a_held_key_records_from_press_to_release_and_another_key_does_not_end_it() {

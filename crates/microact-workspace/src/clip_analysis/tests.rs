@@ -7,8 +7,8 @@ use microact_core::model::{Frame, KeyBox, PoseFrame, PoseTrack, Status, VideoId}
 use microact_core::sample;
 
 use super::*;
-use crate::workspace::Workspace;
-use crate::workspace::tests::workspace;
+use crate::Workspace;
+use crate::tests::workspace;
 
 fn analysed(ws: &Workspace, spans: &[(u64, u64, f32)]) -> Analysed {
     person(ws, 1, spans)

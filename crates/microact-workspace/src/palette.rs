@@ -104,7 +104,7 @@ pub fn read_label_set(file_name: &str, text: &str) -> Result<LabelSet, LabelSetE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workspace::tests::workspace;
+    use crate::tests::workspace;
 
     #[test]
     fn a_label_added_lands_beside_the_active_one_and_is_one_undo_step() {

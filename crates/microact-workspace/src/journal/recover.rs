@@ -2,7 +2,7 @@
 //! what could not be read; and when the log has grown enough to fold into a snapshot.
 
 use super::{Sealed, Snapshot};
-use crate::workspace::Session;
+use crate::Session;
 use microact_core::model::Project;
 
 /// A project read back from its records.

@@ -1,7 +1,7 @@
 //! A tab that follows another's edits: the other tab's saved log entries applied in order.
 
 use super::Sealed;
-use crate::workspace::Workspace;
+use crate::Workspace;
 
 /// How far a following tab got through another tab's saved edits.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -41,7 +41,7 @@ pub fn catch_up(ws: &mut Workspace, seq: u64, log: &[(u64, Sealed)]) -> CatchUp 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workspace::journal::Entry;
+    use crate::journal::Entry;
     use microact_core::edit::Edit;
 
     fn log(names: &[(u64, &str)]) -> Vec<(u64, Sealed)> {

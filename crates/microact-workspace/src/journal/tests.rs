@@ -175,7 +175,7 @@ fn a_stored_project_opens_where_it_was_left_and_a_damaged_one_is_stored_afresh()
 fn no_project_an_earlier_versions_session_and_nothing_readable() {
     assert!(restore(Records::default()).expect("reads").is_none());
 
-    let session = crate::workspace::Session {
+    let session = crate::Session {
         project: project(),
         focus: Focus::default(),
         view: Default::default(),

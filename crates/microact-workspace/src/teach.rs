@@ -217,7 +217,7 @@ impl Workspace {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workspace::tests::workspace as workspace_with_clip;
+    use crate::tests::workspace as workspace_with_clip;
     use microact_core::model::{PoseFrame, Source, Status};
     use microact_core::sample::taught_model as model;
 

@@ -294,7 +294,7 @@ impl Gestures {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workspace::tests::workspace;
+    use crate::tests::workspace;
     use microact_core::model::LabelRef;
 
     /// The lanes at 5 px per frame over the 60-frame clip of [`setup`].

@@ -11,6 +11,7 @@ pub mod keys;
 pub mod lanes;
 mod palette;
 pub mod playing;
+pub mod readout;
 pub mod teach;
 pub mod view;
 
