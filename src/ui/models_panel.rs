@@ -12,7 +12,7 @@ use crate::readout::bytes as format_bytes;
 use crate::ui::editor::Editor;
 
 /// The recognizer chosen until the person picks another.
-pub const DEFAULT_RECOGNIZER: &str = "penn-ddnet";
+pub use crate::workspace::clip_analysis::DEFAULT_RECOGNIZER;
 
 /// The recognizer (a manifest name) live actions and clip analysis run, and the taught model
 /// they run instead while one is chosen (the teach panel's "Use for live and analysis").

@@ -27,14 +27,13 @@ use microact_core::model::{
 use microact_core::time::FrameRate;
 use microact_engine::compute::cpu_device;
 use microact_engine::live::Recognizer;
+use microact_engine::native as ffmpeg;
 use microact_engine::teach::{self, Lesson};
 use microact_engine::{analysis, pose};
 use microact_models::burn::tensor::{Device, read_sync};
 use microact_models::manifest::Manifest;
 use microact_models::pose::estimator::Estimator;
 use microact_protocol::{Backend, Example, PersonFrames};
-
-mod common;
 
 const FOLDER: &str = "tests/fixtures/teach";
 
@@ -223,7 +222,8 @@ fn analyse(
     manifest: &Manifest,
     device: &Device,
 ) -> Result<Project, String> {
-    let (size, rate) = common::probe(clip)?;
+    let probe = ffmpeg::probe(clip).map_err(|e| e.to_string())?;
+    let (size, rate) = (probe.size, probe.rate);
     let file = &manifest
         .get("movenet-lightning")
         .map_err(|e| e.to_string())?
@@ -238,15 +238,15 @@ fn analyse(
     .map_err(|e| e.to_string())?;
     let mut estimator = Estimator::new(net);
     let mut frames = Vec::new();
-    let number = common::pose_each(clip, size, rate, &mut estimator, device, |n, people| {
+    let number = ffmpeg::pose_each(clip, &probe, &mut estimator, device, |n, people| {
         if let Some(p) = people.first() {
             frames.push(PoseFrame {
                 frame: n,
                 keypoints: p.keypoints.clone(),
             });
         }
-        Ok(())
-    })?;
+    })
+    .map_err(|e| e.to_string())?;
     let name = clip
         .file_name()
         .map_or(String::new(), |n| n.to_string_lossy().into_owned());

@@ -24,18 +24,17 @@
 //! `--draft-every-frame CLIP` those of 512 px with zoom on every frame, each alone, which
 //! `scripts/fixtures/link-identities.py` joins into `identities.csv`.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
 use microact_engine::compute::cpu_device;
+use microact_engine::native::{self, Probe};
 use microact_engine::pose;
 use microact_engine::yuv;
 use microact_models::burn::tensor::Device;
-use microact_models::frame::{Letterbox, Rect, Size};
+use microact_models::frame::{Letterbox, Rect};
 use microact_models::manifest::Manifest;
 use microact_models::pose::estimator::Estimator;
 use microact_models::pose::scale::{MultiPoseInput, Side};
@@ -231,19 +230,19 @@ fn each_frame(
     root: &Path,
     clip: &str,
     wanted: Option<&[u64]>,
-    mut each: impl FnMut(u64, &yuv::Planes, Size) -> Result<(), String>,
+    mut each: impl FnMut(u64, &yuv::Planes, &Probe) -> Result<(), String>,
 ) -> Result<(), String> {
     let path = root.join(FOLDER).join(format!("{clip}.webm"));
-    let (size, _) = common::probe(&path)?;
-    let mut reader = common::Frames::open(&path, size)?;
+    let probe = native::probe(&path).map_err(|e| e.to_string())?;
+    let mut reader = native::Frames::open(&path, &probe).map_err(|e| e.to_string())?;
     let last = wanted.map(|w| w.iter().copied().max().unwrap_or(0));
     let mut n = 0u64;
     while last.is_none_or(|last| n <= last) {
-        let Some(planes) = reader.next_planes() else {
+        let Some(planes) = reader.next_planes().map_err(|e| e.to_string())? else {
             break;
         };
         if wanted.is_none_or(|w| w.contains(&n)) {
-            each(n, &planes, size)?;
+            each(n, &planes, &probe)?;
         }
         n += 1;
     }
@@ -299,7 +298,8 @@ fn recall(root: &Path, hand: &[HandBox], net: &NewNet, device: &Device) -> Resul
             .filter(|h| &h.clip == clip)
             .map(|h| h.frame)
             .collect();
-        each_frame(root, clip, Some(&wanted), |number, planes, size| {
+        each_frame(root, clip, Some(&wanted), |number, planes, probe| {
+            let size = probe.size;
             let here: Vec<&HandBox> = hand
                 .iter()
                 .filter(|h| &h.clip == clip && h.frame == number)
@@ -309,7 +309,7 @@ fn recall(root: &Path, hand: &[HandBox], net: &NewNet, device: &Device) -> Resul
                 estimator.reset();
                 let started = Instant::now();
                 let (people, inputs) =
-                    common::estimate(&mut estimator, device, planes, size, false, 0.0)
+                    native::estimate(&mut estimator, device, planes, probe, false, 0.0)
                         .map_err(|e| e.to_string())?;
                 let tally = ours.entry((clip.clone(), k)).or_default();
                 tally.ms += started.elapsed().as_secs_f64() * 1000.0;
@@ -322,10 +322,7 @@ fn recall(root: &Path, hand: &[HandBox], net: &NewNet, device: &Device) -> Resul
                     let letterbox = Letterbox::fit(size, input).map_err(|e| e.to_string())?;
                     let rgba = yuv::crop_to_rgba(
                         planes,
-                        yuv::Colour {
-                            bt709: false,
-                            full_range: false,
-                        },
+                        probe.colour,
                         Rect {
                             x: 0.0,
                             y: 0.0,
@@ -455,12 +452,12 @@ fn draft(
 ) -> Result<(), String> {
     let mut estimator = Estimator::new(net()?);
     println!("clip,frame,person,x,y,width,height");
-    each_frame(root, clip, wanted, |number, planes, size| {
+    each_frame(root, clip, wanted, |number, planes, probe| {
         let mut all: Vec<Rect> = Vec::new();
         for &side in sides {
             estimator.set_multi(MultiPoseInput { side, zoom: true });
             estimator.reset();
-            let (people, _) = common::estimate(&mut estimator, device, planes, size, false, 0.0)
+            let (people, _) = native::estimate(&mut estimator, device, planes, probe, false, 0.0)
                 .map_err(|e| e.to_string())?;
             for b in boxes_of(&people) {
                 if all.iter().all(|a| iou(a, &b) < 0.5) {
@@ -490,7 +487,8 @@ fn ids(root: &Path, hand: &[HandBox], net: &NewNet, device: &Device) -> Result<(
     let clip = "plaza-60s";
     let boxed: Vec<&HandBox> = hand.iter().filter(|h| h.clip == clip).collect();
     let path = root.join(FOLDER).join(format!("{clip}.webm"));
-    let (size, rate) = common::probe(&path)?;
+    let probe = native::probe(&path).map_err(|e| e.to_string())?;
+    let rate = probe.rate;
     let mut wanted: Vec<u64> = boxed.iter().map(|h| h.frame).collect();
     wanted.sort_unstable();
     wanted.dedup();
@@ -542,9 +540,9 @@ fn ids(root: &Path, hand: &[HandBox], net: &NewNet, device: &Device) -> Result<(
         let mut seen: BTreeMap<&str, Vec<(u64, u32)>> = BTreeMap::new();
         let (mut switches, mut matched) = (0usize, 0usize);
         let started = Instant::now();
-        let n = common::pose_each(&path, size, rate, &mut estimator, device, |n, people| {
+        let n = native::pose_each(&path, &probe, &mut estimator, device, |n, people| {
             if !wanted.contains(&n) {
-                return Ok(());
+                return;
             }
             let here: Vec<&HandBox> = boxed.iter().copied().filter(|h| h.frame == n).collect();
             let (ids, rects): (Vec<u32>, Vec<Rect>) = found_of(&people).into_iter().unzip();
@@ -557,8 +555,8 @@ fn ids(root: &Path, hand: &[HandBox], net: &NewNet, device: &Device) -> Result<(
                     switches += 1;
                 }
             }
-            Ok(())
-        })?;
+        })
+        .map_err(|e| e.to_string())?;
         let ms = started.elapsed().as_secs_f64() * 1000.0 / n.max(1) as f64;
         if std::env::var_os("WIDE_IDS_DETAIL").is_some() {
             for (person, ids) in &seen {

@@ -12,6 +12,8 @@
 //!   WebCodecs' `VideoDecoder` over it;
 //! - [`error`] says what went wrong in the page's words and makes it a reply;
 //! - [`yuv`] samples a network's input from a video frame's planes;
+//! - `native` (native only) decodes a clip with ffmpeg and poses its frames as the worker does
+//!   (the examples and the `microact` command-line tool);
 //! - `worker` (wasm only) is the Web Worker's side of the messages, fetches and frames.
 
 pub mod analysis;
@@ -22,6 +24,8 @@ mod decode;
 pub mod demux;
 pub mod error;
 pub mod live;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod native;
 pub mod pose;
 pub mod teach;
 #[cfg(target_arch = "wasm32")]

@@ -836,15 +836,11 @@ async fn read_planes(frame: &VideoFrame, p: &Placement) -> Option<Vec<u8>> {
     }
     let data = buffer.to_vec();
     let space = property(frame, "colorSpace");
-    let colour = yuv::Colour {
-        // Unsaid: BT.709 for HD, BT.601 below, as players take it.
-        bt709: match property(&space, "matrix").as_string().as_deref() {
-            Some("bt709") => true,
-            Some(_) => false,
-            None => vh > 576,
-        },
-        full_range: property(&space, "fullRange").as_bool().unwrap_or(false),
-    };
+    let colour = yuv::Colour::from_tags(
+        property(&space, "matrix").as_string().as_deref(),
+        property(&space, "fullRange").as_bool().unwrap_or(false),
+        vh,
+    );
     let planes = yuv::Planes {
         layout,
         data: &data,

@@ -24,6 +24,21 @@ pub struct Colour {
     pub full_range: bool,
 }
 
+impl Colour {
+    /// A frame's colour from what its stream says: its `matrix` (`bt709`, `smpte170m`, …; unsaid:
+    /// BT.709 for HD, BT.601 below, as players take it) and range, at `height` lines.
+    pub fn from_tags(matrix: Option<&str>, full_range: bool, height: u32) -> Colour {
+        Colour {
+            bt709: match matrix {
+                Some("bt709") => true,
+                Some(m) if m != "unknown" => false,
+                _ => height > 576,
+            },
+            full_range,
+        }
+    }
+}
+
 /// The planes of a rectangle copied out of a frame: `data` with each plane's offset and stride,
 /// the rectangle's size, and where it sits in the frame (even coordinates).
 pub struct Planes<'a> {

@@ -10,7 +10,7 @@ use microact_protocol::{Backend, PersonFrames, Reply, Request};
 use super::Analyser;
 use crate::browser::engine::Engine;
 use crate::browser::{self, canvas};
-use crate::workspace::clip_analysis::{Phase, Scored, Summary};
+use crate::workspace::clip_analysis::{Phase, Scored, Summary, scored, scored_taught};
 
 /// `request` answered by `engine`, or what went wrong in words.
 async fn ask(engine: &Engine, request: Request) -> Result<Reply, String> {
@@ -101,17 +101,13 @@ impl Analyser {
         let Reply::Scores {
             model,
             labels,
-            people: scored,
+            people,
             ..
         } = reply
         else {
             return Err("the engine answered something else".into());
         };
-        let scored = scored
-            .into_iter()
-            .map(|s| (s.id, Some(s.confidence), s.proposals))
-            .collect();
-        Ok((model, labels, scored))
+        Ok((model, labels, scored(people)))
     }
 
     /// A taught model's proposals for each analysed person (no confidence strip), its name as
@@ -140,10 +136,6 @@ impl Analyser {
         let Reply::TaughtProposals { people, .. } = reply else {
             return Err("the engine answered something else".into());
         };
-        let scored = people
-            .into_iter()
-            .map(|p| (p.id, None, p.proposals))
-            .collect();
-        Ok((TAUGHT.to_string(), labels, scored))
+        Ok((TAUGHT.to_string(), labels, scored_taught(people)))
     }
 }

@@ -5,7 +5,7 @@
 use microact_core::labels::LabelSet;
 use microact_core::model::{Confidence, Frame, Segment, VideoId};
 use microact_core::time::FrameRate;
-use microact_protocol::{Person, PersonFrames, Reply};
+use microact_protocol::{Person, PersonFrames, PersonProposals, PersonScores, Reply};
 
 use super::{Analysed, Part, Seen, people, person_boxes, person_frames, pose_track, stitch};
 
@@ -72,6 +72,23 @@ impl People {
 /// A recognizer's answer for each analysed person: their id, per-frame confidence (a taught
 /// model gives none) and proposals.
 pub type Scored = Vec<(u32, Option<Confidence>, Vec<Segment>)>;
+
+/// A shipped recognizer's scores (the engine's `Reply::Scores`) as [`Scored`].
+pub fn scored(people: Vec<PersonScores>) -> Scored {
+    people
+        .into_iter()
+        .map(|s| (s.id, Some(s.confidence), s.proposals))
+        .collect()
+}
+
+/// A taught model's proposals (the engine's `Reply::TaughtProposals`) as [`Scored`]: no
+/// confidence strip.
+pub fn scored_taught(people: Vec<PersonProposals>) -> Scored {
+    people
+        .into_iter()
+        .map(|p| (p.id, None, p.proposals))
+        .collect()
+}
 
 /// The analysis of one clip, kept across a cancel.
 #[derive(Clone, Debug)]

@@ -13,10 +13,13 @@ mod people;
 mod status;
 mod stitch;
 
-pub use job::{Decoder, Job, People, Scored, split};
+pub use job::{Decoder, Job, People, Scored, scored, scored_taught, split};
 pub use people::{Seen, people, person_boxes, person_frames, pose_track};
 pub use status::{Phase, Progress, Summary};
 pub use stitch::{Part, stitch};
+
+/// The recognizer clip analysis uses until another is chosen.
+pub const DEFAULT_RECOGNIZER: &str = "penn-ddnet";
 
 /// One person's analysis of the video on screen.
 #[derive(Clone, Debug, PartialEq)]
