@@ -102,11 +102,10 @@ fn training_fits_real_clips() {
         &device,
         |_, _| {},
     );
-    assert!(
-        reports.last().unwrap().loss < reports[0].loss * 0.5,
-        "{:?}",
-        reports.last()
-    );
+    let last = reports.last().unwrap();
+    assert!(last.loss < reports[0].loss * 0.5, "{last:?}");
+    // Training accuracy follows the falling loss (it once read 0.0 in every epoch).
+    assert!(last.train_accuracy >= 0.8, "{last:?}");
     let fitted = train::evaluate(
         &model.to_device(&Device::flex()),
         &pipeline,

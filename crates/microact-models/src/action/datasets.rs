@@ -1,7 +1,19 @@
 //! Readers for the skeleton datasets the recognizers are trained on (`train` feature only):
-//! Penn Action's MATLAB label files and JHMDB's ground-truth joints as DD-Net's pickles.
+//! Penn Action's MATLAB label files and JHMDB's ground-truth joints as DD-Net's pickles here;
+//! MMAction2/PYSKL pose pickles, folders of microact projects, joint layouts described in a file
+//! and made splits in the submodules. [`Source`] names any of them.
+
+mod joint_map;
+mod projects;
+mod pyskl;
+mod split;
 
 use std::path::{Path, PathBuf};
+
+pub use joint_map::{JointMap, Joints};
+pub use projects::{GroupBy, ProjectOptions, projects};
+pub use pyskl::{PysklOptions, pyskl};
+pub use split::{Split, stratified};
 
 use microact_core::formats::mmaction::pickle::{self, Node};
 
@@ -13,6 +25,8 @@ use super::sequence::Sequence;
 pub struct Sample {
     /// Where it came from (file stem or index in the pickle).
     pub name: String,
+    /// The clip or subject it belongs to: a made split never puts one group on both sides.
+    pub group: String,
     pub label: usize,
     pub seq: Sequence,
 }
@@ -43,11 +57,48 @@ pub enum DataError {
     },
 }
 
+/// Where a training run's clips come from, with how to read them.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Source {
+    /// Penn Action's folder (see [`penn_action`]).
+    PennAction { dir: PathBuf },
+    /// JHMDB-14's DD-Net pickles and official split 1–3 (see [`jhmdb`]).
+    Jhmdb14 { dir: PathBuf, split: u8 },
+    /// microact project files, or folders of them (see [`projects`]).
+    Projects {
+        paths: Vec<PathBuf>,
+        options: ProjectOptions,
+    },
+    /// An MMAction2/PYSKL pose pickle (see [`pyskl`]).
+    Pyskl {
+        file: PathBuf,
+        options: PysklOptions,
+    },
+}
+
+impl Source {
+    /// The dataset, split, and the joint layout of its sequences.
+    pub fn load(&self) -> Result<(Dataset, Layout), DataError> {
+        match self {
+            Source::PennAction { dir } => penn_action(dir).map(|d| (d, Layout::Penn13)),
+            Source::Jhmdb14 { dir, split } => jhmdb(dir, *split).map(|d| (d, Layout::Jhmdb15)),
+            Source::Projects { paths, options } => projects(paths, options),
+            Source::Pyskl { file, options } => pyskl(file, options),
+        }
+    }
+}
+
 fn read(path: &Path) -> Result<Vec<u8>, DataError> {
     std::fs::read(path).map_err(|source| DataError::Io {
         path: path.to_owned(),
         source,
     })
+}
+
+/// A dataset named after its file or folder (`fallback` where the path has no name).
+fn named_after(path: &Path, fallback: &str) -> String {
+    path.file_stem()
+        .map_or_else(|| fallback.into(), |s| s.to_string_lossy().into_owned())
 }
 
 fn bad(path: &Path, message: impl Into<String>) -> DataError {
@@ -92,7 +143,12 @@ pub fn penn_action(root: &Path) -> Result<Dataset, DataError> {
     };
     for (name, action, train, seq) in clips {
         let label = data.classes.iter().position(|c| *c == action).unwrap_or(0);
-        let sample = Sample { name, label, seq };
+        let sample = Sample {
+            group: name.clone(),
+            name,
+            label,
+            seq,
+        };
         if train {
             data.train.push(sample)
         } else {
@@ -246,16 +302,18 @@ pub fn jhmdb(dir: &Path, split: u8) -> Result<Dataset, DataError> {
 
 /// One of DD-Net's JHMDB pickles: `{'pose': [float (T, 15, 2)], 'label': [str]}`.
 pub fn jhmdb_pickle(path: &Path) -> Result<Vec<Sample>, DataError> {
-    let pickled = pickle::read(&read(path)?)
-        .map_err(|e| bad(path, format!("byte {}: {}", e.at, e.message)))?;
+    let pickled = read_pickle(path)?;
     jhmdb_part(path, &pickled, pickled.root)
+}
+
+fn read_pickle(path: &Path) -> Result<pickle::Pickle, DataError> {
+    pickle::read(&read(path)?).map_err(|e| bad(path, format!("byte {}: {}", e.at, e.message)))
 }
 
 /// A pickle holding both parts in DD-Net's format: `{'train': {...}, 'test': {...}}` (the
 /// project's small JHMDB fixture).
 pub fn jhmdb_parts(path: &Path) -> Result<Dataset, DataError> {
-    let pickled = pickle::read(&read(path)?)
-        .map_err(|e| bad(path, format!("byte {}: {}", e.at, e.message)))?;
+    let pickled = read_pickle(path)?;
     let part = |key: &str| {
         let id = pickled
             .field(pickled.root, key)
@@ -316,6 +374,7 @@ fn jhmdb_part(
                 .ok_or_else(|| bad(path, format!("pose {i} is empty")))?;
             Ok(Sample {
                 name: format!("{i}"),
+                group: format!("{i}"),
                 label,
                 seq,
             })

@@ -3,6 +3,8 @@
 
 pub mod augment;
 #[cfg(feature = "train")]
+pub mod card;
+#[cfg(feature = "train")]
 pub mod datasets;
 pub mod ddnet;
 pub mod features;

@@ -10,8 +10,15 @@ use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+mod run;
+
+pub use run::{
+    Network, Prepared, Progress, RunError, TrainOptions, Trained, class_indices, prepare,
+    train_from,
+};
+
 use super::augment::Augment;
-use super::datasets::Sample;
+use super::datasets::{Sample, stratified};
 use super::ddnet::DdNet;
 use super::features::{Batch, Features};
 use super::pipeline::Pipeline;
@@ -114,26 +121,10 @@ pub fn evaluate(
     Ok(Evaluation::new(&truth, &predicted, classes))
 }
 
-/// Splits off `share` of each class (at least one clip of a class with two or more), seeded.
+/// Splits off `share` of each class (at least one clip of a class with two or more), seeded;
+/// clips of one group stay together.
 pub fn validation_split(samples: &[Sample], share: f32, seed: u64) -> (Vec<Sample>, Vec<Sample>) {
-    if share <= 0.0 {
-        return (samples.to_vec(), Vec::new());
-    }
-    let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
-    let classes = samples.iter().map(|s| s.label + 1).max().unwrap_or(0);
-    let (mut train, mut valid) = (Vec::new(), Vec::new());
-    for c in 0..classes {
-        let mut members: Vec<&Sample> = samples.iter().filter(|s| s.label == c).collect();
-        members.shuffle(&mut rng);
-        let held = if members.len() >= 2 {
-            ((members.len() as f32 * share).round() as usize).max(1)
-        } else {
-            0
-        };
-        valid.extend(members[..held].iter().map(|s| (*s).clone()));
-        train.extend(members[held..].iter().map(|s| (*s).clone()));
-    }
-    (train, valid)
+    stratified(samples, share, seed ^ 0x5eed)
 }
 
 /// The indices of each class's clips, by class (classes without clips empty).
@@ -162,6 +153,14 @@ fn epoch_order(samples: &[Sample], balanced: bool, rng: &mut StdRng) -> Vec<usiz
             members[rng.random_range(0..members.len())]
         })
         .collect()
+}
+
+/// How many rows of `logits` (`[batch, classes]`) have their largest value at the row's label.
+/// The class indices come back in the backend's integer type (`i32` on the CPU backend), so they
+/// are read converted: read as `i64` unconverted, every batch failed and counted no hit.
+fn hits(logits: Tensor<2>, labels: &[i64]) -> Option<usize> {
+    let predicted = logits.argmax(1).try_into_vec_as::<i64>().ok()?;
+    Some(predicted.iter().zip(labels).filter(|(p, t)| p == t).count())
 }
 
 /// Learning rate at `step` of `total`: linear warm-up over the first 5 %, then a cosine to 1 %.
@@ -205,7 +204,8 @@ pub fn train<M: Classifier>(
     let mut step = 0;
     for epoch in 1..=config.epochs {
         let order = epoch_order(&train, config.balanced, &mut rng);
-        let (mut loss_sum, mut right, mut seen) = (0.0f32, 0usize, 0usize);
+        let (mut loss_sum, mut trained) = (0.0f32, 0usize);
+        let (mut right, mut seen) = (0usize, 0usize);
         let mut lr = config.lr;
         for chunk in order.chunks(config.batch.max(1)) {
             if chunk.len() < 2 {
@@ -224,20 +224,14 @@ pub fn train<M: Classifier>(
                 device,
             );
             let logits = model.logits(batch);
-            let predicted: Vec<i64> = logits
-                .clone()
-                .argmax(1)
-                .into_data()
-                .try_into_vec()
-                .unwrap_or_default();
-            right += predicted
-                .iter()
-                .zip(&labels)
-                .filter(|(p, t)| p == t)
-                .count();
-            seen += labels.len();
+            // Batches whose predictions cannot be read back leave the accuracy, not the step.
+            if let Some(hits) = hits(logits.clone(), &labels) {
+                right += hits;
+                seen += labels.len();
+            }
             let loss = loss_fn.forward(logits, targets);
             loss_sum += loss.clone().into_scalar::<f32>() * chunk.len() as f32;
+            trained += chunk.len();
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             lr = learning_rate(config.lr, step, total);
             model = optim.step(lr, model, grads);
@@ -250,7 +244,7 @@ pub fn train<M: Classifier>(
         });
         let epoch_report = EpochReport {
             epoch,
-            loss: loss_sum / seen.max(1) as f32,
+            loss: loss_sum / trained.max(1) as f32,
             train_accuracy: right as f32 / seen.max(1) as f32,
             validation_accuracy,
             lr,
@@ -416,6 +410,19 @@ mod tests {
         );
         assert_eq!(auroc(&[0.5, 0.5], &[true, false]), Some(0.5));
         assert_eq!(auroc(&[0.5], &[true]), None);
+    }
+
+    #[test]
+    fn hits_counts_rows_whose_largest_logit_is_the_label() {
+        let device = Device::flex();
+        let logits = Tensor::<2>::from_data(
+            TensorData::new(
+                vec![0.1f32, 2.0, -1.0, 3.0, 0.5, 0.2, 0.0, 0.0, 9.0],
+                [3, 3],
+            ),
+            &device,
+        );
+        assert_eq!(hits(logits, &[1, 0, 1]), Some(2));
     }
 
     #[test]
