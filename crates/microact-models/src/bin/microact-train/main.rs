@@ -420,9 +420,11 @@ fn run_train(args: TrainArgs) -> Result<(), String> {
             test_clips,
             classes,
             parameters,
-        } => bar.println(format!(
-            "{name}: {train_clips} train / {test_clips} test clips, {classes} classes, {parameters} parameters"
-        )),
+        } => bar.suspend(|| {
+            println!(
+                "{name}: {train_clips} train / {test_clips} test clips, {classes} classes, {parameters} parameters"
+            )
+        }),
         Progress::Epoch(r) => {
             bar.set_position(r.epoch as u64);
             let valid = r
@@ -434,7 +436,8 @@ fn run_train(args: TrainArgs) -> Result<(), String> {
                 r.loss, r.train_accuracy, r.lr
             ));
         }
-        Progress::Note(note) => bar.println(note),
+        // Printed whether or not the bar is drawn (it is not without a terminal).
+        Progress::Note(note) => bar.suspend(|| println!("{note}")),
     })
     .map_err(|e| e.to_string())?;
     bar.finish();
