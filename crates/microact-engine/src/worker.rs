@@ -795,15 +795,8 @@ async fn read_planes(frame: &VideoFrame, p: &Placement) -> Option<Vec<u8>> {
     if vw != frame.display_width() || vh != frame.display_height() {
         return None;
     }
-    // The part of the crop inside the frame, on even pixels (chroma is halved both ways).
-    let even_down = |v: f64| ((v.max(0.0) as u32) / 2) * 2;
-    let even_up = |v: f64, limit: u32| ((v.ceil().max(0.0) as u32).div_ceil(2) * 2).min(limit);
-    let s = p.source;
-    let (x0, y0) = (even_down(s.x), even_down(s.y));
-    let (x1, y1) = (even_up(s.x + s.width, vw), even_up(s.y + s.height, vh));
-    if x1 <= x0 || y1 <= y0 {
-        return None;
-    }
+    // The part of the crop inside the frame and what sampling reaches around it, on even pixels.
+    let [x0, y0, x1, y1] = yuv::copy_rect(p.source, vw, vh)?;
     let rect = js_sys::Object::new();
     for (key, value) in [
         ("x", vx + f64::from(x0)),

@@ -58,8 +58,11 @@ impl Planes<'_> {
         f32::from(self.data.get(i).copied().unwrap_or(0))
     }
 
-    /// Y, U, V at `(x, y)` in the rectangle's pixels (clamped to it), bilinear.
-    fn sample(&self, x: f32, y: f32) -> [f32; 3] {
+    /// Y, U, V at `(x, y)` in the rectangle's pixels (clamped to it), bilinear. The position
+    /// stays `f64` until its fraction is taken: shifted by the rectangle's (even, integer) origin
+    /// it is exact, so a copied rectangle samples as the whole frame does; in `f32` its rounding
+    /// would depend on where the rectangle starts.
+    fn sample(&self, x: f64, y: f64) -> [f32; 3] {
         let luma = self.bilinear(x, y, self.width as usize, self.height as usize, |px, py| {
             self.at(0, px, py)
         });
@@ -84,17 +87,17 @@ impl Planes<'_> {
 
     fn bilinear(
         &self,
-        x: f32,
-        y: f32,
+        x: f64,
+        y: f64,
         w: usize,
         h: usize,
         at: impl Fn(usize, usize) -> f32,
     ) -> f32 {
-        let x = x.clamp(0.0, (w - 1) as f32);
-        let y = y.clamp(0.0, (h - 1) as f32);
+        let x = x.clamp(0.0, (w - 1) as f64);
+        let y = y.clamp(0.0, (h - 1) as f64);
         let (x0, y0) = (x.floor() as usize, y.floor() as usize);
         let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
-        let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+        let (fx, fy) = ((x - x0 as f64) as f32, (y - y0 as f64) as f32);
         let top = at(x0, y0) * (1.0 - fx) + at(x1, y0) * fx;
         let bottom = at(x0, y1) * (1.0 - fx) + at(x1, y1) * fx;
         top * (1.0 - fy) + bottom * fy
@@ -125,6 +128,24 @@ fn rgb([y, u, v]: [f32; 3], colour: Colour) -> [u8; 3] {
         )
     };
     [r, g, b].map(|c| c.round().clamp(0.0, 255.0) as u8)
+}
+
+/// The rectangle of a `frame_width` × `frame_height` frame to copy out for [`crop_to_rgba`] of
+/// `source`, as `[x0, y0, x1, y1]` on even pixels (chroma is halved both ways): the part of
+/// `source` inside the frame and the pixels around it that bilinear sampling reaches (a luma
+/// pixel and a chroma pair each side), so that sampling the copy gives what sampling the whole
+/// frame gives. Without that margin the copy's edge is clamped where the frame has pixels, and
+/// a network reading a crop inside the frame (SinglePose's tracking crop, MultiPose's zoom)
+/// sees other pixels in the page than natively. `None` when no pixel of the frame is in it.
+pub fn copy_rect(source: Rect, frame_width: u32, frame_height: u32) -> Option<[u32; 4]> {
+    /// Luma pixels beyond the crop that sampling reads: one for luma, two for chroma's pair.
+    const MARGIN: f64 = 2.0;
+    let even_down = |v: f64| ((v.max(0.0) as u32) / 2) * 2;
+    let even_up = |v: f64, limit: u32| ((v.ceil().max(0.0) as u32).div_ceil(2) * 2).min(limit);
+    let (x0, y0) = (even_down(source.x - MARGIN), even_down(source.y - MARGIN));
+    let x1 = even_up(source.x + source.width + MARGIN, frame_width);
+    let y1 = even_up(source.y + source.height + MARGIN, frame_height);
+    (x1 > x0 && y1 > y0).then_some([x0, y0, x1, y1])
 }
 
 /// The `source` part of the frame (frame pixels) drawn into `dest` of a black `width` × `height`
@@ -163,8 +184,8 @@ pub fn crop_to_rgba(
                 continue;
             }
             let yuv = planes.sample(
-                (fx - f64::from(planes.x) - 0.5) as f32,
-                (fy - f64::from(planes.y) - 0.5) as f32,
+                fx - f64::from(planes.x) - 0.5,
+                fy - f64::from(planes.y) - 0.5,
             );
             let [r, g, b] = rgb(yuv, colour);
             let i = (oy as usize * width as usize + ox as usize) * 4;
@@ -214,6 +235,116 @@ mod tests {
         bt709: false,
         full_range: true,
     };
+
+    /// `data`'s I420 planes (a `w` × `h` frame) inside `[x0, y0, x1, y1]`, copied out as
+    /// `VideoFrame.copyTo` with a rect copies them.
+    fn copied(
+        data: &[u8],
+        w: usize,
+        h: usize,
+        [x0, y0, x1, y1]: [u32; 4],
+    ) -> (Vec<u8>, [usize; 3], [usize; 3]) {
+        let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+        let (x0, y0, x1, y1) = (x0 as usize, y0 as usize, x1 as usize, y1 as usize);
+        let mut out = Vec::new();
+        let mut offsets = [0; 3];
+        let mut strides = [0; 3];
+        for (plane, (start, stride, scale)) in [(0, w, 1), (w * h, cw, 2), (w * h + cw * ch, cw, 2)]
+            .into_iter()
+            .enumerate()
+        {
+            offsets[plane] = out.len();
+            strides[plane] = (x1 - x0).div_ceil(scale);
+            for row in y0 / scale..y1.div_ceil(scale) {
+                let at = start + row * stride;
+                out.extend_from_slice(&data[at + x0 / scale..at + x1.div_ceil(scale)]);
+            }
+        }
+        (out, offsets, strides)
+    }
+
+    #[test]
+    fn a_copied_crop_samples_as_the_whole_frame_does() {
+        // A 320 × 180 frame of busy luma and chroma (a small generator: no two neighbours alike).
+        let (w, h) = (320usize, 180usize);
+        let mut state = 7u32;
+        let data: Vec<u8> = (0..w * h + 2 * (w / 2) * (h / 2))
+            .map(|_| {
+                state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                (state >> 16) as u8
+            })
+            .collect();
+        let whole = Planes {
+            layout: Layout::I420,
+            data: &data,
+            offsets: [0, w * h, w * h + (w / 2) * (h / 2)],
+            strides: [w, w / 2, w / 2],
+            x: 0,
+            y: 0,
+            width: w as u32,
+            height: h as u32,
+        };
+        let colour = Colour {
+            bt709: true,
+            full_range: false,
+        };
+        // Crops inside the frame (whole, odd and fractional edges), over its edges, and the
+        // letterbox SinglePose starts with; each at the network's size and a smaller one.
+        let sources = [
+            rect(20.0, 10.0, 24.0, 24.0),
+            rect(21.0, 11.0, 23.0, 23.0),
+            rect(13.37, 7.61, 30.2, 30.2),
+            rect(0.4, 0.9, 17.3, 12.1),
+            rect(-10.0, -6.0, 40.0, 40.0),
+            rect(40.5, 30.25, 40.0, 40.0),
+            rect(8.0, 0.0, 48.0, 48.0),
+            rect(0.0, -8.0, 64.0, 64.0),
+            // SinglePose's first crop of a 320 × 180 frame, and a tracking crop as it follows
+            // someone (over the top edge, at positions no float holds exactly).
+            rect(70.0, 0.0, 180.0, 180.0),
+            rect(
+                62.052_499_145_269_4,
+                -0.398_971_349_000_9,
+                102.406_318_008_9,
+                102.406_318_008_9,
+            ),
+            rect(
+                163.677_356_770_6,
+                40.932_045_450_8,
+                102.327_454_465_6,
+                102.327_454_465_6,
+            ),
+        ];
+        for source in sources {
+            for (size, dest) in [
+                (192, rect(0.0, 0.0, 192.0, 192.0)),
+                (19, rect(1.5, 0.0, 16.0, 19.0)),
+            ] {
+                let want = crop_to_rgba(&whole, colour, source, dest, size, size);
+                let r = copy_rect(source, w as u32, h as u32).expect("inside the frame");
+                let (copy, offsets, strides) = copied(&data, w, h, r);
+                let part = Planes {
+                    layout: Layout::I420,
+                    data: &copy,
+                    offsets,
+                    strides,
+                    x: r[0],
+                    y: r[1],
+                    width: r[2] - r[0],
+                    height: r[3] - r[1],
+                };
+                let got = crop_to_rgba(&part, colour, source, dest, size, size);
+                assert!(
+                    got == want,
+                    "{source:?} into {dest:?}: the copy {r:?} samples otherwise"
+                );
+            }
+        }
+        assert_eq!(
+            copy_rect(rect(330.0, 0.0, 10.0, 10.0), w as u32, h as u32),
+            None
+        );
+    }
 
     #[test]
     fn grey_planes_give_grey_pixels_and_outside_the_frame_stays_black() {
