@@ -34,7 +34,8 @@ cargo fetch --quiet
 [ "$mode" = test ] || exit 0
 
 missing=()
-for pkg in chromium chromium-driver mesa-vulkan-drivers; do
+# ffmpeg: the native batch tool decodes with it (crates/microact-cli, tests/python).
+for pkg in chromium chromium-driver mesa-vulkan-drivers ffmpeg; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -333,7 +333,8 @@ impl Batch<'_> {
     }
 }
 
-fn write_report(dir: &Path, report: &Report) -> std::io::Result<()> {
+/// `report` as `dir/report.json`, written whole or not at all.
+pub fn write_report(dir: &Path, report: &Report) -> std::io::Result<()> {
     let text = serde_json::to_string_pretty(report).map_err(std::io::Error::other)?;
     write_atomic(dir, REPORT, text.as_bytes())
 }
@@ -396,4 +397,30 @@ pub fn analyse_all(
     };
     write_report(out_dir, &report).map_err(io_error(&out_dir.join(REPORT)))?;
     Ok(report)
+}
+
+/// One clip analysed into `out_dir` as a batch does it, on its own (a step of someone else's
+/// scheduler: a Ray worker's): skipped when the report in `out_dir` says an earlier run made it
+/// from these bytes with this analyser's models and its files are intact, else analysed and
+/// written whole or not at all. Its entry; the caller keeps the report ([`write_report`]).
+pub fn analyse_into(
+    analyser: &mut Analyser,
+    input: &Path,
+    out_dir: &Path,
+    formats: &[Format],
+) -> Entry {
+    if let Err(e) = std::fs::create_dir_all(out_dir) {
+        return Entry::failed(input, format!("{}: {e}", out_dir.display()));
+    }
+    let batch = Batch {
+        inputs: &[],
+        out_dir,
+        formats,
+        earlier: Report::read(out_dir),
+        clashing: HashSet::new(),
+        next: AtomicUsize::new(0),
+        entries: Mutex::new(Vec::new()),
+        progress: &|_| {},
+    };
+    batch.one(0, input, analyser)
 }

@@ -20,7 +20,8 @@ use std::path::PathBuf;
 
 pub use analyser::{AnalyseError, Analyser, Analysis, Stats};
 pub use batch::{
-    BatchError, Entry, Outcome, Progress, Report, analyse_all, output_name, read_inputs,
+    BatchError, Entry, Outcome, Progress, Report, analyse_all, analyse_into, output_name,
+    read_inputs, write_report,
 };
 pub use microact_protocol::{MultiPose, MultiPoseSide};
 pub use microact_workspace::clip_analysis::People;
