@@ -23,4 +23,4 @@ rm -rf python/microact/models && cp -r models python/microact/models
 (cd python && "$venv/bin/maturin" build --quiet --profile dev --out "$wheels")
 "$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps "$wheels"/*.whl
 # Run from elsewhere: the tests must import the installed wheel, not the source folder.
-(cd "$cache" && "$venv/bin/python" -m pytest -q -p no:cacheprovider "$OLDPWD/python/tests")
+(cd "$cache" && "$venv/bin/python" -m pytest -q -p no:cacheprovider --durations=5 "$OLDPWD/python/tests")

@@ -70,11 +70,13 @@ fn json_error(e: serde_json::Error) -> PyErr {
 /// models' buffers are reused from clip to clip).
 #[pyclass(module = "microact._native")]
 struct Analyser {
-    inner: Mutex<Inner>,
+    /// Boxed: the CPU kernels' buffers are aligned to 64 bytes, more than Python allocates its
+    /// objects with, so the analyser lives on Rust's heap and the Python object holds a pointer.
+    inner: Mutex<Box<Inner>>,
 }
 
 impl Analyser {
-    fn lock(&self) -> PyResult<MutexGuard<'_, Inner>> {
+    fn lock(&self) -> PyResult<MutexGuard<'_, Box<Inner>>> {
         self.inner
             .lock()
             .map_err(|_| PyRuntimeError::new_err("an earlier analysis panicked; make a new Analyser"))
@@ -94,7 +96,7 @@ impl Analyser {
         let options = options(people, recognizer, model, models)?;
         let inner = Inner::new(&options).map_err(|e| PyOSError::new_err(e.to_string()))?;
         Ok(Analyser {
-            inner: Mutex::new(inner),
+            inner: Mutex::new(Box::new(inner)),
         })
     }
 
