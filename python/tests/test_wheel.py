@@ -64,8 +64,10 @@ def test_the_gil_is_released_while_a_clip_is_analysed(walk):
     done.set()
     ticker.join()
     during = [t for t in ticks if started <= t <= started + took]
+    # Held, the GIL would stop the ticker for the whole analysis (no tick inside it); a busy
+    # machine only slows it, so a few ticks are the bar, not a rate.
     assert took > 0.1
-    assert len(during) >= took / 0.005 / 4, f"{len(during)} ticks in {took:.2f} s"
+    assert len(during) >= 3, f"{len(during)} ticks in {took:.2f} s"
 
 
 def test_a_batch_lists_every_clip_and_resumes(tmp_path, clips):
