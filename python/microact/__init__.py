@@ -142,7 +142,8 @@ def train(
     on one side of a made split). kind="pyskl": one MMAction2/PYSKL pose pickle, its joints
     ``layout`` (``coco17``, ``penn13``, ``jhmdb15`` or a layout file) and ``classes`` (a label
     set file). The split is ``train_split``/``test_split`` (the pickle's own, or of
-    ``split_file``), else ``test_share`` of each class held out with ``seed``. DD-Net
+    ``split_file``, whose parts are ``train`` and ``test`` when not named), else
+    ``test_share`` of each class held out with ``seed``. DD-Net
     ``filters`` wide (16, 32, 64); ``epochs``, ``batch``, ``lr`` and ``augment`` as
     ``microact-train``'s defaults unless given.
     """

@@ -8,10 +8,10 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
 use microact_cli::{Analyser as Inner, Format, Options, People, Recognizer, Report};
+use microact_models::action::Augment;
 use microact_models::action::datasets::{
     GroupBy, Joints, ProjectOptions, PysklOptions, Source, Split,
 };
-use microact_models::action::Augment;
 use microact_models::action::train::{Network, TrainOptions, train_from};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -77,9 +77,9 @@ struct Analyser {
 
 impl Analyser {
     fn lock(&self) -> PyResult<MutexGuard<'_, Box<Inner>>> {
-        self.inner
-            .lock()
-            .map_err(|_| PyRuntimeError::new_err("an earlier analysis panicked; make a new Analyser"))
+        self.inner.lock().map_err(|_| {
+            PyRuntimeError::new_err("an earlier analysis panicked; make a new Analyser")
+        })
     }
 }
 
@@ -129,7 +129,9 @@ impl Analyser {
         let formats = self::formats(formats)?;
         let entry = py.allow_threads(|| {
             let mut inner = self.lock()?;
-            Ok::<_, PyErr>(microact_cli::analyse_into(&mut inner, &video, &out_dir, &formats))
+            Ok::<_, PyErr>(microact_cli::analyse_into(
+                &mut inner, &video, &out_dir, &formats,
+            ))
         })?;
         serde_json::to_string(&entry).map_err(json_error)
     }
@@ -178,30 +180,6 @@ fn read_report(out_dir: PathBuf) -> PyResult<String> {
     serde_json::to_string(&Report::read(&out_dir)).map_err(json_error)
 }
 
-/// The split a training run uses: the data's own or a file's named parts, else a made one.
-fn split(
-    train_split: Option<String>,
-    test_split: Option<String>,
-    split_file: Option<PathBuf>,
-    test_share: f32,
-    seed: u64,
-) -> PyResult<Split> {
-    match (train_split, test_split) {
-        (Some(train), Some(test)) => Ok(Split::Named {
-            file: split_file,
-            train,
-            test,
-        }),
-        (None, None) if split_file.is_none() => Ok(Split::Made {
-            test: test_share,
-            seed,
-        }),
-        _ => Err(PyValueError::new_err(
-            "name both train_split and test_split (of the data, or of split_file), or neither",
-        )),
-    }
-}
-
 /// Trains a recognizer on microact project files (`kind="projects"`: the annotators' own
 /// segments over their pose tracks) or a PYSKL/MMAction2 pose pickle (`kind="pyskl"`), as
 /// `microact-train train` does; writes its weights, spec and card into `out` and returns the
@@ -230,7 +208,16 @@ fn train(
     lr: Option<f64>,
     augment: bool,
 ) -> PyResult<String> {
-    let split = split(train_split, test_split, split_file, test_share, seed)?;
+    let names = match (train_split, test_split) {
+        (Some(train), Some(test)) => Some((train, test)),
+        (None, None) => None,
+        _ => {
+            return Err(PyValueError::new_err(
+                "name both train_split and test_split (of the data, or of split_file), or neither",
+            ));
+        }
+    };
+    let split = Split::choose(names, split_file, test_share, seed);
     let joints = layout
         .map(|l| Joints::parse(&l))
         .transpose()

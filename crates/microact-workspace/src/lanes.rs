@@ -217,13 +217,8 @@ mod tests {
     fn past_the_element_limit_a_lane_draws_runs_joined_by_colour() {
         let mut w = Workspace::new("many");
         let clip = crate::OpenedClip {
-            name: "long.webm".into(),
-            bytes: 1,
-            hash: String::new(),
-            rate: microact_core::time::FrameRate::new(30, 1).expect("a rate"),
             frames: 400,
-            width: 64,
-            height: 64,
+            ..crate::tests::clip("long.webm")
         };
         w.attach(&clip).expect("attached");
         w.label = Some(LabelRef::new("ma52", "nodding"));

@@ -45,13 +45,8 @@ impl Workspace {
             shortcut: None,
         });
         let label = LabelRef::new(&set.id, name);
-        let index = self
-            .project
-            .label_sets
-            .iter()
-            .position(|s| s.id == set.id)
-            .unwrap_or(0);
-        self.apply("add label", Edit::PutLabelSet { index, set })?;
+        // The set is the project's: it is replaced where it stands (`index` places new sets only).
+        self.apply("add label", Edit::PutLabelSet { index: 0, set })?;
         self.choose_label(label)
     }
 

@@ -3,7 +3,7 @@
 
 use super::*;
 
-fn clip(name: &str) -> OpenedClip {
+pub(crate) fn clip(name: &str) -> OpenedClip {
     OpenedClip {
         name: name.into(),
         bytes: 1000,

@@ -39,6 +39,26 @@ impl Default for Split {
 }
 
 impl Split {
+    /// The split a run asks for: the named `(train, test)` parts, of `file` or of the data's own
+    /// split; `file` alone names its parts `train` and `test`; else `test` share of each class
+    /// held out with `seed`. (`microact-train`'s options and `microact.train`'s arguments.)
+    pub fn choose(
+        names: Option<(String, String)>,
+        file: Option<PathBuf>,
+        test: f32,
+        seed: u64,
+    ) -> Split {
+        match (names, file) {
+            (Some((train, test)), file) => Split::Named { file, train, test },
+            (None, Some(file)) => Split::Named {
+                file: Some(file),
+                train: "train".into(),
+                test: "test".into(),
+            },
+            (None, None) => Split::Made { test, seed },
+        }
+    }
+
     /// `samples` split into (train, test); `own` the data's own parts, if it has any.
     pub fn apply(
         &self,

@@ -272,22 +272,14 @@ impl DataArgs {
                 (None, layout) => Ok(layout.map(Joints::Named)),
             }
         };
-        let split = match (&self.train_split, &self.test_split) {
-            (Some(train), Some(test)) => Split::Named {
-                file: self.split_file.clone(),
-                train: train.clone(),
-                test: test.clone(),
-            },
-            _ if self.split_file.is_some() => Split::Named {
-                file: self.split_file.clone(),
-                train: "train".into(),
-                test: "test".into(),
-            },
-            _ => Split::Made {
-                test: self.test_share,
-                seed: self.split_seed,
-            },
-        };
+        // clap makes `--train-split` and `--test-split` come together.
+        let names = self.train_split.clone().zip(self.test_split.clone());
+        let split = Split::choose(
+            names,
+            self.split_file.clone(),
+            self.test_share,
+            self.split_seed,
+        );
         Ok(match self.dataset {
             Which::Jhmdb14 => Source::Jhmdb14 {
                 dir: data,
